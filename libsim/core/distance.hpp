@@ -1,0 +1,54 @@
+// The one distance type used by training, indexing, querying and evaluation.
+//
+// Every distance here is "smaller is closer" and is what users see in outputs:
+//   cosine            1 - <a,b> / (|a| |b|)        in [0, 2]
+//   euclidean         |a - b|_2                     (a true distance, not hnswlib's squared one)
+//   sqeuclidean       |a - b|_2^2
+//   inner_product     1 - <a,b>                     (hnswlib's InnerProductSpace convention)
+//   manhattan         |a - b|_1                     (exact search only: hnswlib has no L1 space)
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sim {
+
+enum class Distance { Cosine, Euclidean, SquaredEuclidean, InnerProduct, Manhattan };
+
+// Canonical name written into files and printed: "cosine", "euclidean", "sqeuclidean",
+// "inner_product", "manhattan".
+std::string_view to_string(Distance d);
+
+// Accepts the canonical names and the usual aliases (l2, l2sq, squared_euclidean, ip, dot, l1,
+// cityblock), case-insensitively. Throws UsageError naming the valid choices.
+Distance parse_distance(std::string_view name);
+
+// All distances, in a stable order (for help texts and exhaustive tests).
+const std::vector<Distance>& all_distances();
+
+// Reference (scalar, exact) distance between two d-dimensional vectors. The oracle that faster
+// paths (BLAS, SIMD, hnswlib) are tested against. Cosine of a zero vector is 1 (orthogonal).
+float distance(Distance d, const float* a, const float* b, std::size_t dim);
+
+// --- What hnswlib needs ---------------------------------------------------------------------------
+// hnswlib offers two spaces: L2Space (returns squared L2) and InnerProductSpace (returns 1 - <a,b>).
+enum class HnswSpace { L2, InnerProduct };
+
+struct HnswMapping {
+  HnswSpace space;
+  bool normalize;  // inputs (stored vectors and queries) must be L2-normalised first (cosine)
+};
+
+// How a distance is served by hnswlib. Throws UsageError for manhattan, which hnswlib cannot serve.
+HnswMapping hnsw_mapping(Distance d);
+bool hnsw_can_serve(Distance d);
+
+// Converts a raw hnswlib result to this distance's value: sqrt for euclidean, identity otherwise.
+float from_hnsw(Distance d, float raw);
+
+// L2-normalises one vector in place; a zero vector is left unchanged. Returns the original norm.
+float l2_normalize(float* v, std::size_t dim);
+
+}  // namespace sim

@@ -1,0 +1,21 @@
+// Worker threads whose exceptions reach the caller.
+//
+// parallel_for splits [0, n) into chunks handed out dynamically to `threads` workers (the calling
+// thread is one of them). If any call throws, the remaining chunks are skipped and the first
+// exception is rethrown on the calling thread, so run_main's one catch site sees it.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+
+namespace sim {
+
+// 0 means "all cores" (std::thread::hardware_concurrency, at least 1).
+unsigned resolve_threads(unsigned requested);
+
+// Calls fn(begin, end) over disjoint ranges covering [0, n); chunk = 0 picks a size that gives each
+// thread several chunks. With threads <= 1 everything runs on the calling thread, in order.
+void parallel_for(std::size_t n, unsigned threads, const std::function<void(std::size_t, std::size_t)>& fn,
+                  std::size_t chunk = 0);
+
+}  // namespace sim

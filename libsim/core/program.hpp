@@ -1,0 +1,60 @@
+// What every sim program shares: its common flags, --help/--version, logging set-up, and the one
+// place where errors become exit codes.
+//
+// A program's main() is:
+//   sim::ProgramInfo info{"sim-x", "one-line summary", "an example command", {runtimes...}};
+//   sim::XConfig config;
+//   return sim::run_main(info, argc, argv, [&](CLI::App& app) { config.add_to(app); },
+//                        [&](const sim::CommonOptions& common) { ...; return sim::kExitOk; });
+//
+// run_main parses (CLI11's errors become exit 2 with a one-line message; --help and --version print
+// to stdout and exit 0), sets up logging and progress, configures each runtime (threads, seed),
+// calls `run`, checks that stdout took everything written to it, and maps every exception to its
+// exit status (see error.hpp). SIGPIPE is ignored so that a closed pipe is reported, not fatal.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sim {
+
+// Flags every program has, spelled the same everywhere.
+struct CommonOptions {
+  unsigned threads = 0;    // --threads; 0 = all cores; resolved to a real count before run()
+  std::uint64_t seed = 0;  // --seed
+  int verbosity = 0;       // +1 per -v, -1 per -q
+
+  void add_to(CLI::App& app);
+};
+
+// A heavy dependency a program links: reported by --version, configured from the common flags
+// before run() (e.g. LibTorch's intra-op threads and seed).
+struct Runtime {
+  std::string name;
+  std::string version;
+  std::function<void(const CommonOptions&)> configure;  // may be empty
+};
+
+struct ProgramInfo {
+  std::string name;     // "sim-index"; also the logger's name
+  std::string summary;  // first line of --help
+  std::string example;  // --help ends with it (one or more lines)
+  std::vector<Runtime> runtimes;
+};
+
+// The text of --version: "sim-index 0.1.0" then one line per component, LibTorch, hnswlib and
+// HDF5 always listed ("not linked" for those this program does not use).
+std::string version_text(const ProgramInfo& info);
+
+int run_main(const ProgramInfo& info, int argc, char** argv, const std::function<void(CLI::App&)>& define,
+             const std::function<int(const CommonOptions&)>& run);
+
+// Flushes stdout and throws IoError("-", ...) if anything written to it was lost (closed pipe,
+// full disk). run_main calls it at the end; streaming programs call it after each answer.
+void flush_stdout();
+
+}  // namespace sim

@@ -1,0 +1,27 @@
+#include "model/torch_runtime.hpp"
+
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include "core/blas_check.hpp"
+
+namespace sim {
+
+void configure_torch(const CommonOptions& common) {
+  at::set_num_threads(int(common.threads));
+  // Inter-op parallelism only matters for graphs with independent branches; keep it from
+  // competing with intra-op threads on small machines.
+  static bool inter_op_set = false;  // LibTorch allows setting it once per process
+  if (!inter_op_set) {
+    at::set_num_interop_threads(1);
+    inter_op_set = true;
+  }
+  torch::manual_seed(common.seed);
+  check_blas();
+  spdlog::debug("LibTorch {}: {} intra-op threads", TORCH_VERSION, at::get_num_threads());
+}
+
+Runtime torch_runtime() { return {"LibTorch", TORCH_VERSION, configure_torch}; }
+
+}  // namespace sim

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs every Debian package sim needs, then configures and builds it (CMake, Release, -j2).
+# Idempotent: packages already installed are skipped (no apt-get at all when nothing is missing),
+# and the build is incremental. Called by the README's two commands; safe to run by hand.
+#
+#   scripts/setup.sh            build dependencies + Fashion-MNIST, then build
+#   scripts/setup.sh --peers    also the Python peers used by benchmarks and interop checks
+#   scripts/setup.sh --no-build only install packages
+#
+# Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+
+# What each group is for is in ../shared/DESIGN.md ("Dependencies").
+build_packages=(
+  build-essential cmake pkg-config
+  libtorch-dev libopenblas0-openmp
+  libhnswlib-dev libcli11-dev libspdlog-dev libhdf5-dev doctest-dev
+  libpng-dev libjpeg-dev zlib1g-dev
+)
+data_packages=(dataset-fashion-mnist)
+peer_packages=(python3 python3-torch python3-hnswlib python3-faiss python3-h5py python3-numpy)
+
+want_peers=0
+want_build=1
+for arg in "$@"; do
+  case "$arg" in
+    --peers) want_peers=1 ;;
+    --no-build) want_build=0 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+packages=("${build_packages[@]}" "${data_packages[@]}")
+if [[ $want_peers == 1 ]]; then packages+=("${peer_packages[@]}"); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -gt 0 ]]; then
+  sudo=()
+  if [[ $(id -u) != 0 ]]; then sudo=(sudo); fi
+  echo "setup: installing ${#missing[@]} missing package(s): ${missing[*]}" >&2
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all ${#packages[@]} packages already installed, skipping apt-get" >&2
+fi
+
+if [[ $want_build == 1 ]]; then
+  build_dir="${SIM_BUILD_DIR:-$root/build}"
+  build_type="${SIM_BUILD_TYPE:-Release}"
+  jobs="${SIM_JOBS:-2}"
+  if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
+    cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type"
+  fi
+  cmake --build "$build_dir" -j "$jobs"
+fi

@@ -1,0 +1,35 @@
+#include <doctest/doctest.h>
+#include <torch/torch.h>
+
+#include "core/blas_check.hpp"
+#include "model/torch_runtime.hpp"
+
+TEST_CASE("--threads and --seed reach LibTorch") {
+  sim::CommonOptions common;
+  common.threads = 2;
+  common.seed = 123;
+  sim::configure_torch(common);
+  CHECK(at::get_num_threads() == 2);
+  const auto first = torch::rand({4});
+  sim::configure_torch(common);
+  CHECK(torch::equal(first, torch::rand({4})));  // same seed, same numbers
+  common.threads = 1;
+  sim::configure_torch(common);
+  CHECK(at::get_num_threads() == 1);
+}
+
+TEST_CASE("LibTorch's BLAS is found and is OpenBLAS on a set-up machine") {
+  // A matrix product makes sure the BLAS is really in use, then the check inspects the process.
+  const auto product = torch::mm(torch::ones({64, 64}), torch::ones({64, 64}));
+  CHECK(product[0][0].item<float>() == 64.0f);
+  const sim::BlasInfo info = sim::detect_blas();
+  CHECK(info.loaded);
+  INFO("BLAS in use: " << info.path);
+  CHECK(info.openblas);  // scripts/setup.sh installs libopenblas0-openmp
+}
+
+TEST_CASE("torch runtime reports the LibTorch version") {
+  const sim::Runtime r = sim::torch_runtime();
+  CHECK(r.name == "LibTorch");
+  CHECK(r.version.rfind("1.", 0) == 0);
+}
