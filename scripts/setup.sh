@@ -18,7 +18,7 @@ build_packages=(
   build-essential cmake pkg-config
   libtorch-dev libopenblas0-openmp
   libhnswlib-dev libcli11-dev libspdlog-dev libhdf5-dev doctest-dev
-  libpng-dev libjpeg-dev zlib1g-dev
+  libstb-dev zlib1g-dev
 )
 data_packages=(dataset-fashion-mnist)
 peer_packages=(python3 python3-torch python3-hnswlib python3-faiss python3-h5py python3-numpy)

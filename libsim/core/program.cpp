@@ -54,7 +54,7 @@ std::string first_unknown_option(const CLI::App& app, int argc, char** argv) {
 void CommonOptions::add_to(CLI::App& app) {
   app.add_option("--threads", threads, "Worker threads for LibTorch and hnswlib (0 = all cores)")
       ->default_val(0)
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 4096));
   // CLI11 2.1 quietly wraps "-5" and overflows into an unsigned; a seed must be exactly what was typed.
   const CLI::Validator exact_uint64(
       [](std::string& text) -> std::string {

@@ -1,20 +1,79 @@
 // sim-train: trains an embedding model on a dataset and writes a self-contained model file.
+// --dry-run stops after the data side: open the dataset, then draw balanced, augmented batches.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/augment.hpp"
+#include "core/batch_loader.hpp"
 #include "core/not_yet.hpp"
 #include "core/program.hpp"
+#include "core/progress.hpp"
+#include "core/train_data.hpp"
 #include "core/versions.hpp"
 #include "model/torch_runtime.hpp"
+
+namespace {
+
+// Draws `count` batches as training would and prints the timings as one JSON line on stdout.
+void dry_run(const sim::TrainData& data, const sim::BatchConfig& batch_config, const sim::AugmentConfig& augment,
+             const sim::CommonOptions& common, bool skip_bad, std::uint64_t count) {
+  const auto start = std::chrono::steady_clock::now();
+  sim::BatchLoader loader(data.split.train, batch_config, augment, common.seed, common.threads, skip_bad);
+  sim::Batch batch;
+  sim::Progress progress("sampling", count, "batches");
+  for (std::uint64_t b = 0; b < count; ++b) {
+    loader.next(batch);
+    progress.add();
+  }
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "{\"open_seconds\": %.3f, \"train_items\": %zu, \"batch_size\": %zu, \"batches\": %llu, "
+      "\"sample_seconds\": %.3f, \"batches_per_second\": %.1f, \"items_per_second\": %.0f, \"skipped\": %zu}\n",
+      data.open_seconds, data.split.train->size(), batch.size, static_cast<unsigned long long>(count), seconds,
+      double(count) / seconds, double(count * batch.size) / seconds, loader.skipped());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-train",
                               "Train an embedding model whose distances put similar items close together.",
-                              "  sim-train /usr/share/datasets/fashion-mnist -o fashion.sim",
+                              "  sim-train /usr/share/datasets/fashion-mnist -o fashion.sim\n"
+                              "  sim-train photos/ --image-size 64 --aug-flip --dry-run -v   # check the data only",
                               {sim::torch_runtime(), sim::hdf5_runtime()}};
   std::string dataset, output;
+  sim::DatasetOptions data;
+  sim::SplitOptions split;
+  sim::BatchConfig batch;
+  sim::AugmentConfig augment;
+  bool dry = false;
+  std::uint64_t dry_batches = 100;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
         app.add_option("dataset", dataset, "Dataset: image folder, IDX files, or HDF5/CSV vectors")->required();
-        app.add_option("-o,--output", output, "Model file to write (atomically)")->required();
+        auto* out = app.add_option("-o,--output", output, "Model file to write (atomically)");
+        auto* dry_flag = app.add_flag("--dry-run", dry,
+                                      "Open the dataset and draw batches as training would, report timings as "
+                                      "JSON on stdout, write nothing");
+        app.add_option("--dry-run-batches", dry_batches, "Batches to draw with --dry-run")->default_val(100);
+        out->excludes(dry_flag);
+        data.add_to(app);
+        split.add_to(app);
+        batch.add_to(app);
+        augment.add_to(app);
       },
-      [&](const sim::CommonOptions&) -> int { sim::not_implemented_yet("training"); });
+      [&](const sim::CommonOptions& common) -> int {
+        if (!dry && output.empty()) throw sim::UsageError("give the model file to write with -o (or --dry-run)");
+        data.threads = common.threads;
+        const sim::TrainData train = sim::open_train_data(dataset, data, split, common.seed);
+        if (dry) {
+          dry_run(train, batch, augment, common, data.skip_bad, dry_batches);
+          return sim::kExitOk;
+        }
+        sim::not_implemented_yet("training");
+      });
 }

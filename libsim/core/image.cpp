@@ -1,0 +1,122 @@
+#include "core/image.hpp"
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+
+#include <cmath>
+#include <memory>
+
+#include "core/error.hpp"
+#include "core/file_io.hpp"
+
+namespace sim {
+namespace {
+
+constexpr std::string_view kSupported = "PNG, JPEG, PGM/PPM or BMP";
+
+std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+}  // namespace
+
+std::string_view to_string(ImageFormat f) {
+  switch (f) {
+    case ImageFormat::Png:
+      return "PNG";
+    case ImageFormat::Jpeg:
+      return "JPEG";
+    case ImageFormat::Pnm:
+      return "PGM/PPM";
+    case ImageFormat::Bmp:
+      return "BMP";
+    case ImageFormat::Unknown:
+      break;
+  }
+  return "unknown";
+}
+
+ImageFormat sniff_image_format(std::string_view head) {
+  auto starts = [&](std::string_view magic) { return head.substr(0, magic.size()) == magic; };
+  if (starts("\x89PNG\r\n\x1a\n")) return ImageFormat::Png;
+  if (starts("\xff\xd8\xff")) return ImageFormat::Jpeg;
+  if (starts("BM")) return ImageFormat::Bmp;
+  // Binary PGM (P5) and PPM (P6): the variants stb decodes.
+  if (head.size() >= 2 && head[0] == 'P' && (head[1] == '5' || head[1] == '6')) return ImageFormat::Pnm;
+  return ImageFormat::Unknown;
+}
+
+ImageHeader probe_image(const std::string& path) {
+  ImageHeader header;
+  header.format = sniff_image_format(read_prefix(path, 8));
+  if (header.format == ImageFormat::Unknown) {
+    throw FormatError(path, "", "not an image (expected " + std::string(kSupported) + " by content)");
+  }
+  if (!stbi_info(path.c_str(), &header.width, &header.height, &header.channels)) {
+    throw FormatError(path, "",
+                      std::string(to_string(header.format)) + " header is corrupt (" + stbi_failure_reason() + ")");
+  }
+  if (header.width <= 0 || header.height <= 0 || (long long)header.width * header.height > kMaxImagePixels) {
+    throw FormatError(path, "",
+                      "image is " + size_text(header.width, header.height) + ", outside 1.." +
+                          std::to_string(kMaxImagePixels) + " pixels");
+  }
+  return header;
+}
+
+Image decode_image(const std::string& path, int channels) {
+  const ImageHeader header = probe_image(path);  // bounds the size before decoding allocates
+  const std::string bytes = read_file(path);
+  Image image;
+  int stored = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> pixels(
+      stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()), &image.width,
+                            &image.height, &stored, channels),
+      stbi_image_free);
+  if (!pixels) {
+    throw FormatError(
+        path, "",
+        "corrupt or truncated " + std::string(to_string(header.format)) + " (decoder: " + stbi_failure_reason() + ")");
+  }
+  image.channels = channels;
+  image.pixels.assign(pixels.get(), pixels.get() + std::size_t(image.width) * image.height * channels);
+  return image;
+}
+
+void image_to_chw(const Image& image, int height, int width, unsigned char* out) {
+  const int c = image.channels;
+  const unsigned char* src = image.pixels.data();
+  std::vector<unsigned char> resized;
+  if (image.width != width || image.height != height) {
+    // Scale to cover the target, then crop the centre.
+    const double scale = std::max(double(width) / image.width, double(height) / image.height);
+    const int sw = std::max(width, int(std::lround(image.width * scale)));
+    const int sh = std::max(height, int(std::lround(image.height * scale)));
+    // Only crop when no scaling is needed: stb's filters are not the identity at 1:1.
+    std::vector<unsigned char> scaled;
+    if (sw == image.width && sh == image.height) {
+      scaled = image.pixels;
+    } else {
+      scaled.resize(std::size_t(sw) * sh * c);
+      if (!stbir_resize_uint8(src, image.width, image.height, 0, scaled.data(), sw, sh, 0, c)) {
+        throw FormatError("", "", "cannot resize a " + size_text(image.width, image.height) + " image");
+      }
+    }
+    const int x0 = (sw - width) / 2, y0 = (sh - height) / 2;
+    resized.resize(std::size_t(width) * height * c);
+    for (int y = 0; y < height; ++y) {
+      const unsigned char* row = scaled.data() + (std::size_t(y + y0) * sw + x0) * c;
+      std::copy(row, row + std::size_t(width) * c, resized.data() + std::size_t(y) * width * c);
+    }
+    src = resized.data();
+  }
+  const std::size_t plane = std::size_t(width) * height;
+  for (std::size_t p = 0; p < plane; ++p) {
+    for (int ch = 0; ch < c; ++ch) out[ch * plane + p] = src[p * c + ch];
+  }
+}
+
+void bytes_to_unit_floats(const unsigned char* in, std::size_t n, float* out) {
+  // A division, not a multiply by 1/255: bit-identical to PyTorch's ToTensor (x.float().div(255)).
+  for (std::size_t i = 0; i < n; ++i) out[i] = float(in[i]) / 255.0f;
+}
+
+}  // namespace sim
