@@ -3,8 +3,8 @@
 # Idempotent: packages already installed are skipped (no apt-get at all when nothing is missing),
 # and the build is incremental. Called by the README's two commands; safe to run by hand.
 #
-#   scripts/setup.sh            build dependencies + Fashion-MNIST, then build
-#   scripts/setup.sh --peers    also the Python peers used by benchmarks and interop checks
+#   scripts/setup.sh            build and test dependencies + Fashion-MNIST, then build
+#   scripts/setup.sh --peers    also the Python peers the benchmarks compare with (PyTorch, faiss)
 #   scripts/setup.sh --no-build only install packages
 #
 # Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2).
@@ -16,12 +16,14 @@ root="$(cd "$here/.." && pwd)"
 # What each group is for is in ../shared/DESIGN.md ("Dependencies").
 build_packages=(
   build-essential cmake pkg-config
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libblas-dev
   libhnswlib-dev libcli11-dev libspdlog-dev libhdf5-dev doctest-dev
-  libstb-dev zlib1g-dev
+  libstb-dev zlib1g-dev nlohmann-json3-dev
 )
 data_packages=(dataset-fashion-mnist)
-peer_packages=(python3 python3-torch python3-hnswlib python3-faiss python3-h5py python3-numpy)
+# Small Python packages the interop tests use (our files in h5py and hnswlib's own bindings).
+test_packages=(python3 python3-numpy python3-h5py python3-hnswlib)
+peer_packages=(python3-torch python3-faiss)
 
 want_peers=0
 want_build=1
@@ -34,7 +36,7 @@ for arg in "$@"; do
   esac
 done
 
-packages=("${build_packages[@]}" "${data_packages[@]}")
+packages=("${build_packages[@]}" "${data_packages[@]}" "${test_packages[@]}")
 if [[ $want_peers == 1 ]]; then packages+=("${peer_packages[@]}"); fi
 
 missing=()

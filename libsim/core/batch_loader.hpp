@@ -28,7 +28,7 @@ namespace sim {
 
 struct BatchConfig {
   int classes_per_batch = 0;   // --classes-per-batch; 0 = all classes, at most 16
-  int examples_per_class = 4;  // --examples-per-class
+  int examples_per_class = 0;  // --examples-per-class; 0 = 16, or the smallest class's size if smaller
   int views = 1;               // 2 for self-supervised losses
 
   void add_to(CLI::App& app);

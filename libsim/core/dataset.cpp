@@ -62,12 +62,20 @@ std::string describe(const Dataset& d) {
 }
 
 void DatasetOptions::add_to(CLI::App& app) {
+  add_image_flags(app);
+  add_reading_flags(app);
+}
+
+void DatasetOptions::add_image_flags(CLI::App& app) {
   app.add_option_function<std::string>(
          "--image-size", [this](const std::string& s) { parse_image_size(s, image_height, image_width); },
          "Resize images to HxW (or N for NxN): scale to cover, crop the centre. Default: the images' own size")
       ->type_name("HxW");
   app.add_option("--channels", channels, "Image channels: 1 (grey) or 3 (RGB). Default: 3 if any image has colour")
       ->check(CLI::IsMember({1, 3}));
+}
+
+void DatasetOptions::add_reading_flags(CLI::App& app) {
   app.add_flag("--skip-bad", skip_bad,
                "Skip unreadable files and classes with too few items (each logged, then counted) instead of "
                "stopping");

@@ -1,13 +1,15 @@
 #include "core/h5.hpp"
 
+#include <hdf5_hl.h>
+
+#include <cstring>
 #include <memory>
+#include <utility>
 
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 
 namespace sim {
-namespace {
-
 void silence_hdf5_errors() {
   static const bool done = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
@@ -15,6 +17,8 @@ void silence_hdf5_errors() {
   }();
   (void)done;
 }
+
+namespace {
 
 // Closes an HDF5 handle with its matching close function when it goes out of scope.
 struct Handle {
@@ -32,12 +36,73 @@ bool looks_like_hdf5(const std::string& path) {
   return read_prefix(path, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
 }
 
+bool looks_like_hdf5(const void* data, std::size_t size) {
+  return size >= 8 && std::memcmp(data, "\x89HDF\r\n\x1a\n", 8) == 0;
+}
+
+H5Handle& H5Handle::operator=(H5Handle&& other) noexcept {
+  if (this != &other) {
+    (void)reset();
+    id_ = other.id_;
+    close_ = other.close_;
+    other.id_ = -1;
+  }
+  return *this;
+}
+
+herr_t H5Handle::reset() noexcept {
+  herr_t status = 0;
+  if (id_ >= 0 && close_ != nullptr) status = close_(id_);
+  id_ = -1;
+  return status;
+}
+
+H5Handle utf8_string_type() {
+  H5Handle type{H5Tcopy(H5T_C_S1), H5Tclose};
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
+namespace {
+
+void write_scalar_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t mem_type, const void* value,
+                            const std::string& file) {
+  silence_hdf5_errors();
+  H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  H5Handle attr{H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  if (!attr.valid() || H5Awrite(attr.get(), mem_type, value) < 0 || attr.reset() < 0) {
+    throw IoError(file, name, "cannot write the attribute");
+  }
+}
+
+}  // namespace
+
+void write_string_attribute(hid_t object, const std::string& name, const std::string& value, const std::string& file) {
+  const H5Handle type = utf8_string_type();
+  const char* text = value.c_str();
+  write_scalar_attribute(object, name, type.get(), type.get(), &text, file);
+}
+
+void write_int_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& file) {
+  write_scalar_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, file);
+}
+
 H5File::H5File(const std::string& path) : path_(path) {
   silence_hdf5_errors();
   (void)read_prefix(path, 0);  // IoError with the OS's reason if missing, unreadable or a directory
   if (!looks_like_hdf5(path)) throw FormatError(path, "", "not an HDF5 file (no HDF5 signature)");
   id_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (id_ < 0) throw FormatError(path, "", "HDF5 file is corrupt or truncated");
+}
+
+H5File::H5File(std::string name, const void* image, std::size_t size) : path_(std::move(name)) {
+  silence_hdf5_errors();
+  if (size == 0) throw FormatError(path_, "", "empty input (expected an HDF5 file)");
+  if (!looks_like_hdf5(image, size)) throw FormatError(path_, "", "not an HDF5 file (no HDF5 signature)");
+  // Read-only and DONT_COPY: HDF5 reads the caller's bytes in place, it never writes or frees them.
+  id_ = H5LTopen_file_image(const_cast<void*>(image), size, H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE);
+  if (id_ < 0) throw FormatError(path_, "", "HDF5 file is corrupt or truncated");
 }
 
 H5File::~H5File() {
@@ -144,6 +209,135 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
     }
   }
   return out;
+}
+
+bool H5File::has_attribute(const std::string& name) const { return H5Aexists(id_, name.c_str()) > 0; }
+
+namespace {
+
+// Opens a root attribute holding exactly one value; returns it with its type.
+std::pair<H5Handle, H5Handle> open_single_attribute(const H5File& f, const std::string& name) {
+  if (!f.has_attribute(name)) throw FormatError(f.path(), name, "attribute is missing");
+  H5Handle attr{H5Aopen(f.id(), name.c_str(), H5P_DEFAULT), H5Aclose};
+  if (!attr.valid()) throw FormatError(f.path(), name, "cannot read the attribute (corrupt file)");
+  H5Handle space{H5Aget_space(attr.get()), H5Sclose};
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw FormatError(f.path(), name, "expected a single value, found an array");
+  }
+  H5Handle type{H5Aget_type(attr.get()), H5Tclose};
+  if (!type.valid()) throw FormatError(f.path(), name, "cannot read the attribute (corrupt file)");
+  return {std::move(attr), std::move(type)};
+}
+
+}  // namespace
+
+std::string H5File::read_string_attribute(const std::string& name) const {
+  const auto [attr, type] = open_single_attribute(*this, name);
+  if (H5Tget_class(type.get()) != H5T_STRING) throw FormatError(path_, name, "expected a string");
+  const FormatError unreadable(path_, name, "cannot read the attribute (corrupt file)");
+  if (H5Tis_variable_str(type.get()) > 0) {
+    H5Handle mem = utf8_string_type();
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+    char* text = nullptr;
+    if (H5Aread(attr.get(), mem.get(), &text) < 0) throw unreadable;
+    std::string value = text ? text : "";
+    H5free_memory(text);
+    return value;
+  }
+  const std::size_t width = H5Tget_size(type.get());
+  if (width == 0) throw unreadable;
+  std::vector<char> raw(width);
+  if (H5Aread(attr.get(), type.get(), raw.data()) < 0) throw unreadable;
+  std::size_t len = 0;
+  while (len < width && raw[len] != '\0') ++len;
+  if (H5Tget_strpad(type.get()) == H5T_STR_SPACEPAD) {
+    while (len > 0 && raw[len - 1] == ' ') --len;
+  }
+  return std::string(raw.data(), len);
+}
+
+std::int64_t H5File::read_int_attribute(const std::string& name) const {
+  const auto [attr, type] = open_single_attribute(*this, name);
+  if (H5Tget_class(type.get()) != H5T_INTEGER) throw FormatError(path_, name, "expected an integer");
+  std::int64_t value = 0;
+  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) {
+    throw FormatError(path_, name, "cannot read the attribute (corrupt file, or out of the int64 range)");
+  }
+  return value;
+}
+
+// --- Writing, and attributes of sub-objects --------------------------------------------------------
+
+H5Handle create_h5_file(const std::string& path, const std::string& name) {
+  silence_hdf5_errors();
+  H5Handle fcpl{H5Pcreate(H5P_FILE_CREATE), H5Pclose};
+  H5Pset_obj_track_times(fcpl.get(), false);
+  H5Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
+  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  H5Handle file{H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose};
+  if (!file.valid()) throw IoError(name, "", "cannot create the HDF5 file '" + path + "'");
+  return file;
+}
+
+H5Handle create_h5_group(hid_t location, const std::string& group, const std::string& file) {
+  silence_hdf5_errors();
+  H5Handle gcpl{H5Pcreate(H5P_GROUP_CREATE), H5Pclose};
+  H5Pset_obj_track_times(gcpl.get(), false);
+  H5Handle g{H5Gcreate2(location, group.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose};
+  if (!g.valid()) throw IoError(file, group, "cannot create the group");
+  return g;
+}
+
+void write_dataset(hid_t location, const std::string& name, hid_t file_type, hid_t mem_type, const void* data,
+                   const std::vector<std::size_t>& dims, const std::string& file) {
+  silence_hdf5_errors();
+  const std::vector<hsize_t> h5dims(dims.begin(), dims.end());
+  H5Handle space{H5Screate_simple(int(h5dims.size()), h5dims.data(), nullptr), H5Sclose};
+  H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_obj_track_times(dcpl.get(), false);
+  H5Handle set{H5Dcreate2(location, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+               H5Dclose};
+  std::size_t count = 1;
+  for (std::size_t d : dims) count *= d;
+  if (!set.valid() || (count > 0 && H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
+      set.reset() < 0) {
+    throw IoError(file, name, "cannot write the dataset (disk full?)");
+  }
+}
+
+void write_strings(hid_t location, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& file) {
+  std::vector<const char*> raw;
+  raw.reserve(values.size());
+  for (const std::string& v : values) raw.push_back(v.c_str());
+  const H5Handle type = utf8_string_type();
+  write_dataset(location, name, type.get(), type.get(), raw.data(), {values.size()}, file);
+}
+
+bool H5File::has_attribute(const std::string& object, const std::string& name) const {
+  if (H5Lexists(id_, object.c_str(), H5P_DEFAULT) <= 0) return false;
+  return H5Aexists_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::string H5File::read_string_attribute(const std::string& object, const std::string& name) const {
+  const std::string field = object + "/" + name;
+  if (!has_attribute(object, name)) throw FormatError(path_, field, "attribute is missing");
+  H5Handle attr{H5Aopen_by_name(id_, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+  H5Handle type{attr.valid() ? H5Aget_type(attr.get()) : -1, H5Tclose};
+  H5Handle space{attr.valid() ? H5Aget_space(attr.get()) : -1, H5Sclose};
+  if (!type.valid() || !space.valid()) throw FormatError(path_, field, "cannot read the attribute (corrupt file)");
+  if (H5Sget_simple_extent_npoints(space.get()) != 1) throw FormatError(path_, field, "expected a single value");
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Tis_variable_str(type.get()) <= 0) {
+    throw FormatError(path_, field, "expected a variable-length string");
+  }
+  H5Handle mem = utf8_string_type();
+  H5Tset_cset(mem.get(), H5Tget_cset(type.get()));
+  char* text = nullptr;
+  if (H5Aread(attr.get(), mem.get(), &text) < 0) throw FormatError(path_, field, "cannot read the attribute");
+  std::string value = text ? text : "";
+  H5free_memory(text);
+  return value;
 }
 
 }  // namespace sim

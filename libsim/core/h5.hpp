@@ -14,11 +14,69 @@ namespace sim {
 
 // True if the file starts with the HDF5 signature.
 bool looks_like_hdf5(const std::string& path);
+// True if the bytes start with the HDF5 signature.
+bool looks_like_hdf5(const void* data, std::size_t size);
+
+// Switches off HDF5's automatic printing of its error stack to stderr (once per process; our
+// message is the one users see). Everything here calls it; code that calls the HDF5 C API
+// directly should call it first too.
+void silence_hdf5_errors();
+
+// Owns an HDF5 identifier and closes it with its matching function (H5Dclose, H5Sclose, ...).
+class H5Handle {
+ public:
+  H5Handle() = default;
+  H5Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  ~H5Handle() { (void)reset(); }
+  H5Handle(H5Handle&& other) noexcept : id_(other.id_), close_(other.close_) { other.id_ = -1; }
+  H5Handle& operator=(H5Handle&& other) noexcept;
+  H5Handle(const H5Handle&) = delete;
+  H5Handle& operator=(const H5Handle&) = delete;
+
+  hid_t get() const noexcept { return id_; }
+  bool valid() const noexcept { return id_ >= 0; }
+  // Closes now; returns the close function's status (negative: failed, e.g. H5Fclose on a full disk).
+  herr_t reset() noexcept;
+
+ private:
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// A variable-length UTF-8 string type (what h5py reads as str).
+H5Handle utf8_string_type();
+
+// Writes a scalar attribute on `object` (a file id means its root group): a variable-length UTF-8
+// string, or a 64-bit little-endian integer. Throws IoError naming `file` and the attribute.
+void write_string_attribute(hid_t object, const std::string& name, const std::string& value, const std::string& file);
+void write_int_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& file);
+
+// --- Writing -------------------------------------------------------------------------------------
+// Creates (truncating) an HDF5 file for writing whose bytes depend only on what is written: no
+// object timestamps, format bounds fixed at 1.8 (readable by every HDF5 since 1.8, h5py included).
+// `name` is what errors call it (e.g. the target of an AtomicFile whose temporary is `path`).
+// Throws IoError naming `name`.
+H5Handle create_h5_file(const std::string& path, const std::string& name);
+
+// Creates a group without timestamps. Throws IoError naming `file` and the group.
+H5Handle create_h5_group(hid_t location, const std::string& group, const std::string& file);
+
+// Writes a whole contiguous dataset in one call: `dims` (rank 1 or 2) values of `mem_type` stored
+// as `file_type` (e.g. H5T_IEEE_F32LE from H5T_NATIVE_FLOAT). Zero-sized datasets are allowed.
+// Throws IoError naming `file` and the dataset.
+void write_dataset(hid_t location, const std::string& name, hid_t file_type, hid_t mem_type, const void* data,
+                   const std::vector<std::size_t>& dims, const std::string& file);
+// A 1-D dataset of variable-length UTF-8 strings (h5py reads them as str).
+void write_strings(hid_t location, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& file);
 
 class H5File {
  public:
   // Opens read-only. Throws IoError if missing/unreadable, FormatError if not HDF5.
   explicit H5File(const std::string& path);
+  // Opens an in-memory file image read-only, without copying it: `image` must outlive this object.
+  // `name` is what errors call it ("-" for stdin). Throws FormatError if empty, not HDF5 or corrupt.
+  H5File(std::string name, const void* image, std::size_t size);
   ~H5File();
   H5File(const H5File&) = delete;
   H5File& operator=(const H5File&) = delete;
@@ -37,6 +95,17 @@ class H5File {
   std::vector<std::int64_t> read_int64s(const std::string& dataset, std::size_t max_values) const;
   // A 1-D dataset of strings, fixed or variable length.
   std::vector<std::string> read_strings(const std::string& dataset, std::size_t max_values) const;
+
+  // Attributes of the root group. The readers throw FormatError naming the attribute when it is
+  // missing, is not a single value (scalar or one element), or has another type: a string (fixed
+  // or variable length, any character set) or an integer (converted to int64).
+  bool has_attribute(const std::string& name) const;
+  std::string read_string_attribute(const std::string& name) const;
+  std::int64_t read_int_attribute(const std::string& name) const;
+  // The same for an attribute of another object (a group or dataset path, e.g. "calibration").
+  // Errors name the field as "object/name".
+  bool has_attribute(const std::string& object, const std::string& name) const;
+  std::string read_string_attribute(const std::string& object, const std::string& name) const;
 
  private:
   std::string path_;

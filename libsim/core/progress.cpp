@@ -80,6 +80,9 @@ std::string format_progress(const std::string& label, std::uint64_t done, std::u
 Progress::Progress(std::string label, std::uint64_t total, std::string unit)
     : Progress(std::move(label), total, std::move(unit), progress_style(), steady_seconds, draw_on_stderr) {}
 
+Progress::Progress(std::string label, std::uint64_t total, std::string unit, ProgressStyle style)
+    : Progress(std::move(label), total, std::move(unit), style, steady_seconds, draw_on_stderr) {}
+
 Progress::Progress(std::string label, std::uint64_t total, std::string unit, ProgressStyle style, Clock clock,
                    Sink sink, double line_interval_s)
     : label_(std::move(label)),

@@ -38,6 +38,8 @@ class Progress {
 
   // total = 0 means unknown. The defaults draw on stderr with the process-wide style.
   Progress(std::string label, std::uint64_t total, std::string unit = "items");
+  // An explicit style (e.g. Off for a loop inside a larger one), drawing on stderr.
+  Progress(std::string label, std::uint64_t total, std::string unit, ProgressStyle style);
   // For tests: an explicit style, clock and sink.
   Progress(std::string label, std::uint64_t total, std::string unit, ProgressStyle style, Clock clock, Sink sink,
            double line_interval_s = 10.0);

@@ -2,6 +2,7 @@
 //
 // Kept behind this header so only the index part of libsim includes hnswlib: hnswlib 0.6.2's
 // headers define non-inline globals, so a second translation unit including them fails to link.
+// These functions are implemented in hnsw_index.cpp, the one translation unit that includes it.
 // hnswlib picks its SIMD kernels from the compiler's target flags at compile time; libsim/index is
 // compiled with -march=native (option SIM_NATIVE) for that reason.
 #pragma once

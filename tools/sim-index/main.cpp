@@ -1,20 +1,102 @@
 // sim-index: builds an HNSW (or exact) index from embeddings; grows and shrinks it without retraining.
-#include "core/not_yet.hpp"
+//   sim-index -i emb.h5 -o my.idx          build (also -i - from a pipe)
+//   sim-index add my.idx -i new.h5          append items, new classes included
+//   sim-index delete my.idx ID...           mark items deleted
+//   sim-index info my.idx                   describe and validate
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "core/embeddings.hpp"
+#include "core/error.hpp"
 #include "core/program.hpp"
+#include "core/provenance.hpp"
 #include "core/versions.hpp"
 #include "index/hnsw_space.hpp"
+#include "index/index_file.hpp"
+#include "index/index_ops.hpp"
+
+namespace {
+
+std::string class_list(const std::vector<std::string>& names) {
+  std::string s;
+  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + n;
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-index",
                               "Build a searchable index of embeddings; add new classes without retraining.",
-                              "  sim-embed -m fashion.sim train/ -o - | sim-index -i - -o fashion.idx",
+                              "  sim-embed -m fashion.sim train/ -o - | sim-index -i - -o fashion.idx\n"
+                              "  sim-index add fashion.idx -i new-classes.h5 && sim-index info fashion.idx",
                               {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
-  std::string input, output;
+  sim::BuildOptions build;
+  sim::AddOptions add;
+  std::string input, output, index_path, add_input;
+  std::vector<std::string> ids;
+  CLI::App* add_cmd = nullptr;
+  CLI::App* delete_cmd = nullptr;
+  CLI::App* info_cmd = nullptr;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
-        app.add_option("-i,--input", input, "Embeddings file, or - for stdin")->required();
-        app.add_option("-o,--output", output, "Index to write (hnswlib file + sidecar)")->required();
+        app.add_option("-i,--input", input, "Embeddings to index (written by sim-embed), or - for stdin");
+        app.add_option("-o,--output", output, "Index to write: the sidecar OUTPUT and OUTPUT.gN.hnsw beside it");
+        build.add_to(app);
+        app.require_subcommand(0, 1);
+
+        add_cmd = app.add_subcommand("add", "Add items to an index (classes never seen before too)");
+        add_cmd->add_option("index", index_path, "Index to grow")->required();
+        add_cmd->add_option("-i,--input", add_input, "Embeddings to add, or - for stdin")->required();
+        add.add_to(*add_cmd);
+
+        delete_cmd = app.add_subcommand("delete", "Delete items from an index by id");
+        delete_cmd->add_option("index", index_path, "Index to shrink")->required();
+        delete_cmd->add_option("ids", ids, "Ids of the items to delete")->required();
+
+        info_cmd = app.add_subcommand("info", "Describe an index (and check that it is sound)");
+        info_cmd->add_option("index", index_path, "Index to describe")->required();
+        for (CLI::App* sub : {add_cmd, delete_cmd, info_cmd}) sub->fallthrough();  // --threads, -v... after it
       },
-      [&](const sim::CommonOptions&) -> int { sim::not_implemented_yet("building an index"); });
+      [&](const sim::CommonOptions& common) -> int {
+        const std::string provenance = sim::make_provenance(info.name, argc, argv);
+        if (info_cmd->parsed()) {
+          std::cout << sim::describe_index(sim::load_index(index_path));
+          return sim::kExitOk;
+        }
+        if (delete_cmd->parsed()) {
+          sim::IndexArtifact index = sim::load_index(index_path);
+          const std::size_t before = index.index->live_count();
+          sim::delete_from_index(index, ids);
+          const std::size_t after = index.index->live_count();
+          sim::save_index(index, index_path, provenance);
+          spdlog::info("{}: deleted {} item(s); {} live", index_path, before - after, after);
+          return sim::kExitOk;
+        }
+        if (add_cmd->parsed()) {
+          sim::IndexArtifact index = sim::load_index(index_path);
+          const sim::Embeddings embeddings = sim::read_embeddings(add_input);
+          add.threads = common.threads;
+          const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
+          sim::save_index(index, index_path, provenance);
+          spdlog::info("{}: added {}, replaced {}, restored {}; new classes: {}; {} live", index_path, report.added,
+                       report.replaced, report.revived, class_list(report.new_classes), index.index->live_count());
+          return sim::kExitOk;
+        }
+        if (input.empty() || output.empty()) {
+          throw sim::UsageError(
+              "-i EMBEDDINGS and -o INDEX are required to build an index (or a command: add, "
+              "delete, info)");
+        }
+        const sim::Embeddings embeddings = sim::read_embeddings(input);
+        build.threads = common.threads;
+        build.hnsw.seed = common.seed;
+        sim::IndexArtifact index = sim::build_index(embeddings, input, build);
+        sim::save_index(index, output, provenance);
+        spdlog::info("{}: {} index of {} items, {} classes, {} distance", output, sim::to_string(index.type),
+                     index.size(), index.classes.size(), sim::to_string(index.distance));
+        return sim::kExitOk;
+      });
 }

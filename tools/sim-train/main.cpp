@@ -1,5 +1,6 @@
 // sim-train: trains an embedding model on a dataset and writes a self-contained model file.
 // --dry-run stops after the data side: open the dataset, then draw balanced, augmented batches.
+// The training loop itself is libsim/model/trainer.cpp.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -7,12 +8,14 @@
 
 #include "core/augment.hpp"
 #include "core/batch_loader.hpp"
-#include "core/not_yet.hpp"
+#include "core/error.hpp"
 #include "core/program.hpp"
 #include "core/progress.hpp"
+#include "core/provenance.hpp"
 #include "core/train_data.hpp"
 #include "core/versions.hpp"
 #include "model/torch_runtime.hpp"
+#include "model/trainer.hpp"
 
 namespace {
 
@@ -49,6 +52,8 @@ int main(int argc, char** argv) {
   sim::SplitOptions split;
   sim::BatchConfig batch;
   sim::AugmentConfig augment;
+  sim::TrainConfig train;
+  sim::LossConfig loss;
   bool dry = false;
   std::uint64_t dry_batches = 100;
   return sim::run_main(
@@ -63,17 +68,28 @@ int main(int argc, char** argv) {
         out->excludes(dry_flag);
         data.add_to(app);
         split.add_to(app);
+        train.add_to(app);
+        loss.add_to(app);
         batch.add_to(app);
         augment.add_to(app);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (!dry && output.empty()) throw sim::UsageError("give the model file to write with -o (or --dry-run)");
         data.threads = common.threads;
-        const sim::TrainData train = sim::open_train_data(dataset, data, split, common.seed);
+        const sim::TrainData train_data = sim::open_train_data(dataset, data, split, common.seed);
         if (dry) {
-          dry_run(train, batch, augment, common, data.skip_bad, dry_batches);
+          dry_run(train_data, batch, augment, common, data.skip_bad, dry_batches);
           return sim::kExitOk;
         }
-        sim::not_implemented_yet("training");
+        sim::TrainRequest request{
+            &train_data, train,         batch,  augment,
+            loss,        data.skip_bad, output, nlohmann::json::parse(sim::make_provenance(info.name, argc, argv))};
+        const sim::TrainSummary s = sim::train_model(request, common);
+        spdlog::info(
+            "wrote {}: {} steps in {:.1f} s, {:.0f} images/s (data {:.1f} s, forward {:.1f} s, loss {:.1f} s, "
+            "backward+step {:.1f} s, validation {:.1f} s)",
+            output, s.steps, s.seconds, s.images_per_second, s.data_s, s.forward_s, s.loss_s, s.backward_s,
+            s.validation_s);
+        return sim::kExitOk;
       });
 }

@@ -11,15 +11,11 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "temp_dir.hpp"
+#include "test_util.hpp"
+
+using sim::test::slurp;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int count_entries(const std::string& dir) {
   int n = 0;

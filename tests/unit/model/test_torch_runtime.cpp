@@ -1,5 +1,8 @@
-#include <doctest/doctest.h>
+// LibTorch first: it brings glog, whose CHECK would otherwise replace doctest's (see loss_reference.hpp).
 #include <torch/torch.h>
+// clang-format off
+#include <doctest/doctest.h>
+// clang-format on
 
 #include "core/blas_check.hpp"
 #include "model/torch_runtime.hpp"

@@ -1,0 +1,79 @@
+#include "core/embeddings_text.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.hpp"
+#include "core/program.hpp"
+#include "core/provenance.hpp"
+
+namespace sim {
+namespace {
+
+std::string number(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", double(v));
+  return buf;
+}
+
+// TSV fields cannot hold tabs or newlines: those become spaces (ids are paths; this is rare).
+std::string tsv_field(std::string s) {
+  for (char& c : s) {
+    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+  }
+  return s;
+}
+
+}  // namespace
+
+EmbeddingsTextWriter::EmbeddingsTextWriter(const std::string& path, TextFormat format, std::size_t dim,
+                                           std::vector<std::string> classes)
+    : path_(path), format_(format), dim_(dim), classes_(std::move(classes)) {
+  if (path_ != "-") file_ = std::make_unique<AtomicFile>(path_);
+  if (format_ == TextFormat::Tsv) {
+    std::string header = "id\tlabel\tclass";
+    for (std::size_t j = 0; j < dim_; ++j) header += "\te" + std::to_string(j);
+    emit(header + "\n");
+  }
+}
+
+void EmbeddingsTextWriter::emit(const std::string& text) {
+  if (file_) {
+    file_->write(text.data(), text.size());
+  } else if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size()) {
+    flush_stdout();  // throws the IoError with the reason
+  }
+}
+
+void EmbeddingsTextWriter::append(const float* rows, std::size_t n, const std::int64_t* labels,
+                                  const std::vector<std::string>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int64_t label = labels ? labels[i] : -1;
+    const std::string cls = label >= 0 && std::size_t(label) < classes_.size() ? classes_[std::size_t(label)] : "";
+    const float* row = rows + i * dim_;
+    if (format_ == TextFormat::Tsv) {
+      out += tsv_field(ids[i]) + "\t" + std::to_string(label) + "\t" + tsv_field(cls);
+      for (std::size_t j = 0; j < dim_; ++j) out += "\t" + number(row[j]);
+    } else {
+      out += "{\"id\": " + json_quote(ids[i]) + ", \"label\": " + std::to_string(label) +
+             ", \"class\": " + json_quote(cls) + ", \"embedding\": [";
+      for (std::size_t j = 0; j < dim_; ++j) out += (j ? ", " : "") + number(row[j]);
+      out += "]}";
+    }
+    out += "\n";
+  }
+  emit(out);
+}
+
+void EmbeddingsTextWriter::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (file_) {
+    file_->commit();
+  } else {
+    flush_stdout();
+  }
+}
+
+}  // namespace sim

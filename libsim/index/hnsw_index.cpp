@@ -1,0 +1,326 @@
+// The one translation unit that includes hnswlib (its 0.6.2 headers define non-inline globals).
+// Also home of hnsw_space.hpp's functions, for the same reason.
+#include "index/hnsw_index.hpp"
+
+#include "core/blas_check.hpp"
+
+#include <hnswlib/hnswlib.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <limits>
+#include <stdexcept>
+
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/parallel.hpp"
+#include "core/version_config.hpp"
+#include "index/hnsw_file.hpp"
+#include "index/hnsw_space.hpp"
+
+namespace sim {
+namespace {
+
+constexpr std::size_t kInitialCapacity = 1024;
+constexpr std::uint64_t kMaxItems = std::numeric_limits<std::uint32_t>::max();  // hnswlib's tableint
+constexpr std::size_t kMaxEf = 1000000;
+
+// The hnswlib space serving distance `d`; throws UsageError (from hnsw_mapping) for the others.
+std::unique_ptr<hnswlib::SpaceInterface<float>> make_hnsw_space(Distance d, std::size_t dim) {
+  if (hnsw_mapping(d).space == HnswSpace::L2) return std::make_unique<hnswlib::L2Space>(dim);
+  return std::make_unique<hnswlib::InnerProductSpace>(dim);
+}
+
+// Buffered writes through an AtomicFile with a running CRC-32.
+class StampedWriter {
+ public:
+  explicit StampedWriter(AtomicFile& out) : out_(out) { buffer_.reserve(kBuffer); }
+  void write(const void* data, std::size_t size) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t done = 0; done < size;) {  // zlib takes at most 4 GiB per call
+      const std::size_t part = std::min<std::size_t>(size - done, std::size_t(1) << 30);
+      crc_ = std::uint32_t(::crc32(crc_, p + done, uInt(part)));
+      done += part;
+    }
+    size_ += size;
+    if (buffer_.size() + size > kBuffer) flush();
+    if (size >= kBuffer) {
+      out_.write(p, size);
+    } else {
+      buffer_.insert(buffer_.end(), p, p + size);
+    }
+  }
+  template <typename T>
+  void pod(const T& value) {
+    write(&value, sizeof value);
+  }
+  HnswFileStamp finish() {
+    flush();
+    return {size_, crc_};
+  }
+
+ private:
+  static constexpr std::size_t kBuffer = std::size_t(1) << 20;
+  void flush() {
+    if (!buffer_.empty()) out_.write(buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+  AtomicFile& out_;
+  std::vector<unsigned char> buffer_;
+  std::uint64_t size_ = 0;
+  std::uint32_t crc_ = std::uint32_t(::crc32(0, nullptr, 0));
+};
+
+}  // namespace
+
+// --- hnsw_space.hpp ---------------------------------------------------------------------------------
+
+float hnsw_distance(Distance d, const float* a, const float* b, std::size_t dim) {
+  const auto space = make_hnsw_space(d, dim);
+  std::vector<float> x(a, a + dim), y(b, b + dim);
+  if (hnsw_mapping(d).normalize) {
+    l2_normalize(x.data(), dim);
+    l2_normalize(y.data(), dim);
+  }
+  const float raw = space->get_dist_func()(x.data(), y.data(), space->get_dist_func_param());
+  return from_hnsw(d, raw);
+}
+
+std::string hnsw_simd() {
+#if defined(USE_AVX512)
+  return "AVX512";
+#elif defined(USE_AVX)
+  return "AVX";
+#elif defined(USE_SSE)
+  return "SSE";
+#else
+  return "none";
+#endif
+}
+
+// The configure step checks the BLAS exact search multiplies with (a loud warning if it is the
+// reference BLAS), as LibTorch's runtime does for training.
+Runtime hnswlib_runtime() {
+  return {"hnswlib", std::string(SIM_HNSWLIB_VERSION) + ", " + hnsw_simd(), [](const CommonOptions&) { check_blas(); }};
+}
+
+// --- HnswIndex ----------------------------------------------------------------------------------------
+
+void validate_hnsw_params(const HnswParams& p) {
+  if (p.m < 2 || p.m > kHnswMaxM) throw UsageError("must be from 2 to " + std::to_string(kHnswMaxM), "--M");
+  if (p.ef_construction < 1 || p.ef_construction > kMaxEf) {
+    throw UsageError("must be from 1 to " + std::to_string(kMaxEf), "--ef-construction");
+  }
+  if (p.ef < 1 || p.ef > kMaxEf) throw UsageError("must be from 1 to " + std::to_string(kMaxEf), "--ef");
+}
+
+struct HnswIndex::Graph {
+  std::unique_ptr<hnswlib::SpaceInterface<float>> space;
+  std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
+  bool normalize = false;
+
+  // hnswlib's searchKnn, minus two things: it reads ef from the index (one ef for all callers) and
+  // counts hops and distance computations in two atomics every search thread writes to. The graph
+  // walk itself is hnswlib's own: the greedy descent of the upper levels, then searchBaseLayerST.
+  // Returns (raw distance, label) pairs, at most max(ef, k) of them, in no particular order.
+  void knn(const float* query, std::size_t k, std::size_t ef,
+           std::vector<std::pair<float, hnswlib::labeltype>>& out) const {
+    out.clear();
+    const auto& h = *hnsw;
+    if (h.cur_element_count == 0) return;
+    hnswlib::tableint current = h.enterpoint_node_;
+    float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
+    for (int level = h.maxlevel_; level > 0; --level) {
+      for (bool changed = true; changed;) {
+        changed = false;
+        const auto* list = reinterpret_cast<const unsigned int*>(h.get_linklist(current, level));
+        const int size = h.getListCount(const_cast<unsigned int*>(list));
+        const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+        for (int i = 0; i < size; ++i) {
+          const float d = h.fstdistfunc_(query, h.getDataByInternalId(links[i]), h.dist_func_param_);
+          if (d < best) {
+            best = d;
+            current = links[i];
+            changed = true;
+          }
+        }
+      }
+    }
+    auto top = h.num_deleted_ ? h.searchBaseLayerST<true, false>(current, query, std::max(ef, k))
+                              : h.searchBaseLayerST<false, false>(current, query, std::max(ef, k));
+    while (top.size() > k) top.pop();
+    for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+  }
+
+  // A vector as hnswlib must see it: normalised copy for cosine, the caller's data otherwise.
+  const float* prepare(const float* v, std::size_t dim, std::vector<float>& scratch) const {
+    if (!normalize) return v;
+    scratch.assign(v, v + dim);
+    l2_normalize(scratch.data(), dim);
+    return scratch.data();
+  }
+};
+
+HnswIndex::HnswIndex(Distance distance, std::size_t dim, const HnswParams& params)
+    : graph_(std::make_unique<Graph>()), distance_(distance), dim_(dim), params_(params) {
+  validate_hnsw_params(params);
+  if (dim == 0) throw std::invalid_argument("HnswIndex: dim must be at least 1");
+  graph_->normalize = hnsw_mapping(distance).normalize;
+  graph_->space = make_hnsw_space(distance, dim);
+  graph_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(graph_->space.get(), kInitialCapacity, params.m,
+                                                                   params.ef_construction, params.seed);
+  graph_->hnsw->metric_distance_computations = 0;  // hnswlib 0.6.2 leaves its counters uninitialised
+  graph_->hnsw->metric_hops = 0;
+  graph_->hnsw->setEf(params.ef);
+}
+
+HnswIndex::~HnswIndex() = default;
+
+bool HnswIndex::is_deleted(std::size_t position) const { return deleted_.at(position) != 0; }
+
+void HnswIndex::set_default_ef(std::size_t ef) {
+  HnswParams p = params_;
+  p.ef = ef;
+  validate_hnsw_params(p);
+  params_.ef = ef;
+}
+
+void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads) {
+  if (n == 0) return;
+  auto& h = *graph_->hnsw;
+  const std::size_t first = size();
+  if (std::uint64_t(first) + n > kMaxItems) {
+    throw Error("", "", "an index holds at most " + std::to_string(kMaxItems) + " items");
+  }
+  if (first + n > h.max_elements_) {
+    h.resizeIndex(std::min<std::size_t>(kMaxItems, std::max(first + n, 2 * h.max_elements_)));
+  }
+  deleted_.resize(first + n, 0);
+  changed();
+  auto insert = [&](std::size_t begin, std::size_t end) {
+    std::vector<float> scratch;
+    for (std::size_t i = begin; i < end; ++i) {
+      h.addPoint(graph_->prepare(vectors + i * dim_, dim_, scratch), hnswlib::labeltype(first + i));
+    }
+  };
+  // The very first element becomes the entry point: insert it alone, then the rest in parallel.
+  std::size_t start = 0;
+  if (first == 0) {
+    insert(0, 1);
+    start = 1;
+  }
+  parallel_for(n - start, threads, [&](std::size_t b, std::size_t e) { insert(start + b, start + e); });
+}
+
+void HnswIndex::replace(std::size_t position, const float* vector) {
+  if (position >= size()) throw std::out_of_range("HnswIndex::replace: no such position");
+  std::vector<float> scratch;
+  // addPoint with an existing label un-deletes it and calls updatePoint.
+  graph_->hnsw->addPoint(graph_->prepare(vector, dim_, scratch), hnswlib::labeltype(position));
+  if (deleted_[position]) {
+    deleted_[position] = 0;
+    --deleted_count_;
+  }
+  changed();
+}
+
+void HnswIndex::mark_deleted(std::size_t position) {
+  if (position >= size()) throw std::out_of_range("HnswIndex::mark_deleted: no such position");
+  if (deleted_[position]) throw std::invalid_argument("HnswIndex::mark_deleted: already deleted");
+  graph_->hnsw->markDelete(hnswlib::labeltype(position));
+  deleted_[position] = 1;
+  ++deleted_count_;
+  changed();
+}
+
+SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const {
+  SearchResult result(nq, k);
+  if (nq == 0 || k == 0 || live_count() == 0) return result;
+  const std::size_t ef = params.ef > 0 ? params.ef : params_.ef;
+  parallel_for(nq, std::max(1u, params.threads), [&](std::size_t begin, std::size_t end) {
+    std::vector<float> scratch;
+    std::vector<std::pair<float, hnswlib::labeltype>> raw;
+    std::vector<std::pair<float, std::int64_t>> found;
+    for (std::size_t q = begin; q < end; ++q) {
+      graph_->knn(graph_->prepare(queries + q * dim_, dim_, scratch), k, ef, raw);
+      found.clear();
+      for (const auto& [d, label] : raw) {
+        found.emplace_back(clamp_distance(distance_, from_hnsw(distance_, d)), std::int64_t(label));
+      }
+      std::sort(found.begin(), found.end());  // closest first; equal distances by position
+      for (std::size_t j = 0; j < found.size() && j < k; ++j) {
+        result.distances[q * k + j] = found[j].first;
+        result.positions[q * k + j] = found[j].second;
+      }
+    }
+  });
+  return result;
+}
+
+HnswFileStamp HnswIndex::write(AtomicFile& out) const {
+  const auto& h = *graph_->hnsw;
+  HnswHeader header;
+  header.offset_level0 = h.offsetLevel0_;
+  header.max_elements = h.cur_element_count;  // no spare capacity: loaders allocate exactly N
+  header.count = h.cur_element_count;
+  header.size_data_per_element = h.size_data_per_element_;
+  header.label_offset = h.label_offset_;
+  header.offset_data = h.offsetData_;
+  header.max_level = h.maxlevel_;
+  header.entry_point = h.enterpoint_node_;
+  header.max_m = h.maxM_;
+  header.max_m0 = h.maxM0_;
+  header.m = h.M_;
+  header.mult = h.mult_;
+  header.ef_construction = h.ef_construction_;
+  unsigned char raw[kHnswHeaderBytes];
+  encode_hnsw_header(header, raw);
+
+  StampedWriter w(out);
+  w.write(raw, sizeof raw);
+  w.write(h.data_level0_memory_, h.cur_element_count * h.size_data_per_element_);
+  for (std::size_t i = 0; i < h.cur_element_count; ++i) {
+    const int level = h.element_levels_[i];
+    const auto bytes = static_cast<unsigned int>(level > 0 ? h.size_links_per_element_ * std::size_t(level) : 0);
+    w.pod(bytes);
+    if (bytes > 0) w.write(h.linkLists_[i], bytes);
+  }
+  return w.finish();
+}
+
+std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance distance, std::size_t dim,
+                                           std::size_t count, const HnswParams& params, const HnswFileStamp& stamp) {
+  auto index = std::make_unique<HnswIndex>(distance, dim, params);
+  HnswExpected expected;
+  expected.count = count;
+  expected.dim = dim;
+  expected.m = params.m;
+  expected.ef_construction = params.ef_construction;
+  expected.file_size = stamp.size;
+  expected.crc32 = stamp.crc32;
+  HnswFileCheck check = check_hnsw_file(path, expected);
+  auto& g = *index->graph_;
+  try {
+    g.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(g.space.get(), path, false, expected.count);
+  } catch (const std::exception& e) {
+    throw FormatError(path, "", std::string("hnswlib cannot load it: ") + e.what());
+  }
+  auto& h = *g.hnsw;
+  if (h.cur_element_count != expected.count) throw FormatError(path, "", "changed while it was being read");
+  // hnswlib 0.6.2's loader leaves these uninitialised (and then adds to num_deleted_).
+  h.num_deleted_ = 0;
+  h.metric_distance_computations = 0;
+  h.metric_hops = 0;
+  for (std::size_t i = 0; i < h.cur_element_count; ++i) {
+    if (h.isMarkedDeleted(hnswlib::tableint(i))) ++h.num_deleted_;
+  }
+  h.setEf(params.ef);
+  index->deleted_ = std::move(check.deleted);
+  index->deleted_count_ = std::size_t(std::count(index->deleted_.begin(), index->deleted_.end(), 1));
+  if (index->deleted_count_ != h.num_deleted_) throw FormatError(path, "", "changed while it was being read");
+  return index;
+}
+
+}  // namespace sim

@@ -1,0 +1,66 @@
+#include "index/index.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+#include <utility>
+
+namespace sim {
+
+std::string_view to_string(IndexType type) { return type == IndexType::Hnsw ? "hnsw" : "exact"; }
+
+SearchResult::SearchResult(std::size_t queries, std::size_t slots)
+    : nq(queries),
+      k(slots),
+      positions(queries * slots, -1),
+      distances(queries * slots, std::numeric_limits<float>::infinity()) {}
+
+std::size_t SearchResult::found(std::size_t q) const {
+  std::size_t n = 0;
+  while (n < k && positions[q * k + n] >= 0) ++n;
+  return n;
+}
+
+SearchResult merge_topk(const std::vector<const SearchResult*>& shards, const std::vector<std::int64_t>& offsets,
+                        std::size_t k) {
+  if (offsets.size() != shards.size()) throw std::invalid_argument("merge_topk: one offset per shard");
+  const std::size_t nq = shards.empty() ? 0 : shards.front()->nq;
+  for (const SearchResult* s : shards) {
+    if (s->nq != nq) throw std::invalid_argument("merge_topk: shards answered different numbers of queries");
+  }
+  SearchResult merged(nq, k);
+  std::vector<std::pair<float, std::int64_t>> pool;
+  for (std::size_t q = 0; q < nq; ++q) {
+    pool.clear();
+    for (std::size_t s = 0; s < shards.size(); ++s) {
+      for (std::size_t j = 0, n = shards[s]->found(q); j < n; ++j) {
+        pool.emplace_back(shards[s]->distance(q, j), shards[s]->position(q, j) + offsets[s]);
+      }
+    }
+    // Each shard's list is its own exact top k, so the global top k is among them: a partial sort
+    // by (distance, position) is the whole merge.
+    const std::size_t take = std::min(k, pool.size());
+    std::partial_sort(pool.begin(), pool.begin() + std::ptrdiff_t(take), pool.end());
+    for (std::size_t j = 0; j < take; ++j) {
+      merged.distances[q * k + j] = pool[j].first;
+      merged.positions[q * k + j] = pool[j].second;
+    }
+  }
+  return merged;
+}
+
+float clamp_distance(Distance d, float value) {
+  switch (d) {
+    case Distance::Cosine:
+      return std::clamp(value, 0.0f, 2.0f);
+    case Distance::Euclidean:
+    case Distance::SquaredEuclidean:
+    case Distance::Manhattan:
+      return std::max(value, 0.0f);
+    case Distance::InnerProduct:
+      break;
+  }
+  return value;
+}
+
+}  // namespace sim

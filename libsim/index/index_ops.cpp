@@ -1,0 +1,229 @@
+#include "index/index_ops.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "core/utf8.hpp"
+#include "index/exact_index.hpp"
+
+namespace sim {
+namespace {
+
+constexpr std::size_t kAddBatch = 8192;  // progress granularity; each batch is inserted in parallel
+
+std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
+
+// The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
+// writes image paths as ids, relative to where it ran), so that pictures can be found later from
+// anywhere; "" otherwise.
+std::string payload_of(const std::string& id) {
+  struct stat st {};
+  if (id.empty() || ::stat(id.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  char real[PATH_MAX];
+  return ::realpath(id.c_str(), real) != nullptr ? std::string(real) : "";
+}
+
+}  // namespace
+
+void AddOptions::add_to(CLI::App& app) {
+  app.add_flag("--replace", replace, "An id already in the index gets the new vector and label (default: refuse)");
+  app.add_flag("--force", force, "Accept embeddings of another model (a different model fingerprint)");
+}
+
+void BuildOptions::add_to(CLI::App& app) {
+  AddOptions::add_to(app);
+  app.add_flag("--exact", exact, "Brute-force index: exact results, any distance (manhattan too), slower queries");
+  app.add_option("--M", hnsw.m, "HNSW links per node (level 0 has twice as many)")
+      ->default_val(16)
+      ->check(CLI::Range(2, 10000));
+  app.add_option("--ef-construction", hnsw.ef_construction, "HNSW candidate list size while inserting")
+      ->default_val(200)
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--ef", hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
+      ->default_val(64)
+      ->check(CLI::Range(1, 1000000));
+}
+
+IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options) {
+  IndexArtifact a;
+  a.distance = e.meta.distance;
+  a.dim = e.dim();
+  a.hnsw = options.hnsw;
+  a.type = options.exact ? IndexType::Exact : IndexType::Hnsw;
+  a.model_fingerprint = e.meta.model_fingerprint;
+  if (a.type == IndexType::Hnsw && !hnsw_can_serve(a.distance)) {
+    throw Error(
+        source, "distance",
+        "is " + std::string(to_string(a.distance)) + ", which HNSW cannot serve: build an exact index (--exact)");
+  }
+  if (a.type == IndexType::Exact) {
+    a.index = std::make_unique<ExactIndex>(a.distance, a.dim);
+  } else {
+    a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
+  }
+  add_to_index(a, e, source, options);
+  return a;
+}
+
+AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string& source, const AddOptions& options) {
+  if (!a.index) throw std::logic_error("add_to_index: the index was loaded without its vectors");
+  const std::string where = a.path.empty() ? "the index" : "the index '" + a.path + "'";
+  if (e.count() == 0) throw Error(source, "embeddings", "holds no items: nothing to index");
+  if (e.dim() != a.dim) {
+    throw Error(source, "dim", "is " + std::to_string(e.dim()) + " but " + where + " has " + std::to_string(a.dim));
+  }
+  if (e.meta.distance != a.distance) {
+    throw Error(source, "distance",
+                "is " + std::string(to_string(e.meta.distance)) + " but " + where + " uses " +
+                    std::string(to_string(a.distance)));
+  }
+  if (e.meta.model_fingerprint != a.model_fingerprint) {
+    const std::string detail = "is " + shown(e.meta.model_fingerprint) + " but " + where +
+                               " holds embeddings of model " + shown(a.model_fingerprint);
+    if (!options.force) throw Error(source, "model_fingerprint", detail + " (embed with that model, or --force)");
+    spdlog::warn("{}: model_fingerprint: {}; adding anyway (--force)", source, detail);
+  }
+
+  // Which input row each id ends up as (the last one with --replace), and what happens to it.
+  std::unordered_map<std::string, std::size_t> existing = a.positions_by_id();
+  std::unordered_map<std::string, std::size_t> last_row;
+  for (std::size_t r = 0; r < e.count(); ++r) {
+    const auto [it, fresh] = last_row.emplace(e.ids[r], r);
+    if (!fresh) {
+      if (!options.replace) throw Error(source, "ids", shown(e.ids[r]) + " appears twice (--replace keeps the last)");
+      it->second = r;
+    }
+  }
+  AddReport report;
+  std::vector<std::size_t> new_rows;
+  std::vector<std::pair<std::size_t, std::size_t>> updates;  // (position, row)
+  for (std::size_t r = 0; r < e.count(); ++r) {
+    if (last_row.at(e.ids[r]) != r) continue;
+    const auto found = existing.find(e.ids[r]);
+    if (found == existing.end()) {
+      new_rows.push_back(r);
+    } else if (a.is_deleted(found->second)) {
+      updates.emplace_back(found->second, r);
+      ++report.revived;
+    } else if (options.replace) {
+      updates.emplace_back(found->second, r);
+      ++report.replaced;
+    } else {
+      throw Error(source, "ids", shown(e.ids[r]) + " is already in " + where + " (--replace replaces it)");
+    }
+  }
+
+  // Classes merged by name: the index's positions stay, unseen names are appended.
+  std::vector<std::int64_t> relabel(e.meta.classes.size());
+  for (std::size_t c = 0; c < e.meta.classes.size(); ++c) {
+    const auto at = std::find(a.classes.begin(), a.classes.end(), e.meta.classes[c]);
+    if (at == a.classes.end()) {
+      report.new_classes.push_back(e.meta.classes[c]);
+      a.classes.push_back(e.meta.classes[c]);
+    }
+    relabel[c] = std::find(a.classes.begin(), a.classes.end(), e.meta.classes[c]) - a.classes.begin();
+  }
+  const auto label_of = [&](std::size_t r) { return e.labels[r] < 0 ? -1 : relabel[std::size_t(e.labels[r])]; };
+
+  if (!e.meta.provenance.empty()) a.history.push_back(e.meta.provenance);  // what the new items came from
+  // Vectors first (the only step that can fail for want of memory), then the metadata.
+  for (const auto& [position, row] : updates) {
+    a.index->replace(position, e.row(row));
+    a.labels[position] = label_of(row);
+  }
+  std::vector<float> batch;
+  Progress progress("indexing", new_rows.size(), "items");
+  for (std::size_t b = 0; b < new_rows.size(); b += kAddBatch) {
+    const std::size_t n = std::min(kAddBatch, new_rows.size() - b);
+    batch.resize(n * a.dim);
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(e.row(new_rows[b + i]), a.dim, batch.data() + i * a.dim);
+    a.index->add(batch.data(), n, options.threads);
+    progress.add(n);
+  }
+  progress.finish();
+  std::vector<std::string> payloads;
+  bool any_payload = !a.payloads.empty();
+  for (std::size_t r : new_rows) {
+    a.ids.push_back(e.ids[r]);
+    a.labels.push_back(label_of(r));
+    payloads.push_back(payload_of(e.ids[r]));
+    any_payload = any_payload || !payloads.back().empty();
+  }
+  if (any_payload) {
+    a.payloads.resize(a.ids.size() - new_rows.size());
+    a.payloads.insert(a.payloads.end(), payloads.begin(), payloads.end());
+    for (const auto& [position, row] : updates) a.payloads[position] = payload_of(e.ids[row]);
+  }
+  report.added = new_rows.size();
+  return report;
+}
+
+void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids) {
+  const std::unordered_map<std::string, std::size_t> positions = a.positions_by_id();
+  std::vector<std::size_t> doomed;
+  for (const std::string& id : ids) {
+    const auto found = positions.find(id);
+    if (found == positions.end() || a.is_deleted(found->second)) {
+      throw Error(
+          a.path, "ids",
+          shown(id) + " is not in the index" + (found == positions.end() ? std::string() : " (already deleted)"));
+    }
+    doomed.push_back(found->second);
+  }
+  std::sort(doomed.begin(), doomed.end());
+  doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());  // "delete x x" deletes x once
+  for (std::size_t position : doomed) a.index->mark_deleted(position);
+}
+
+std::string describe_index(const IndexArtifact& a) {
+  const std::size_t deleted = std::size_t(std::count(a.deleted.begin(), a.deleted.end(), 1));
+  std::string s;
+  const auto line = [&](const std::string& key, const std::string& value) { s += key + ": " + value + "\n"; };
+  line("index", a.path);
+  line("format", std::string(kIndexFormat) + " version " + std::to_string(kIndexVersion));
+  line("type", std::string(to_string(a.type)));
+  line("distance", std::string(to_string(a.distance)));
+  line("dim", std::to_string(a.dim));
+  line("count", std::to_string(a.size()));
+  line("deleted", std::to_string(deleted));
+  line("live", std::to_string(a.size() - deleted));
+  if (a.type == IndexType::Hnsw) {
+    char crc[16];
+    std::snprintf(crc, sizeof crc, "%08x", unsigned(a.hnsw_stamp.crc32));
+    line("hnswlib file", a.hnsw_path() + " (" + std::to_string(a.hnsw_stamp.size) + " bytes, CRC-32 " + crc + ")");
+    line("M", std::to_string(a.hnsw.m));
+    line("ef_construction", std::to_string(a.hnsw.ef_construction));
+    line("ef", std::to_string(a.hnsw.ef));
+  }
+  line("generation", std::to_string(a.generation));
+  std::string classes;
+  for (const std::string& c : a.classes) classes += (classes.empty() ? "" : ", ") + to_valid_utf8(c);
+  line("classes", std::to_string(a.classes.size()) + (classes.empty() ? "" : " (" + classes + ")"));
+  line("payloads", a.payloads.empty() ? "none" : "yes");
+  line("model fingerprint", a.model_fingerprint.empty() ? "(none)" : a.model_fingerprint);
+  if (a.calibration.empty()) {
+    line("calibration", "none");
+  } else {
+    std::string t;
+    for (std::size_t i = 0; i < a.calibration.names.size(); ++i) {
+      t += (t.empty() ? "" : ", ") + a.calibration.names[i] + "=" + std::to_string(a.calibration.thresholds[i]);
+    }
+    line("calibration", t + " (default: " +
+                            (a.calibration.default_name.empty() ? a.calibration.names[0] : a.calibration.default_name) +
+                            ")");
+  }
+  line("provenance", a.provenance.empty() ? "(none)" : a.provenance);
+  for (const std::string& h : a.history) line("history", h);
+  return s;
+}
+
+}  // namespace sim

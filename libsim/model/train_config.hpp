@@ -1,0 +1,35 @@
+// sim-train's model and optimisation settings, with their flags.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace sim {
+
+struct TrainConfig {
+  // Model
+  std::string arch = "auto";        // --arch
+  std::int64_t dim = 64;            // --dim
+  std::string distance = "cosine";  // --distance
+  std::string backbone;             // --backbone FILE.pt (TorchScript)
+  bool freeze_backbone = false;     // --freeze-backbone
+
+  // Schedule
+  int epochs = 8;                  // --epochs
+  std::int64_t steps = 0;          // --steps: total optimiser steps; overrides --epochs when > 0
+  std::string optimizer = "adam";  // --optimizer adam|adamw|sgd
+  double lr = 2e-3;                // --lr: peak learning rate
+  double weight_decay = -1;        // --weight-decay; < 0: 0 for adam/sgd, 0.01 for adamw (PyTorch's default)
+  double momentum = 0.9;           // --momentum (sgd)
+  std::int64_t warmup_steps = -1;  // --warmup-steps; < 0: 5% of the steps, at most 500
+  double clip_grad_norm = 0;       // --clip-grad-norm; 0 = off
+  std::size_t val_max = 10000;     // --val-max: validate on at most this many items
+
+  bool resume = false;  // --resume: continue from OUTPUT.ckpt
+
+  void add_to(CLI::App& app);
+};
+
+}  // namespace sim

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# sim-index and sim-query through the real programs, on seeded embeddings written here by
+# make_embeddings: build, info, TSV and JSON Lines queries, growing an index with a new class,
+# deleting, pipes (-i -), streaming, every bad input with its exit status and a message naming the
+# file, and a closed stdout (| head -c 10) ending cleanly.
+# Usage: sim_index_query.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/make_embeddings FIXTURES_DIR
+set -u
+index="$1"
+query="$2"
+mk="$3"
+fx="$4"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect STATUS PATTERN PROGRAM ARGS...: runs PROGRAM ARGS (stdin from /dev/null), checks the exit
+# status, and that stderr (failures) or stdout (success) contains PATTERN. Output in out / err.
+expect() {
+  local want="$1" pattern="$2" prog="$3"
+  shift 3
+  "$prog" "$@" >out 2>err </dev/null
+  local status=$?
+  local name
+  name="$(basename "$prog")"
+  if [[ $status != "$want" ]]; then
+    fail "$name $* exited $status, expected $want; stderr: $(tail -n 3 err)"
+    return
+  fi
+  local where=out
+  [[ $want != 0 ]] && where=err
+  [[ -z $pattern ]] || grep -qF -- "$pattern" "$where" || fail "$name $*: no '$pattern' in: $(head -c 600 "$where")"
+}
+
+dims=(--dim 16)
+"$mk" base.h5 --n 300 "${dims[@]}" --classes ant,bee,cat,dog --seed 1 --prefix base- --lines base.txt
+"$mk" new.h5 --n 40 "${dims[@]}" --classes owl,cat --seed 2 --prefix new-
+"$mk" queries.h5 --n 25 "${dims[@]}" --classes ant,bee,cat,dog --seed 3 --prefix q-
+"$mk" owlq.h5 --n 10 "${dims[@]}" --classes owl --seed 4 --prefix owlq- --lines owlq.txt
+"$mk" dim8.h5 --n 10 --dim 8 --classes ant --seed 5
+"$mk" l2.h5 --n 10 "${dims[@]}" --classes ant --distance euclidean
+"$mk" l1.h5 --n 30 "${dims[@]}" --classes ant,bee --distance manhattan --prefix l1-
+"$mk" other_model.h5 --n 10 "${dims[@]}" --classes ant --fingerprint other --prefix om-
+"$mk" empty.h5 --n 0 "${dims[@]}" --classes ant
+"$mk" dup.h5 --n 5 "${dims[@]}" --classes ant --prefix base-
+[[ -f dup.h5 ]] || { echo "FAIL: make_embeddings did not write the inputs" >&2; exit 1; }
+
+# --- Build, info ------------------------------------------------------------------------------------
+expect 0 "" "$index" -i base.h5 -o my.idx --threads 2 --ef 80
+[[ -f my.idx && -f my.idx.g1.hnsw ]] || fail "build did not write my.idx and my.idx.g1.hnsw: $(ls)"
+expect 0 "type: hnsw" "$index" info my.idx
+for line in "count: 300" "deleted: 0" "distance: cosine" "dim: 16" "ef: 80" "M: 16" "ef_construction: 200" \
+  "classes: 4 (ant, bee, cat, dog)" "model fingerprint: test-model" "hnswlib file: my.idx.g1.hnsw" \
+  '"program":"sim-index"'; do
+  grep -qF -- "$line" out || fail "info lacks '$line': $(cat out)"
+done
+
+# --- Queries: TSV, self-match, JSON Lines, --match ----------------------------------------------------
+expect 0 "" "$query" my.idx -i queries.h5 -k 5
+[[ $(head -n 1 out) == $'query\trank\tid\tlabel\tdistance' ]] || fail "TSV header: $(head -n 1 out)"
+[[ $(wc -l <out) == 126 ]] || fail "expected 1 + 25 x 5 TSV lines, got $(wc -l <out)"
+awk -F'\t' 'NR > 1 && ($2 < 1 || $2 > 5 || NF != 5) { bad = 1 } END { exit bad }' out || fail "bad TSV rows"
+expect 0 "" "$query" my.idx -i base.h5 -k 1 --threads 2
+awk -F'\t' 'NR > 1 && ($1 != $3 || $5 > 1e-5) { bad++ } END { exit bad > 3 }' out ||
+  fail "indexed vectors are not their own nearest neighbours at distance ~0: $(head -n 5 out)"
+expect 0 '"neighbours":[{"rank":1,"id":"' "$query" my.idx -i queries.h5 -k 3 --format jsonl
+[[ $(wc -l <out) == 25 ]] || fail "expected 25 JSON lines, got $(wc -l <out)"
+[[ $(grep -c '^{"query":"q-[0-9]*","neighbours":\[.*\]}$' out) == 25 ]] || fail "JSON lines: $(head -n 2 out)"
+expect 0 $'\tmatch' "$query" my.idx -i queries.h5 -k 3 --match majority
+grep -q "no calibration yet" err || fail "--match without calibration does not say so: $(cat err)"
+[[ $(grep -c "no calibration" err) == 1 ]] || fail "the missing calibration is reported more than once"
+awk -F'\t' 'NR > 1 && $4 != $6 { bad++ } END { exit bad > 2 }' out || fail "--match disagrees with labels"
+expect 0 "" "$query" my.idx -i queries.h5 -k 400 --ef 10 --format jsonl
+grep -q '"rank":300,' out || fail "k beyond the index size should return all 300"
+grep -q '"rank":301,' out && fail "k beyond the index size returned more than exists"
+
+# --- Grow with a class the index has never seen; delete -------------------------------------------------
+expect 0 "" "$index" add my.idx -i new.h5 --threads 2
+expect 0 "count: 340" "$index" info my.idx
+grep -qF "classes: 5 (ant, bee, cat, dog, owl)" out || fail "new class not merged: $(grep classes out)"
+[[ -f my.idx.g2.hnsw && ! -e my.idx.g1.hnsw ]] || fail "generation files after add: $(ls)"
+expect 0 "" "$query" my.idx -i owlq.h5 -k 3 --match nearest
+awk -F'\t' 'NR > 1 && ($4 != "owl" || $6 != "owl") { bad++ } END { exit bad }' out ||
+  fail "queries of the added class do not find it: $(head -n 4 out)"
+expect 0 "" "$index" delete my.idx new-0 new-2
+expect 0 "deleted: 2" "$index" info my.idx
+expect 0 "" "$query" my.idx -i new.h5 -k 5
+cut -f3 out | grep -qx -e new-0 -e new-2 && fail "deleted items are still returned"
+expect 1 "'nope' is not in the index" "$index" delete my.idx new-1 nope
+expect 0 "deleted: 2" "$index" info my.idx
+
+# --- Pipes: -i -, --stream ------------------------------------------------------------------------------
+"$mk" - --n 50 "${dims[@]}" --classes ant --seed 8 --prefix p- | "$index" -i - -o piped.idx 2>err
+[[ ${PIPESTATUS[1]} == 0 ]] || fail "sim-index -i - failed: $(cat err)"
+[[ $(cat queries.h5 | "$query" my.idx -i - -k 2 | wc -l) == 51 ]] || fail "sim-query -i - from a pipe"
+"$mk" - --n 5 "${dims[@]}" --classes ant --seed 9 --prefix p2- | "$index" add piped.idx -i - 2>err
+[[ ${PIPESTATUS[1]} == 0 ]] || fail "sim-index add -i - failed: $(cat err)"
+expect 0 "count: 55" "$index" info piped.idx
+head -n 3 owlq.txt | "$query" my.idx --stream -k 2 >out 2>err
+[[ $? == 0 && $(wc -l <out) == 7 ]] || fail "--stream: $(cat out err)"
+[[ $(sed -n 2p out | cut -f1,2,4) == $'owlq-0\t1\towl' ]] || fail "--stream rows: $(head -n 3 out)"
+head -n 2 base.txt | cut -f2 | "$query" my.idx --stream -k 1 --format jsonl >out 2>err
+grep -q '^{"query":"1","neighbours":\[{"rank":1,"id":"base-0","label":"ant","distance":' out ||
+  fail "--stream without ids: $(cat out err)"
+# Answers come as each line arrives, not at end of input: the first is out while stdin is still open.
+fifo="$tmp/fifo"
+mkfifo "$fifo"
+"$query" my.idx --stream -k 1 <"$fifo" >stream.out 2>stream.err &
+pid=$!
+exec 3>"$fifo"
+head -n 1 owlq.txt >&3
+for _ in $(seq 50); do [[ $(wc -l <stream.out) -ge 2 ]] && break; sleep 0.1; done
+[[ $(wc -l <stream.out) -ge 2 ]] || fail "--stream did not answer before the end of its input"
+exec 3>&-
+wait "$pid" || fail "--stream exited non-zero"
+printf '0.1,0.2\n' | "$query" my.idx --stream >out 2>err
+[[ $? == 1 ]] && grep -q -- "-: line 1: expected 16 numbers" err || fail "bad --stream line: $(cat err)"
+
+# A closed stdout ends the program with a message, not a signal or a core dump.
+"$query" my.idx -i base.h5 -k 50 2>err | head -c 10 >/dev/null
+status=${PIPESTATUS[0]}
+[[ $status == 0 || $status == 1 ]] || fail "| head -c 10: exit status $status"
+yes "$(head -n 1 owlq.txt)" | head -n 20000 | "$query" my.idx --stream -k 3 2>err | head -c 10 >/dev/null
+status=${PIPESTATUS[2]}
+[[ $status == 0 || $status == 1 ]] || fail "--stream | head -c 10: exit status $status"
+
+# --- Exact index: manhattan, replace, drop on delete -----------------------------------------------------
+expect 1 "--exact" "$index" -i l1.h5 -o l1.idx
+expect 0 "" "$index" -i l1.h5 -o l1.idx --exact
+[[ -f l1.idx && ! -e l1.idx.g1.hnsw ]] || fail "an exact index is one file: $(ls l1.idx*)"
+expect 0 "type: exact" "$index" info l1.idx
+expect 0 "" "$index" delete l1.idx l1-3
+expect 0 "count: 29" "$index" info l1.idx
+expect 0 $'l1-0\t1\tl1-0\tant\t0' "$query" l1.idx -i l1.h5 -k 1
+"$mk" two.h5 --n 2 "${dims[@]}" --classes ant --prefix two- --distance euclidean
+expect 0 "" "$index" -i two.h5 -o two.idx --exact
+expect 0 "" "$index" delete two.idx two-0 two-1
+expect 0 "count: 0" "$index" info two.idx
+expect 0 $'query\trank\tid\tlabel\tdistance' "$query" two.idx -i two.h5
+[[ $(wc -l <out) == 1 ]] || fail "an empty index answers with the header only: $(cat out)"
+
+# --- Bad input: exit 1 naming the file ----------------------------------------------------------------------
+cp my.idx keep.idx
+expect 1 "dim8.h5: dim: is 8" "$index" add my.idx -i dim8.h5
+expect 1 "l2.h5: distance: is euclidean" "$index" add my.idx -i l2.h5
+expect 1 "other_model.h5: model_fingerprint" "$index" add my.idx -i other_model.h5
+expect 1 "empty.h5: embeddings: holds no items" "$index" add my.idx -i empty.h5
+expect 1 "empty.h5: embeddings: holds no items" "$index" -i empty.h5 -o e.idx
+expect 1 "dup.h5: ids: 'base-0' is already in" "$index" add my.idx -i dup.h5
+cmp -s my.idx keep.idx || fail "a refused add changed the index"
+expect 0 "" "$index" add my.idx -i dup.h5 --replace
+expect 0 "" "$index" add my.idx -i other_model.h5 --force
+expect 1 "vectors.h5: format: missing" "$index" -i "$fx/vectors.h5" -o v.idx
+expect 1 "no-such.h5" "$index" -i no-such.h5 -o v.idx
+expect 1 "base.h5: exists and is not a sim index" "$index" -i queries.h5 -o base.h5
+expect 1 "queries.h5: format: is an embeddings file" "$query" queries.h5 -i queries.h5
+expect 1 "dim8.h5: dim: is 8" "$query" my.idx -i dim8.h5
+expect 1 "other_model.h5: model_fingerprint" "$query" piped.idx -i other_model.h5
+expect 0 "" "$query" piped.idx -i other_model.h5 --force
+
+mkdir -p bad
+"$index" -i base.h5 -o bad/a.idx 2>/dev/null
+"$index" -i queries.h5 -o bad/b.idx 2>/dev/null
+cp bad/a.idx.g1.hnsw bad/a.backup
+cp bad/b.idx.g1.hnsw bad/a.idx.g1.hnsw
+expect 1 "bad/a.idx.g1.hnsw: is" "$query" bad/a.idx -i queries.h5
+cp bad/a.backup bad/a.idx.g1.hnsw
+truncate -s 1000 bad/a.idx.g1.hnsw
+expect 1 "not the file its sidecar was written with (truncated or replaced)" "$query" bad/a.idx -i queries.h5
+cp bad/a.backup bad/a.idx.g1.hnsw
+head -c 2000 bad/a.idx >bad/cut.idx
+expect 1 "bad/cut.idx" "$query" bad/cut.idx -i queries.h5
+expect 1 "bad/cut.idx" "$index" info bad/cut.idx
+expect 0 "count: 300" "$index" info bad/a.idx
+
+# --- Usage errors: exit 2 ---------------------------------------------------------------------------------
+expect 2 "required" "$index"
+expect 2 "--M" "$index" -i base.h5 -o x.idx --M 1
+expect 2 "ids" "$index" delete my.idx
+expect 2 "-i" "$query" my.idx
+expect 2 "-i" "$query" my.idx -i queries.h5 --stream
+expect 2 "--format" "$query" my.idx -i queries.h5 --format xml
+expect 2 "-k" "$query" my.idx -i queries.h5 -k 0
+
+if [[ $failures -gt 0 ]]; then exit 1; fi
+echo "ok: sim-index and sim-query"

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Real training, embedding and querying through the programs, on tiny generated fixtures: a model
+# is trained, embeds a dataset (identically twice), feeds an index through a pipe, and answers a
+# raw-image query; every bad input exits with its documented status, names the file, and leaves a
+# previous good model in place.
+# Usage: sim_train_embed.sh BIN_DIR FIXTURES_DIR
+set -u
+bin="$1"
+fx="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+# expect STATUS PATTERN PROGRAM ARGS...: the exit status, and PATTERN in stderr (failures) or stdout.
+expect() {
+  local want="$1" pattern="$2" prog="$3"
+  shift 3
+  "$bin/$prog" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  local status=$?
+  if [[ $status != "$want" ]]; then
+    fail "$prog $* exited $status, expected $want; stderr: $(tail -n 3 "$tmp/err")"
+    return
+  fi
+  local where="$tmp/out"
+  [[ $want != 0 ]] && where="$tmp/err"
+  [[ -z $pattern ]] || grep -q -- "$pattern" "$where" || fail "$prog $*: no '$pattern' in: $(head -c 600 "$where")"
+}
+
+fast=(--epochs 2 --threads 2 --seed 1)
+expect 0 "" sim-train "$fx/images" -o "$tmp/m.sim" "${fast[@]}"
+[[ -f $tmp/m.sim ]] || fail "no model written"
+[[ -e $tmp/m.sim.ckpt ]] && fail "the checkpoint outlived a finished run"
+grep -q "validation precision@1" "$tmp/err" || fail "no validation figures logged"
+cp "$tmp/m.sim" "$tmp/good.sim"
+
+# Killed mid-run (SIGKILL once a checkpoint exists), then --resume continues from it.
+"$bin/sim-train" "$fx/images" -o "$tmp/r.sim" --epochs 300 --threads 1 --seed 1 >/dev/null 2>"$tmp/err" &
+pid=$!
+for _ in $(seq 200); do
+  [[ -f $tmp/r.sim.ckpt ]] && break
+  sleep 0.05
+done
+kill -9 "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+if [[ -f $tmp/r.sim.ckpt && ! -e $tmp/r.sim ]]; then
+  expect 0 "" sim-train "$fx/images" -o "$tmp/r.sim" --epochs 300 --threads 1 --seed 1 --resume
+  grep -q "resuming from $tmp/r.sim.ckpt at step [1-9]" "$tmp/err" || fail "no resume: $(head -n 8 "$tmp/err")"
+  [[ -f $tmp/r.sim && ! -e $tmp/r.sim.ckpt ]] || fail "the resumed run did not finish cleanly"
+else
+  fail "no checkpoint appeared before the kill (or the run finished first)"
+fi
+
+# Bad training input: clear errors, nothing overwritten.
+expect 2 "--dim" sim-train "$fx/images" -o "$tmp/m.sim" --dim 0
+expect 2 "--loss" sim-train "$fx/images" -o "$tmp/m.sim" --loss nonsense
+expect 2 "--distance" sim-train "$fx/images" -o "$tmp/m.sim" --loss circle --distance euclidean
+expect 1 "no checkpoint" sim-train "$fx/images" -o "$tmp/m.sim" --resume
+expect 1 "at least 2 classes" sim-train "$fx/images" -o "$tmp/m.sim" --holdout-classes circle,square "${fast[@]}"
+expect 1 "became" sim-train "$fx/images" -o "$tmp/m.sim" --optimizer sgd --lr 1e30 "${fast[@]}"
+cmp -s "$tmp/m.sim" "$tmp/good.sim" || fail "a failed run changed the existing model"
+
+# Embedding: HDF5, identical bytes without provenance, text formats, paths on stdin.
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e1.h5" --no-provenance
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e2.h5" --no-provenance --threads 1
+cmp -s "$tmp/e1.h5" "$tmp/e2.h5" || fail "the same input embedded twice differs"
+expect 0 $'^id\tlabel\tclass\te0\te1' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format tsv
+[[ $(wc -l <"$tmp/out") == 19 ]] || fail "tsv: expected a header and 18 rows, got $(wc -l <"$tmp/out") lines"
+expect 0 '"class": "circle", "embedding": \[' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format jsonl
+ls "$fx"/images/square/*.png | "$bin/sim-embed" -m "$tmp/m.sim" - -o - --format tsv >"$tmp/out" 2>"$tmp/err"
+[[ $? == 0 && $(wc -l <"$tmp/out") == 7 ]] || fail "paths on stdin: $(cat "$tmp/err")"
+
+# Pipe into an index, then query it with a raw image through the model.
+"$bin/sim-embed" -m "$tmp/m.sim" "$fx/images" -o - 2>"$tmp/err" | "$bin/sim-index" -i - -o "$tmp/i.idx" 2>>"$tmp/err"
+[[ ${PIPESTATUS[0]} == 0 && ${PIPESTATUS[1]} == 0 ]] || fail "sim-embed | sim-index: $(cat "$tmp/err")"
+query="$fx/images/triangle/img003.png"
+expect 0 "$query" sim-query "$tmp/i.idx" -m "$tmp/m.sim" "$query" -k 3
+[[ $(sed -n 2p "$tmp/out" | cut -f3) == "$query" ]] || fail "a raw query's nearest neighbour is not itself: $(cat "$tmp/out")"
+
+# Bad embedding input.
+expect 1 "missing.sim: cannot open" sim-embed -m "$tmp/missing.sim" "$fx/images" -o "$tmp/x.h5"
+head -c 3000 "$tmp/m.sim" >"$tmp/cut.sim"
+expect 1 "cut.sim" sim-embed -m "$tmp/cut.sim" "$fx/images" -o "$tmp/x.h5"
+expect 1 "bad_truncated/circle/cut.png" sim-embed -m "$tmp/m.sim" "$fx/bad_truncated" -o "$tmp/x.h5"
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/bad_truncated" -o "$tmp/x.h5" --skip-bad
+expect 2 "--split" sim-embed -m "$tmp/m.sim" "$fx/images" --split nosuch -o "$tmp/x.h5"
+[[ -e $tmp/x.h5 ]] && [[ $(stat -c %s "$tmp/x.h5") -gt 0 ]] || fail "--skip-bad wrote no embeddings"
+expect 0 "" sim-train "$fx/vectors.h5" -o "$tmp/v.sim" "${fast[@]}"
+expect 2 "reads vectors" sim-embed -m "$tmp/v.sim" "$fx/images/circle/img000.png" -o "$tmp/y.h5"
+expect 2 "holds vectors but the model reads images" sim-embed -m "$tmp/m.sim" "$fx/vectors.h5" -o "$tmp/y.h5"
+
+# A closed stdout is an error (exit 1), never a signal or a crash.
+"$bin/sim-embed" -m "$tmp/m.sim" "$fx/images" -o - --format tsv 2>"$tmp/err" | head -c 10 >/dev/null
+status=${PIPESTATUS[0]}
+[[ $status == 1 || $status == 0 ]] || fail "sim-embed into a closed pipe exited $status: $(cat "$tmp/err")"
+
+if [[ $failures -gt 0 ]]; then exit 1; fi
+echo "ok: sim-train, sim-embed, sim-query -m"
