@@ -164,6 +164,7 @@ EmbeddingNetImpl::EmbeddingNetImpl(const ArchSpec& spec, torch::jit::Module back
 
 torch::Tensor EmbeddingNetImpl::forward(torch::Tensor x) {
   x = (x - mean_) * inv_std_;
+  if (channels_last_ && x.dim() == 4) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   torch::Tensor features = has_script_ ? script_.forward({x}).toTensor() : trunk_->forward(x);
   if (features.dim() > 2) features = features.flatten(1);
   torch::Tensor e = head_->forward(features);
@@ -176,6 +177,52 @@ torch::Tensor EmbeddingNetImpl::forward(torch::Tensor x) {
 void EmbeddingNetImpl::train(bool on) {
   torch::nn::Module::train(on);
   if (has_script_) script_.train(on);
+}
+
+namespace {
+
+// Folds an eval-mode batch norm into the layer before it: w' = w * g / sqrt(v + eps) per output
+// channel, b' = (b - m) * g / sqrt(v + eps) + beta.
+template <typename Layer, typename Norm>
+void fold(Layer& layer, Norm& norm) {
+  torch::NoGradGuard no_grad;
+  const auto& o = norm->options;
+  const torch::Tensor scale = norm->weight / torch::sqrt(norm->running_var + o.eps());
+  torch::Tensor& w = layer->weight;
+  std::vector<std::int64_t> shape(std::size_t(w.dim()), 1);
+  shape[0] = -1;
+  w.mul_(scale.reshape(shape));
+  const torch::Tensor bias = layer->bias.defined() ? layer->bias : torch::zeros_like(norm->running_mean);
+  const torch::Tensor folded = (bias - norm->running_mean) * scale + norm->bias;
+  // forward() reads the member; the registered (undefined) parameter only matters for saving, which
+  // never happens after this.
+  layer->bias = folded;
+}
+
+}  // namespace
+
+void EmbeddingNetImpl::optimize_for_inference() {
+  eval();
+  if (!trunk_) return;
+  std::vector<torch::nn::AnyModule> layers(trunk_->begin(), trunk_->end());
+  torch::nn::Sequential fused;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const auto next = i + 1 < layers.size() ? layers[i + 1].ptr() : nullptr;
+    auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(layers[i].ptr());
+    auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(layers[i].ptr());
+    auto bn2 = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(next);
+    auto bn1 = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(next);
+    if (conv && bn2) fold(conv, bn2);
+    if (linear && bn1) fold(linear, bn1);
+    if (conv) {
+      torch::NoGradGuard no_grad;
+      conv->weight.set_data(conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
+      channels_last_ = spec_.input.image;
+    }
+    fused->push_back(layers[i]);
+    if ((conv && bn2) || (linear && bn1)) ++i;  // the batch norm is now part of the layer before it
+  }
+  trunk_ = replace_module("trunk", fused);
 }
 
 std::vector<torch::Tensor> EmbeddingNetImpl::trainable_parameters() {

@@ -54,6 +54,12 @@ class EmbeddingNetImpl : public torch::nn::Module {
   // Also switches a TorchScript backbone, which is not a registered submodule.
   void train(bool on = true) override;
 
+  // For inference only (sim-embed, sim-query -m), never before saving: folds every batch norm that
+  // directly follows a convolution or dense layer of the trunk into that layer's weights, and
+  // stores convolution weights channels-last, the layout oneDNN is fastest with here (measured:
+  // docs/benchmarks.md). Outputs change only by float rounding. Leaves the network in eval mode.
+  void optimize_for_inference();
+
  private:
   ArchSpec spec_;
   torch::nn::Sequential trunk_{nullptr};
@@ -61,6 +67,7 @@ class EmbeddingNetImpl : public torch::nn::Module {
   bool has_script_ = false;
   torch::nn::Linear head_{nullptr};
   torch::Tensor mean_, inv_std_;  // buffers shaped for broadcasting
+  bool channels_last_ = false;    // optimize_for_inference() ran: feed images channels-last
 };
 TORCH_MODULE(EmbeddingNet);
 

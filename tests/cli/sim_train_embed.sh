@@ -64,6 +64,21 @@ cmp -s "$tmp/m.sim" "$tmp/good.sim" || fail "a failed run changed the existing m
 expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e1.h5" --no-provenance
 expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e2.h5" --no-provenance --threads 1
 cmp -s "$tmp/e1.h5" "$tmp/e2.h5" || fail "the same input embedded twice differs"
+# The file opens in h5py (Debian's python3-h5py, installed by scripts/setup.sh) with the documented layout.
+if /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
+  /usr/bin/python3 - "$tmp/e1.h5" <<'PY' || fail "h5py does not see the documented layout"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+n, d = f["embeddings"].shape
+assert f["embeddings"].dtype == "float32" and d == 64 and n == 18, (n, d)
+assert f["labels"].dtype == "int64" and f["labels"].shape == (n,)
+assert f["ids"].shape == (n,) and f["ids"][0].decode().endswith(".png")
+assert [c.decode() for c in f["classes"][:]] == ["circle", "square", "triangle"]
+assert f.attrs["format"] == "sim-embeddings" and f.attrs["version"] == 1 and f.attrs["count"] == n
+assert f.attrs["distance"] == "cosine" and len(f.attrs["model_fingerprint"]) == 16
+assert "provenance" not in f.attrs
+PY
+fi
 expect 0 $'^id\tlabel\tclass\te0\te1' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format tsv
 [[ $(wc -l <"$tmp/out") == 19 ]] || fail "tsv: expected a header and 18 rows, got $(wc -l <"$tmp/out") lines"
 expect 0 '"class": "circle", "embedding": \[' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format jsonl

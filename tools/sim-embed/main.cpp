@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
           throw sim::UsageError("refusing to write HDF5 to a terminal: redirect it, or use --format tsv", "-o");
         }
         sim::LoadedModel model = sim::load_model(model_path);
+        model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
         const auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);
         if (dataset->size() == 0) throw sim::FormatError(inputs.front(), "", "nothing to embed");
 

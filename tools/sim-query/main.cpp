@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
         if (!model_path.empty()) {
           // Embed first, then search: LibTorch's and hnswlib's threads never run at the same time.
           sim::LoadedModel model = sim::load_model(model_path);
+          model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
           const auto dataset = sim::open_model_inputs(items, model.info.spec, input_options, common.threads);
           sim::EmbedOptions embed;
           embed.threads = common.threads;

@@ -82,3 +82,24 @@ TEST_CASE("preprocessing is applied inside the network") {
   CHECK(torch::allclose(shifted->forward(torch::full({2, 1, 16, 16}, 0.5)),
                         plain->forward(torch::zeros({2, 1, 16, 16})), 1e-5, 1e-6));
 }
+
+TEST_CASE("optimize_for_inference changes outputs only by rounding") {
+  for (const char* arch : {"small_cnn", "hello", "resnet"}) {
+    CAPTURE(arch);
+    torch::manual_seed(5);
+    sim::EmbeddingNet net(image_spec(arch, 1, 20, 20));
+    // Train a few steps so batch-norm statistics are not the trivial initial ones.
+    net->train();
+    torch::optim::SGD sgd(net->parameters(), 0.01);
+    for (int step = 0; step < 3; ++step) {
+      sgd.zero_grad();
+      net->forward(torch::rand({8, 1, 20, 20})).sum().backward();
+      sgd.step();
+    }
+    net->eval();
+    const torch::Tensor x = torch::rand({6, 1, 20, 20});
+    const torch::Tensor before = net->forward(x).clone();
+    net->optimize_for_inference();
+    CHECK((net->forward(x) - before).abs().max().item<float>() < 1e-4f);
+  }
+}
