@@ -127,9 +127,8 @@ EmbeddingNetImpl::EmbeddingNetImpl(const ArchSpec& spec, torch::jit::Module back
     script_ = std::move(backbone);
     has_script_ = true;
     features = spec_.script_features;
-    if (spec_.freeze_backbone) {
-      for (auto p : script_.parameters()) p.set_requires_grad(false);
-    }
+    // A loaded module's parameters may come without requires_grad (torch.jit.save keeps the flag).
+    for (auto p : script_.parameters()) p.set_requires_grad(!spec_.freeze_backbone);
   } else if (spec_.arch == "mlp") {
     if (in.image) throw UsageError("--arch mlp reads vectors; this dataset holds images", "--arch");
     trunk_ = mlp(in, features);

@@ -103,6 +103,36 @@ std::shared_ptr<const Dataset> validation_subset(std::shared_ptr<const Dataset> 
   return std::make_shared<DatasetSubset>(val, std::move(items));
 }
 
+// A user's TorchScript trunk (torch.jit.trace / torch.jit.script, saved with torch.jit.save). Its
+// output width is found by running it once on zeros of the dataset's shape.
+torch::jit::Module load_backbone(const std::string& path, ArchSpec& spec) {
+  if (!is_regular_file(path)) (void)read_prefix(path, 0);  // IoError: missing, a directory...
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw FormatError(path, "",
+                      "not a TorchScript file (save one with torch.jit.save): " + what.substr(0, what.find('\n')));
+  }
+  std::vector<std::int64_t> shape = item_shape(spec.input);
+  shape.insert(shape.begin(), 2);
+  try {
+    torch::NoGradGuard no_grad;
+    module.eval();
+    const torch::Tensor out = module.forward({torch::zeros(shape)}).toTensor();
+    if (out.dim() < 2 || out.size(0) != 2) throw std::runtime_error("its output is not one row per input");
+    spec.script_features = out.flatten(1).size(1);
+  } catch (const std::exception& e) {
+    const std::string what = e.what();
+    throw FormatError(path, "",
+                      "the backbone cannot read " + spec.input.str() + " inputs: " + what.substr(0, what.find('\n')));
+  }
+  module.train();
+  spec.arch = "script";
+  return module;
+}
+
 }  // namespace
 
 TrainSummary train_model(const TrainRequest& request, const CommonOptions& common) {
@@ -118,7 +148,8 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
   spec.distance = parse_distance(config.distance);
   torch::jit::Module backbone;
   if (!config.backbone.empty()) {
-    throw UsageError("TorchScript backbones are not supported yet in this build", "--backbone");
+    backbone = load_backbone(config.backbone, spec);
+    spec.freeze_backbone = config.freeze_backbone;
   }
   measure_preprocessing(train, common.seed, common.threads, spec);
   EmbeddingNet net(spec, backbone);
