@@ -214,6 +214,7 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
   embed_options.threads = common.threads;
   embed_options.progress = false;
 
+  const std::uint64_t images_per_step = loader.sampler().batch_size() * std::uint64_t(batch_config.views);
   net->train();
   Batch batch;
   std::vector<std::int64_t> shape = item_shape(spec.input);
@@ -225,9 +226,11 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
   for (std::int64_t step = start_step; step < total; ++step) {
     const std::int64_t epoch = step / steps_per_epoch;
     if (!progress) {
+      // Counted in images, so the rate shown is images/s; the loss is logged at each epoch's end.
+      const auto steps_left = std::min(steps_per_epoch - step % steps_per_epoch, total - step);
       progress = std::make_unique<Progress>(
           "epoch " + std::to_string(epoch + 1) + "/" + std::to_string((total + steps_per_epoch - 1) / steps_per_epoch),
-          std::uint64_t(std::min(steps_per_epoch - step % steps_per_epoch, total - step)), "steps");
+          std::uint64_t(steps_left) * images_per_step, spec.input.image ? "images" : "items");
     }
     set_learning_rate(*optimizer, learning_rate(config, step, total, warmup));
 
@@ -272,7 +275,7 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
     epoch_loss += v;
     ++epoch_steps;
     summary.final_loss = v;
-    progress->add();
+    progress->add(images_per_step);
 
     const bool epoch_end = (step + 1) % steps_per_epoch == 0 || step + 1 == total;
     if (!epoch_end) continue;

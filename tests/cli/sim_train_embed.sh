@@ -34,6 +34,18 @@ expect 0 "" sim-train "$fx/images" -o "$tmp/m.sim" "${fast[@]}"
 grep -q "validation precision@1" "$tmp/err" || fail "no validation figures logged"
 cp "$tmp/m.sim" "$tmp/good.sim"
 
+# --seed makes a single-threaded run repeatable: the same weights (fingerprint) and embeddings.
+expect 0 "" sim-train "$fx/images" -o "$tmp/s1.sim" --epochs 3 --threads 1 --seed 5 --aug-flip --aug-pad 1
+expect 0 "" sim-train "$fx/images" -o "$tmp/s2.sim" --epochs 3 --threads 1 --seed 5 --aug-flip --aug-pad 1
+for s in s1 s2; do
+  "$bin/sim-embed" -m "$tmp/$s.sim" "$fx/images" -o "$tmp/$s.h5" --no-provenance --threads 1 2>/dev/null ||
+    fail "embedding with $s.sim failed"
+done
+cmp -s "$tmp/s1.h5" "$tmp/s2.h5" || fail "two single-threaded runs with one seed trained different models"
+expect 0 "" sim-train "$fx/images" -o "$tmp/s3.sim" --epochs 3 --threads 1 --seed 6 --aug-flip --aug-pad 1
+"$bin/sim-embed" -m "$tmp/s3.sim" "$fx/images" -o "$tmp/s3.h5" --no-provenance --threads 1 2>/dev/null
+cmp -s "$tmp/s1.h5" "$tmp/s3.h5" && fail "another seed trained the same model"
+
 # Killed mid-run (SIGKILL once a checkpoint exists), then --resume continues from it.
 "$bin/sim-train" "$fx/images" -o "$tmp/r.sim" --epochs 300 --threads 1 --seed 1 >/dev/null 2>"$tmp/err" &
 pid=$!
