@@ -6,7 +6,6 @@ does), then draws class-balanced P x K batches with a sampler written like pytor
 MPerClassSampler, through torch.utils.data.DataLoader, as float tensors in [0, 1].
 Prints one JSON line with the same fields as `sim-train --dry-run`.
 """
-import gzip
 import json
 import sys
 import time
@@ -15,13 +14,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import read_idx  # beside this script
 
 
 class BalancedBatchSampler:

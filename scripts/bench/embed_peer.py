@@ -4,7 +4,6 @@ as built by libsim/model/arch.cpp) written in PyTorch, run over the 70k Fashion-
 batches of 256 under torch.inference_mode with the same threads. Weights are left at their
 initial values: throughput does not depend on them. Prints one JSON line.
 """
-import gzip
 import json
 import resource
 import sys
@@ -15,13 +14,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import read_idx  # beside this script
 
 
 def block(i, o):

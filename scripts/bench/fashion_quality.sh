@@ -20,18 +20,14 @@ seconds=$SECONDS
 "$bin/sim-embed" -m "$tmp/model.sim" "$data" --split train -o "$tmp/train.h5" -q
 "$bin/sim-embed" -m "$tmp/model.sim" "$data" --split test -o "$tmp/test.h5" -q
 
-/usr/bin/python3 - "$tmp" "$data" "$seconds" <<'PY'
-import gzip, sys
+/usr/bin/python3 - "$tmp" "$data" "$seconds" "$root/scripts/bench" <<'PY'
+import sys
 import h5py
 import numpy as np
 
 tmp, data, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-
-def read_idx(path):
-    raw = gzip.open(path).read()
-    n = raw[3]
-    dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(n)]
-    return np.frombuffer(raw, np.uint8, offset=4 + 4 * n).reshape(dims)
+sys.path.insert(0, sys.argv[4])
+from fashion_idx import read_idx
 
 def scores(queries, q_labels, index, i_labels, similarity):
     """P@1 and MAP@R of every query against the index by exact search (no self-match: disjoint sets)."""

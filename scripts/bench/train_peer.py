@@ -6,7 +6,6 @@ default) and Adam, on class-balanced P x K batches of Fashion-MNIST, same thread
 Prints one JSON line: images/s over all the steps (as sim-train counts them: no warm-up excluded),
 and where the time went.
 """
-import gzip
 import json
 import sys
 import time
@@ -16,13 +15,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(dims)
+from fashion_idx import read_idx  # beside this script
 
 
 def multi_similarity(e, y, alpha=2.0, beta=50.0, base=0.5, eps=0.1):
