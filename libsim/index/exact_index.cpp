@@ -95,11 +95,9 @@ struct ExactIndex::Scratch {
   std::vector<TopK> best;     // per query of the block
 };
 
-ExactIndex::ExactIndex(Distance distance, std::size_t dim) : distance_(distance), dim_(dim) {
+ExactIndex::ExactIndex(Distance distance, std::size_t dim) : Index(distance, dim) {
   if (dim == 0) throw std::invalid_argument("ExactIndex: dim must be at least 1");
 }
-
-bool ExactIndex::is_deleted(std::size_t position) const { return deleted_.at(position) != 0; }
 
 void ExactIndex::store(float* row) const {
   if (distance_ == Distance::Cosine) l2_normalize(row, dim_);
@@ -111,7 +109,7 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads) {
   }
   const std::size_t first = size();
   data_.insert(data_.end(), vectors, vectors + n * dim_);
-  deleted_.resize(first + n, 0);
+  append_positions(n);
   sq_norms_.resize(first + n, 0.0f);
   parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = first + begin; i < first + end; ++i) {
@@ -126,33 +124,26 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads) {
 }
 
 void ExactIndex::replace(std::size_t position, const float* vector) {
-  if (position >= size()) throw std::out_of_range("ExactIndex::replace: no such position");
+  require_position(position, "ExactIndex::replace");
   float* row = data_.data() + position * dim_;
   std::copy(vector, vector + dim_, row);
   store(row);
   double s = 0;
   for (std::size_t d = 0; d < dim_; ++d) s += double(row[d]) * row[d];
   sq_norms_[position] = float(s);
-  if (deleted_[position]) {
-    deleted_[position] = 0;
-    --deleted_count_;
-  }
-  changed();
+  record_replaced(position);
 }
 
 void ExactIndex::mark_deleted(std::size_t position) {
-  if (position >= size()) throw std::out_of_range("ExactIndex::mark_deleted: no such position");
-  if (deleted_[position]) throw std::invalid_argument("ExactIndex::mark_deleted: already deleted");
-  deleted_[position] = 1;
-  ++deleted_count_;
-  changed();
+  require_deletable(position, "ExactIndex::mark_deleted");
+  record_deleted(position);
 }
 
 std::vector<std::int64_t> ExactIndex::compact() {
   std::vector<std::int64_t> moved(size(), -1);
   std::size_t out = 0;
   for (std::size_t i = 0; i < size(); ++i) {
-    if (deleted_[i]) continue;
+    if (is_deleted(i)) continue;
     moved[i] = std::int64_t(out);
     if (out != i) {
       std::copy_n(data_.begin() + std::ptrdiff_t(i * dim_), dim_, data_.begin() + std::ptrdiff_t(out * dim_));
@@ -162,9 +153,8 @@ std::vector<std::int64_t> ExactIndex::compact() {
   }
   data_.resize(out * dim_);
   sq_norms_.resize(out);
-  deleted_.assign(out, 0);
-  if (deleted_count_ > 0) changed();
-  deleted_count_ = 0;
+  if (deleted_count() > 0) changed();
+  reset_positions(std::vector<std::uint8_t>(out, 0));
   return moved;
 }
 
@@ -175,7 +165,8 @@ void ExactIndex::search_block(const float* qb, std::size_t qn, std::size_t k, Sc
                               std::int64_t* out_positions) const {
   const std::size_t n = size();
   const bool euclidean = distance_ == Distance::Euclidean || distance_ == Distance::SquaredEuclidean;
-  const bool any_deleted = deleted_count_ > 0;
+  const bool any_deleted = deleted_count() > 0;
+  const std::vector<std::uint8_t>& deleted = deleted_flags();
   for (std::size_t i = 0; i < qn; ++i) scratch.best[i].clear();
   for (std::size_t r0 = 0; r0 < n; r0 += kRowBlock) {
     const std::size_t rn = std::min(kRowBlock, n - r0);
@@ -200,7 +191,7 @@ void ExactIndex::search_block(const float* qb, std::size_t qn, std::size_t k, Sc
       TopK& top = scratch.best[i];
       float worst = top.worst();
       for (std::size_t j = 0; j < rn; ++j) {
-        if (s[j] > worst || (any_deleted && deleted_[r0 + j])) continue;
+        if (s[j] > worst || (any_deleted && deleted[r0 + j])) continue;
         top.offer(s[j], std::int64_t(r0 + j));
         worst = top.worst();
       }

@@ -25,11 +25,6 @@ class ExactIndex final : public Index {
   ExactIndex(Distance distance, std::size_t dim);
 
   IndexType type() const noexcept override { return IndexType::Exact; }
-  Distance distance() const noexcept override { return distance_; }
-  std::size_t dim() const noexcept override { return dim_; }
-  std::size_t size() const noexcept override { return deleted_.size(); }
-  std::size_t deleted_count() const noexcept override { return deleted_count_; }
-  bool is_deleted(std::size_t position) const override;
 
   void add(const float* vectors, std::size_t n, unsigned threads) override;
   void replace(std::size_t position, const float* vector) override;
@@ -50,12 +45,8 @@ class ExactIndex final : public Index {
   void search_block(const float* queries, std::size_t nq, std::size_t k, Scratch& scratch, float* out_distances,
                     std::int64_t* out_positions) const;
 
-  Distance distance_;
-  std::size_t dim_;
   std::vector<float> data_;
   std::vector<float> sq_norms_;  // |x|^2 per row, for the euclidean family
-  std::vector<std::uint8_t> deleted_;
-  std::size_t deleted_count_ = 0;
 };
 
 }  // namespace sim

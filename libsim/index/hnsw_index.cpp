@@ -164,7 +164,7 @@ struct HnswIndex::Graph {
 };
 
 HnswIndex::HnswIndex(Distance distance, std::size_t dim, const HnswParams& params)
-    : graph_(std::make_unique<Graph>()), distance_(distance), dim_(dim), params_(params) {
+    : Index(distance, dim), graph_(std::make_unique<Graph>()), params_(params) {
   validate_hnsw_params(params);
   if (dim == 0) throw std::invalid_argument("HnswIndex: dim must be at least 1");
   graph_->normalize = hnsw_mapping(distance).normalize;
@@ -177,8 +177,6 @@ HnswIndex::HnswIndex(Distance distance, std::size_t dim, const HnswParams& param
 }
 
 HnswIndex::~HnswIndex() = default;
-
-bool HnswIndex::is_deleted(std::size_t position) const { return deleted_.at(position) != 0; }
 
 void HnswIndex::set_default_ef(std::size_t ef) {
   HnswParams p = params_;
@@ -197,7 +195,7 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads) {
   if (first + n > h.max_elements_) {
     h.resizeIndex(std::min<std::size_t>(kMaxItems, std::max(first + n, 2 * h.max_elements_)));
   }
-  deleted_.resize(first + n, 0);
+  append_positions(n);
   changed();
   auto insert = [&](std::size_t begin, std::size_t end) {
     std::vector<float> scratch;
@@ -215,24 +213,17 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads) {
 }
 
 void HnswIndex::replace(std::size_t position, const float* vector) {
-  if (position >= size()) throw std::out_of_range("HnswIndex::replace: no such position");
+  require_position(position, "HnswIndex::replace");
   std::vector<float> scratch;
   // addPoint with an existing label un-deletes it and calls updatePoint.
   graph_->hnsw->addPoint(graph_->prepare(vector, dim_, scratch), hnswlib::labeltype(position));
-  if (deleted_[position]) {
-    deleted_[position] = 0;
-    --deleted_count_;
-  }
-  changed();
+  record_replaced(position);
 }
 
 void HnswIndex::mark_deleted(std::size_t position) {
-  if (position >= size()) throw std::out_of_range("HnswIndex::mark_deleted: no such position");
-  if (deleted_[position]) throw std::invalid_argument("HnswIndex::mark_deleted: already deleted");
+  require_deletable(position, "HnswIndex::mark_deleted");
   graph_->hnsw->markDelete(hnswlib::labeltype(position));
-  deleted_[position] = 1;
-  ++deleted_count_;
-  changed();
+  record_deleted(position);
 }
 
 SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const {
@@ -317,9 +308,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
     if (h.isMarkedDeleted(hnswlib::tableint(i))) ++h.num_deleted_;
   }
   h.setEf(params.ef);
-  index->deleted_ = std::move(check.deleted);
-  index->deleted_count_ = std::size_t(std::count(index->deleted_.begin(), index->deleted_.end(), 1));
-  if (index->deleted_count_ != h.num_deleted_) throw FormatError(path, "", "changed while it was being read");
+  index->reset_positions(std::move(check.deleted));
+  if (index->deleted_count() != h.num_deleted_) throw FormatError(path, "", "changed while it was being read");
   return index;
 }
 

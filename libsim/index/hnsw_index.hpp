@@ -48,11 +48,6 @@ class HnswIndex final : public Index {
   ~HnswIndex() override;
 
   IndexType type() const noexcept override { return IndexType::Hnsw; }
-  Distance distance() const noexcept override { return distance_; }
-  std::size_t dim() const noexcept override { return dim_; }
-  std::size_t size() const noexcept override { return deleted_.size(); }
-  std::size_t deleted_count() const noexcept override { return deleted_count_; }
-  bool is_deleted(std::size_t position) const override;
 
   // Inserts on `threads` workers (hnswlib's insertion is thread-safe); the capacity grows by
   // doubling (hnswlib's resizeIndex) before each batch that needs it. With threads > 1 the graph
@@ -81,11 +76,7 @@ class HnswIndex final : public Index {
  private:
   struct Graph;  // hnswlib's space and HierarchicalNSW
   std::unique_ptr<Graph> graph_;
-  Distance distance_;
-  std::size_t dim_;
   HnswParams params_;
-  std::vector<std::uint8_t> deleted_;  // by position
-  std::size_t deleted_count_ = 0;
 };
 
 }  // namespace sim

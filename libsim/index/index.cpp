@@ -1,5 +1,7 @@
 #include "index/index.hpp"
 
+#include <string>
+
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
@@ -61,6 +63,34 @@ float clamp_distance(Distance d, float value) {
       break;
   }
   return value;
+}
+
+void Index::require_position(std::size_t position, const char* caller) const {
+  if (position >= size()) throw std::out_of_range(std::string(caller) + ": no such position");
+}
+
+void Index::require_deletable(std::size_t position, const char* caller) const {
+  require_position(position, caller);
+  if (deleted_[position]) throw std::invalid_argument(std::string(caller) + ": already deleted");
+}
+
+void Index::record_deleted(std::size_t position) {
+  deleted_[position] = 1;
+  ++deleted_count_;
+  changed();
+}
+
+void Index::record_replaced(std::size_t position) {
+  if (deleted_[position]) {
+    deleted_[position] = 0;
+    --deleted_count_;
+  }
+  changed();
+}
+
+void Index::reset_positions(std::vector<std::uint8_t> deleted) {
+  deleted_ = std::move(deleted);
+  deleted_count_ = std::size_t(std::count_if(deleted_.begin(), deleted_.end(), [](std::uint8_t f) { return f != 0; }));
 }
 
 }  // namespace sim

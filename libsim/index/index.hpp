@@ -53,19 +53,18 @@ struct SearchResult {
 class Index {
  public:
   virtual ~Index() = default;
-  Index() = default;
   Index(const Index&) = delete;
   Index& operator=(const Index&) = delete;
 
   virtual IndexType type() const noexcept = 0;
-  virtual Distance distance() const noexcept = 0;
-  virtual std::size_t dim() const noexcept = 0;
+  Distance distance() const noexcept { return distance_; }
+  std::size_t dim() const noexcept { return dim_; }
   // Positions ever added (deleted ones included): valid positions are 0 .. size()-1.
-  virtual std::size_t size() const noexcept = 0;
-  virtual std::size_t deleted_count() const noexcept = 0;
+  std::size_t size() const noexcept { return deleted_.size(); }
+  std::size_t deleted_count() const noexcept { return deleted_count_; }
   std::size_t live_count() const noexcept { return size() - deleted_count(); }
   // Throws std::out_of_range for a position >= size().
-  virtual bool is_deleted(std::size_t position) const = 0;
+  bool is_deleted(std::size_t position) const { return deleted_.at(position) != 0; }
 
   // Appends n vectors (n x dim floats, row-major) at positions size() .. size()+n-1, growing the
   // index as needed, on `threads` workers. The caller's data is never modified (cosine normalises
@@ -86,17 +85,34 @@ class Index {
   std::uint64_t revision() const noexcept { return revision_; }
 
  protected:
+  Index(Distance distance, std::size_t dim) : distance_(distance), dim_(dim) {}
   void changed() noexcept { ++revision_; }
 
+  // The position bookkeeping every index type shares; each implementation adds its own storage.
+  // n new live positions at the end.
+  void append_positions(std::size_t n) { deleted_.resize(deleted_.size() + n, 0); }
+  // Throws std::out_of_range ("CALLER: no such position") for a position >= size().
+  void require_position(std::size_t position, const char* caller) const;
+  // require_position, then std::invalid_argument ("CALLER: already deleted") if it is deleted.
+  void require_deletable(std::size_t position, const char* caller) const;
+  // Records a deletion (after require_deletable) or a replacement (which un-deletes); both count
+  // as a change.
+  void record_deleted(std::size_t position);
+  void record_replaced(std::size_t position);
+  // Replaces every position's flag at once (loading, compacting): 0 = live, anything else deleted.
+  void reset_positions(std::vector<std::uint8_t> deleted);
+  // Per position, non-zero when deleted (for search loops that skip deleted rows).
+  const std::vector<std::uint8_t>& deleted_flags() const noexcept { return deleted_; }
+
+  const Distance distance_;
+  const std::size_t dim_;
+
  private:
+  std::vector<std::uint8_t> deleted_;
+  std::size_t deleted_count_ = 0;
   std::uint64_t revision_ = 0;
 };
 
-// Merges the results of the same nq queries against several shards into the global top k.
-// offsets[s] is added to shard s's positions (e.g. the sizes of the shards before it), so that the
-// merged positions are global; ties are ordered by smaller global position, exactly as one index
-// over all shards would order them. Throws std::invalid_argument if the shards disagree on nq or
-// offsets.size() != shards.size().
 SearchResult merge_topk(const std::vector<const SearchResult*>& shards, const std::vector<std::int64_t>& offsets,
                         std::size_t k);
 
