@@ -16,14 +16,6 @@ std::string number(float v) {
   return buf;
 }
 
-// TSV fields cannot hold tabs or newlines: those become spaces (ids are paths; this is rare).
-std::string tsv_field(std::string s) {
-  for (char& c : s) {
-    if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-  }
-  return s;
-}
-
 }  // namespace
 
 EmbeddingsTextWriter::EmbeddingsTextWriter(const std::string& path, TextFormat format, std::size_t dim,
@@ -53,7 +45,7 @@ void EmbeddingsTextWriter::append(const float* rows, std::size_t n, const std::i
     const std::string cls = label >= 0 && std::size_t(label) < classes_.size() ? classes_[std::size_t(label)] : "";
     const float* row = rows + i * dim_;
     if (format_ == TextFormat::Tsv) {
-      out += tsv_field(ids[i]) + "\t" + std::to_string(label) + "\t" + tsv_field(cls);
+      out += tsv_escape(ids[i]) + "\t" + std::to_string(label) + "\t" + tsv_escape(cls);
       for (std::size_t j = 0; j < dim_; ++j) out += "\t" + number(row[j]);
     } else {
       out += "{\"id\": " + json_quote(ids[i]) + ", \"label\": " + std::to_string(label) +

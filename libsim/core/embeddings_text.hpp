@@ -3,7 +3,8 @@
 //   tsv    a header row "id  label  class  e0  e1 ... e{D-1}", then one row per item
 //   jsonl  one object per line: {"id": ..., "label": ..., "class": ..., "embedding": [...]}
 // Floats are written with 9 significant digits, enough to read back the same float32. An
-// unlabelled item has label -1 and an empty class. Same atomicity as EmbeddingsWriter: a path
+// unlabelled item has label -1 and an empty class. TSV text fields are escaped as sim-query's are
+// (tsv_escape: \\, \t, \n, \r). Same atomicity as EmbeddingsWriter: a path
 // only appears when close() succeeds; "-" streams to stdout as rows come.
 #pragma once
 

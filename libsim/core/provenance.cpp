@@ -61,6 +61,29 @@ std::string json_quote(const std::string& text) {
   return out + "\"";
 }
 
+std::string tsv_escape(const std::string& text) {
+  std::string out;
+  for (const char c : to_valid_utf8(text)) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
 std::string shell_quote(const std::string& arg) {
   if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                                             "_-+=./:,@%^") == std::string::npos) {

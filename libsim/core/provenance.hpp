@@ -20,6 +20,10 @@ std::string make_provenance(const std::string& program, const std::vector<std::s
 // replaced by U+FFFD).
 std::string json_quote(const std::string& text);
 
+// `text` as one TSV field: backslash, tab, newline and carriage return become \\, \t, \n, \r
+// (the convention of sim's TSV outputs), invalid UTF-8 becomes U+FFFD.
+std::string tsv_escape(const std::string& text);
+
 // `arg` as one POSIX shell word: unchanged when it only holds safe characters, else single-quoted.
 std::string shell_quote(const std::string& arg);
 

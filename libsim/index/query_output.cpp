@@ -16,27 +16,6 @@ void append_number(std::string& out, float value) {
   out.append(buf, end);
 }
 
-void append_tsv_text(std::string& out, const std::string& text) {
-  for (const char c : to_valid_utf8(text)) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        out += c;
-    }
-  }
-}
-
 }  // namespace
 
 Decision decide(const IndexArtifact& index, const SearchResult& result, std::size_t q, MatchRule rule,
@@ -83,16 +62,16 @@ void NeighbourWriter::append(std::string& out, const std::string& query_id, cons
   if (format_ == OutputFormat::Tsv) {
     for (std::size_t j = 0; j < found; ++j) {
       const auto position = std::size_t(result.position(q, j));
-      append_tsv_text(out, query_id);
+      out += tsv_escape(query_id);
       out += '\t' + std::to_string(j + 1) + '\t';
-      append_tsv_text(out, index_.ids[position]);
+      out += tsv_escape(index_.ids[position]);
       out += '\t';
-      append_tsv_text(out, index_.class_name(position));
+      out += tsv_escape(index_.class_name(position));
       out += '\t';
       append_number(out, result.distance(q, j));
       if (match_ != MatchRule::None) {
         out += '\t';
-        append_tsv_text(out, match_name);
+        out += tsv_escape(match_name);
       }
       out += '\n';
     }

@@ -37,3 +37,9 @@ TEST_CASE("provenance: JSON and shell quoting") {
   CHECK(sim::shell_quote("it's") == "'it'\\''s'");
   CHECK(sim::shell_quote("$HOME") == "'$HOME'");
 }
+
+TEST_CASE("tsv_escape: the escapes of sim's TSV outputs, nothing else changed") {
+  CHECK(sim::tsv_escape("plain/path é.png") == "plain/path é.png");
+  CHECK(sim::tsv_escape("a\tb\nc\rd\\e") == "a\\tb\\nc\\rd\\\\e");
+  CHECK(sim::tsv_escape(std::string("bad\xff")) == "bad\xef\xbf\xbd");  // invalid UTF-8 -> U+FFFD
+}
