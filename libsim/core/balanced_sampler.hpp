@@ -59,6 +59,8 @@ class BalancedSampler {
   std::uint64_t step() const { return step_; }
 
   std::size_t batch_size() const { return std::size_t(classes_per_batch_) * std::size_t(examples_per_class_); }
+  int classes_per_batch() const { return classes_per_batch_; }
+  int examples_per_class() const { return examples_per_class_; }
 
   // floor(labelled items / batch_size()), at least 1: one "epoch" of the global stream. The stream
   // itself never ends; epochs are bookkeeping for the trainer.

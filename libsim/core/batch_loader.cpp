@@ -64,7 +64,6 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConf
       seed_(seed),
       threads_(threads),
       skip_bad_(skip_bad),
-      examples_per_class_(resolve_examples_per_class(batch.examples_per_class, *dataset_)),
       views_(batch.views) {
   augment_.validate();
   if (views_ < 1 || views_ > 2) throw UsageError("views must be 1 or 2");
@@ -73,7 +72,7 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConf
   }
   for (std::int64_t c : sampler_.small_classes()) {
     spdlog::warn("class '{}' has fewer than {} items: its batches repeat items", dataset_->classes()[std::size_t(c)],
-                 examples_per_class_);
+                 sampler_.examples_per_class());
   }
 }
 
@@ -118,7 +117,7 @@ void BatchLoader::next(Batch& batch) {
   batch.data.resize(std::size_t(views_) * batch.size * batch.values);
   batch.labels.resize(batch.size);
   batch.items.resize(batch.size);
-  const std::size_t k = std::size_t(examples_per_class_);
+  const auto k = std::size_t(sampler_.examples_per_class());
   parallel_for(batch.size, threads_, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
       float* out = batch.data.data() + i * batch.values;

@@ -65,7 +65,6 @@ class BatchLoader {
   std::uint64_t seed_;
   unsigned threads_;
   bool skip_bad_;
-  int examples_per_class_;
   int views_;
   std::vector<std::size_t> indices_;
   std::atomic<std::size_t> skipped_{0};
