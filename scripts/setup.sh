@@ -4,7 +4,7 @@
 # and the build is incremental. Called by the README's two commands; safe to run by hand.
 #
 #   scripts/setup.sh            build and test dependencies + Fashion-MNIST, then build
-#   scripts/setup.sh --peers    also the Python peers the benchmarks compare with (PyTorch, faiss)
+#   scripts/setup.sh --peers    also the Python peers the benchmarks compare with (faiss)
 #   scripts/setup.sh --no-build only install packages
 #
 # Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2).
@@ -22,8 +22,10 @@ build_packages=(
 )
 data_packages=(dataset-fashion-mnist)
 # Small Python packages the interop tests use (our files in h5py and hnswlib's own bindings).
-test_packages=(python3 python3-numpy python3-h5py python3-hnswlib)
-peer_packages=(python3-torch python3-faiss)
+# python3-torch is a test package, not only a peer: tests/cli/python_interop.sh traces a PyTorch
+# net for sim-train --backbone and reads sim's model file back in PyTorch, and CI must run it.
+test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch)
+peer_packages=(python3-faiss python3-matplotlib)
 
 want_peers=0
 want_build=1

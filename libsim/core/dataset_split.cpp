@@ -85,6 +85,9 @@ void SplitOptions::add_to(CLI::App& app) {
   app.add_option("--holdout-classes", holdout,
                  "Hold out whole classes for validation, never trained on: a count N (chosen by --seed) or "
                  "comma-separated class names");
+  app.add_option("--per-class", per_class,
+                 "Train on only the first N items of each class (after validation is set aside; 0 = all): "
+                 "a quick run on a subset");
 }
 
 std::vector<std::size_t> class_counts(const Dataset& d) {
@@ -165,6 +168,31 @@ TrainVal make_train_val(const DatasetSplits& splits, const SplitOptions& options
   }
   out.train = drop_small_classes(out.train, options.min_per_class, skip_bad);
   return out;
+}
+
+std::shared_ptr<const Dataset> select_items(std::shared_ptr<const Dataset> d, const std::vector<std::string>& classes,
+                                            std::size_t per_class) {
+  if (classes.empty() && per_class == 0) return d;
+  const std::vector<std::string>& names = d->classes();
+  std::vector<bool> wanted(names.size(), classes.empty());
+  for (const std::string& name : classes) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    if (it == names.end()) {
+      std::string all;
+      for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+      throw UsageError("'" + name + "' is not a class of this dataset (it has: " + all + ")", "--classes");
+    }
+    wanted[std::size_t(it - names.begin())] = true;
+  }
+  std::vector<std::size_t> taken(names.size(), 0), keep;
+  for (std::size_t i = 0; i < d->size(); ++i) {
+    const std::int64_t label = d->label(i);
+    if (label < 0 || !wanted[std::size_t(label)]) continue;
+    if (per_class > 0 && taken[std::size_t(label)] == per_class) continue;
+    ++taken[std::size_t(label)];
+    keep.push_back(i);
+  }
+  return std::make_shared<DatasetSubset>(std::move(d), std::move(keep));
 }
 
 }  // namespace sim

@@ -21,6 +21,7 @@ struct SplitOptions {
   double val_split = -1;          // < 0: not given (use the dataset's own split, else 0.1); 0: no validation
   std::string holdout;            // "" | "N" (N classes chosen by seed) | "name1,name2,..."
   std::size_t min_per_class = 2;  // training needs pairs: smaller classes are errors (or --skip-bad)
+  std::size_t per_class = 0;      // --per-class: train on the first N items of each class only (0 = all)
 
   void add_to(CLI::App& app);
 };
@@ -38,6 +39,13 @@ TrainVal make_train_val(const DatasetSplits& splits, const SplitOptions& options
 // ones) are a FormatError naming the class, unless skip_bad, which drops them with a warning.
 std::shared_ptr<const Dataset> drop_small_classes(std::shared_ptr<const Dataset> d, std::size_t min_per_class,
                                                   bool skip_bad);
+
+// The items of `d` whose class is one of `classes` (all classes when empty), and of those only the
+// first `per_class` of each class in item order (all when 0): sim-embed --classes / --per-class, e.g.
+// "a handful of examples" of new classes to add to an index. Class names and labels stay those of
+// `d`. Throws UsageError naming --classes for a name `d` does not have (listing those it has).
+std::shared_ptr<const Dataset> select_items(std::shared_ptr<const Dataset> d, const std::vector<std::string>& classes,
+                                            std::size_t per_class);
 
 // Per-class item counts (index = label; unlabelled items are not counted).
 std::vector<std::size_t> class_counts(const Dataset& d);

@@ -3,6 +3,7 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 
+#include <climits>
 #include <cmath>
 #include <memory>
 
@@ -63,18 +64,34 @@ ImageHeader probe_image(const std::string& path) {
 }
 
 Image decode_image(const std::string& path, int channels) {
-  const ImageHeader header = probe_image(path);  // bounds the size before decoding allocates
-  const std::string bytes = read_file(path);
+  (void)probe_image(path);  // bounds the size before reading and decoding allocate
+  return decode_image_bytes(read_file(path), channels, path);
+}
+
+Image decode_image_bytes(std::string_view bytes, int channels, const std::string& name) {
+  const ImageFormat format = sniff_image_format(bytes.substr(0, 8));
+  if (format == ImageFormat::Unknown) {
+    throw FormatError(name, "", "not an image (expected " + std::string(kSupported) + " by content)");
+  }
+  if (bytes.size() > std::size_t(INT_MAX)) throw FormatError(name, "", "image file is larger than 2 GiB");
+  const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+  const int size = int(bytes.size());
+  int width = 0, height = 0, stored = 0;
+  if (!stbi_info_from_memory(data, size, &width, &height, &stored)) {
+    throw FormatError(name, "", std::string(to_string(format)) + " header is corrupt (" + stbi_failure_reason() + ")");
+  }
+  if (width <= 0 || height <= 0 || (long long)width * height > kMaxImagePixels) {
+    throw FormatError(
+        name, "",
+        "image is " + size_text(width, height) + ", outside 1.." + std::to_string(kMaxImagePixels) + " pixels");
+  }
   Image image;
-  int stored = 0;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(
-      stbi_load_from_memory(reinterpret_cast<const unsigned char*>(bytes.data()), int(bytes.size()), &image.width,
-                            &image.height, &stored, channels),
-      stbi_image_free);
+      stbi_load_from_memory(data, size, &image.width, &image.height, &stored, channels), stbi_image_free);
   if (!pixels) {
     throw FormatError(
-        path, "",
-        "corrupt or truncated " + std::string(to_string(header.format)) + " (decoder: " + stbi_failure_reason() + ")");
+        name, "",
+        "corrupt or truncated " + std::string(to_string(format)) + " (decoder: " + stbi_failure_reason() + ")");
   }
   image.channels = channels;
   image.pixels.assign(pixels.get(), pixels.get() + std::size_t(image.width) * image.height * channels);

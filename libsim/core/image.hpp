@@ -40,6 +40,9 @@ struct Image {
 
 // Decodes to `channels` (1: grey, by luma; 3: RGB, grey replicated; alpha dropped).
 Image decode_image(const std::string& path, int channels);
+// The same from a file's bytes held in memory (e.g. kept in an index); `name` is what errors call
+// it. Throws FormatError naming `name`: not a supported format, corrupt, too large.
+Image decode_image_bytes(std::string_view bytes, int channels, const std::string& name);
 
 // Writes `image` as image.channels x height x width bytes (CHW, row-major) into out.
 // Resize policy (as torchvision's Resize + CenterCrop): an image of another size is scaled, keeping

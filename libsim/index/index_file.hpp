@@ -24,6 +24,12 @@
 //     classes  UTF-8 strings [C], unique
 //     deleted  uint8 [N]: 1 = marked deleted (HNSW; an exact index drops deleted rows on save)
 //     payload  UTF-8 strings [N], optional: e.g. the absolute path of the item's source file
+//     data     uint8 [B], optional (sim-index --store-data): each item's picture as the bytes of an
+//              image file (PNG, JPEG, PGM/PPM or BMP, told by content: a source file's own bytes,
+//              an IDX item's pixels as a binary PGM), all items end to end; with
+//     data_offsets  uint64 [N+1]: item i's bytes are data[data_offsets[i] : data_offsets[i+1]]
+//              (0 first, B last, never decreasing; an empty range = no picture). h5py:
+//              o = f["data_offsets"]; Image.open(io.BytesIO(f["data"][o[i]:o[i+1]].tobytes()))
 //     vectors  float32 [N x dim], exact indices only (L2-normalised for cosine)
 //     history  UTF-8 strings, oldest first: the provenance JSON of every write, each preceded by
 //              that of the embeddings it consumed (when they carry one)
@@ -87,6 +93,7 @@ struct IndexArtifact {
   std::vector<std::string> ids;
   std::vector<std::int64_t> labels;   // -1 = unlabelled
   std::vector<std::string> payloads;  // empty vector: no payloads
+  std::vector<std::string> data;      // empty vector: no stored pictures; else image file bytes ("" = none)
   std::vector<std::uint8_t> deleted;  // as the sidecar records it; is_deleted() is current
 
   std::vector<std::string> classes;
@@ -128,7 +135,7 @@ struct SaveOptions {
 
 // Writes `a` to `path` crash-safely (see above); records `provenance` (a JSON object, may be
 // empty) as the last write and appends it to the history. An exact index drops its deleted rows
-// first (positions then shift: ids, labels and payloads with them). If the graph is unchanged since
+// first (positions then shift: ids, labels, payloads and data with them). If the graph is unchanged since
 // it was loaded from or saved to this same path, the hnswlib file is kept and only the sidecar is
 // rewritten (e.g. sim-eval adding calibration). Refuses (IoError) to replace a file at `path` that
 // is not a sim index. Throws FormatError naming the field if `a` is inconsistent (sizes, duplicate

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/error.hpp"
+#include "core/item_images.hpp"
 #include "core/progress.hpp"
 #include "core/utf8.hpp"
 #include "index/exact_index.hpp"
@@ -22,14 +23,40 @@ constexpr std::size_t kAddBatch = 8192;  // progress granularity; each batch is 
 
 std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
 
-// The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
-// writes image paths as ids, relative to where it ran), so that pictures can be found later from
-// anywhere; "" otherwise.
-std::string payload_of(const std::string& id) {
+std::string absolute_file(const std::string& path) {
   struct stat st {};
-  if (id.empty() || ::stat(id.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
   char real[PATH_MAX];
-  return ::realpath(id.c_str(), real) != nullptr ? std::string(real) : "";
+  return ::realpath(path.c_str(), real) != nullptr ? std::string(real) : "";
+}
+
+// The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
+// writes image paths as ids, relative to where it ran), or of its IDX file with the row ("FILE#ROW",
+// as sim-embed names IDX items), so that pictures can be found later from anywhere; "" otherwise.
+std::string payload_of(const std::string& id) {
+  if (std::string path = absolute_file(id); !path.empty()) return path;
+  const std::optional<IdxItemId> item = parse_idx_item_id(id);
+  if (!item) return "";
+  const std::string path = absolute_file(item->path);
+  return path.empty() ? "" : path + "#" + std::to_string(item->row);
+}
+
+// Stores the picture of each (position, what names it) in a.data; one summary of what was missing.
+void store_pictures(IndexArtifact& a, const std::vector<std::pair<std::size_t, std::string>>& refs) {
+  ItemImages images;
+  Progress progress("storing pictures", refs.size(), "items");
+  std::size_t bytes = 0;
+  for (const auto& [position, ref] : refs) {
+    a.data.at(position) = images.encoded(ref);
+    bytes += a.data[position].size();
+    progress.add(1);
+  }
+  progress.finish();
+  if (images.missing() > 0) {
+    spdlog::warn("{}: {} of {} items have no picture to store", a.path.empty() ? "the index" : a.path, images.missing(),
+                 refs.size());
+  }
+  spdlog::debug("stored {} bytes of pictures for {} items", bytes, refs.size() - images.missing());
 }
 
 }  // namespace
@@ -37,6 +64,9 @@ std::string payload_of(const std::string& id) {
 void AddOptions::add_to(CLI::App& app) {
   app.add_flag("--replace", replace, "An id already in the index gets the new vector and label (default: refuse)");
   app.add_flag("--force", force, "Accept embeddings of another model (a different model fingerprint)");
+  app.add_flag("--store-data", store_data,
+               "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
+               "for sim-query --grid");
 }
 
 void BuildOptions::add_to(CLI::App& app) {
@@ -163,6 +193,23 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     a.payloads.insert(a.payloads.end(), payloads.begin(), payloads.end());
     for (const auto& [position, row] : updates) a.payloads[position] = payload_of(e.ids[row]);
   }
+  if (options.store_data || !a.data.empty()) {
+    std::vector<std::pair<std::size_t, std::string>> refs;  // (position, what names its picture)
+    const std::size_t old_size = a.ids.size() - new_rows.size();
+    if (a.data.empty()) {  // the first pictures of this index: those of the items already in it too
+      std::vector<bool> updated(old_size, false);
+      for (const auto& update : updates) updated[update.first] = true;
+      for (std::size_t i = 0; i < old_size; ++i) {
+        if (a.is_deleted(i) || updated[i]) continue;
+        const bool by_payload = i < a.payloads.size() && !a.payloads[i].empty();
+        refs.emplace_back(i, by_payload ? a.payloads[i] : a.ids[i]);
+      }
+    }
+    a.data.resize(a.ids.size());
+    for (const auto& [position, row] : updates) refs.emplace_back(position, e.ids[row]);
+    for (std::size_t i = 0; i < new_rows.size(); ++i) refs.emplace_back(old_size + i, e.ids[new_rows[i]]);
+    store_pictures(a, refs);
+  }
   report.added = new_rows.size();
   return report;
 }
@@ -209,6 +256,17 @@ std::string describe_index(const IndexArtifact& a) {
   for (const std::string& c : a.classes) classes += (classes.empty() ? "" : ", ") + to_valid_utf8(c);
   line("classes", std::to_string(a.classes.size()) + (classes.empty() ? "" : " (" + classes + ")"));
   line("payloads", a.payloads.empty() ? "none" : "yes");
+  if (a.data.empty()) {
+    line("data", "none");
+  } else {
+    std::size_t items = 0, bytes = 0;
+    for (const std::string& d : a.data) {
+      items += d.empty() ? 0 : 1;
+      bytes += d.size();
+    }
+    line("data", "pictures of " + std::to_string(items) + " of " + std::to_string(a.size()) + " items, " +
+                     std::to_string(bytes) + " bytes");
+  }
   line("model fingerprint", a.model_fingerprint.empty() ? "(none)" : a.model_fingerprint);
   if (a.calibration.empty()) {
     line("calibration", "none");

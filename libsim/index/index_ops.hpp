@@ -18,6 +18,8 @@ namespace sim {
 struct AddOptions {
   bool replace = false;  // --replace: an id already in the index gets the new vector and label
   bool force = false;    // --force: accept embeddings of another model (fingerprint differs)
+  // --store-data: keep each item's picture in the index (IndexArtifact::data)
+  bool store_data = false;
   unsigned threads = 1;  // from --threads
 
   void add_to(CLI::App& app);
@@ -49,6 +51,10 @@ struct AddReport {
 // options.replace. Throws Error naming `source` and the field: empty input, dimension or distance
 // different from the index's, a model fingerprint different from the index's (unless
 // options.force), a duplicate id (unless options.replace).
+// Pictures (IndexArtifact::data) are stored when options.store_data or when the index already
+// stores them: each new or replaced item's image file bytes, or its IDX item's pixels as PNG
+// (item_images.hpp); when the index had none yet, those of the items already in it too (from
+// their payload, else their id). An item without a picture gets "" and a warning, not an error.
 AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string& source, const AddOptions& options);
 
 // Marks the items with these ids deleted (an exact index drops them when saved). All or nothing:

@@ -70,8 +70,9 @@ void validate(const IndexArtifact& a, const std::string& path) {
   if (a.index->type() != a.type || a.index->dim() != a.dim || a.index->distance() != a.distance) {
     throw std::logic_error("save_index: the artifact's type, dim or distance disagree with its index");
   }
-  if (a.ids.size() != n || a.labels.size() != n || (!a.payloads.empty() && a.payloads.size() != n)) {
-    throw std::logic_error("save_index: ids, labels and payloads must have one entry per position");
+  if (a.ids.size() != n || a.labels.size() != n || (!a.payloads.empty() && a.payloads.size() != n) ||
+      (!a.data.empty() && a.data.size() != n)) {
+    throw std::logic_error("save_index: ids, labels, payloads and data must have one entry per position");
   }
   if (a.type == IndexType::Hnsw && n == 0) throw FormatError(path, "count", "an HNSW index needs at least one item");
   std::set<std::string> seen;
@@ -111,17 +112,30 @@ void compact(IndexArtifact& a) {
       a.ids[out] = std::move(a.ids[i]);
       a.labels[out] = a.labels[i];
       if (!a.payloads.empty()) a.payloads[out] = std::move(a.payloads[i]);
+      if (!a.data.empty()) a.data[out] = std::move(a.data[i]);
     }
     ++out;
   }
   a.ids.resize(out);
   a.labels.resize(out);
   if (!a.payloads.empty()) a.payloads.resize(out);
+  if (!a.data.empty()) a.data.resize(out);
 }
 
 std::string hnsw_space_name(Distance d) {
   if (d == Distance::Cosine) return "cosine";
   return hnsw_mapping(d).space == HnswSpace::L2 ? "l2" : "ip";
+}
+
+// Every item's bytes end to end, and where each starts: item i is data[offsets[i] .. offsets[i+1]).
+void write_data(hid_t root, const std::vector<std::string>& data, const std::string& path) {
+  std::vector<std::uint64_t> offsets{0};
+  for (const std::string& bytes : data) offsets.push_back(offsets.back() + bytes.size());
+  std::string all;
+  all.reserve(offsets.back());
+  for (const std::string& bytes : data) all += bytes;
+  write_dataset(root, "data", H5T_STD_U8LE, H5T_NATIVE_UINT8, all.data(), {all.size()}, path);
+  write_dataset(root, "data_offsets", H5T_STD_U64LE, H5T_NATIVE_UINT64, offsets.data(), {offsets.size()}, path);
 }
 
 void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::string& path) {
@@ -151,6 +165,7 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
   write_strings(root, "classes", a.classes, path);
   write_dataset(root, "deleted", H5T_STD_U8LE, H5T_NATIVE_UINT8, a.deleted.data(), {n}, path);
   if (!a.payloads.empty()) write_strings(root, "payload", a.payloads, path);
+  if (!a.data.empty()) write_data(root, a.data, path);
   if (!hnsw) {
     const auto& exact = dynamic_cast<const ExactIndex&>(*a.index);
     write_dataset(root, "vectors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, exact.vectors().data(), {n, a.dim}, path);

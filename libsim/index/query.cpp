@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <chrono>
 #include <cmath>
 #include <iostream>
 
@@ -111,9 +112,12 @@ void query_batch(const IndexArtifact& index, const Embeddings& queries, const Qu
   const SearchParams params{options.ef, options.threads};
   Progress progress("querying", queries.count(), "queries");
   std::string out = writer.header();
+  std::chrono::steady_clock::duration searching{};  // the search calls alone: no formatting, no output
   for (std::size_t first = 0; first < queries.count(); first += kQueryChunk) {
     const std::size_t n = std::min(kQueryChunk, queries.count() - first);
+    const auto start = std::chrono::steady_clock::now();
     const SearchResult result = index.index->search(queries.row(first), n, options.k, params);
+    searching += std::chrono::steady_clock::now() - start;
     for (std::size_t q = 0; q < n; ++q) writer.append(out, queries.ids[first + q], result, q);
     print(out);
     out.clear();
@@ -121,6 +125,9 @@ void query_batch(const IndexArtifact& index, const Embeddings& queries, const Qu
   }
   if (!out.empty()) print(out);  // no queries: the header alone
   progress.finish();
+  const double seconds = std::chrono::duration<double>(searching).count();
+  spdlog::info("searched {} queries in {:.4f} s ({:.1f} queries/s), k {}, {} threads", queries.count(), seconds,
+               seconds > 0 ? double(queries.count()) / seconds : 0.0, options.k, std::max(1u, options.threads));
 }
 
 void query_stream(const IndexArtifact& index, std::istream& in, const QueryOptions& options) {

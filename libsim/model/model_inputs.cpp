@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "core/dataset_split.hpp"
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/image.hpp"
@@ -34,12 +35,18 @@ bool is_dataset(const std::vector<std::string>& inputs) {
 void InputOptions::add_to(CLI::App& app) {
   dataset.add_reading_flags(app);
   app.add_option("--split", split, "Only this split of a dataset (train, test, val...); default: all of them");
+  app.add_option("--classes", classes, "Only the items of these classes of a dataset (comma-separated)")
+      ->delimiter(',');
+  app.add_option("--per-class", per_class, "Only the first N items of each class of a dataset (0 = all)");
 }
 
 std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
                                                  InputOptions options, unsigned threads) {
   options.dataset.threads = threads;
   if (!is_dataset(inputs)) {
+    if (!options.classes.empty() || options.per_class > 0) {
+      throw UsageError("--classes and --per-class select items of a dataset, not of image files", "--classes");
+    }
     const std::vector<std::string> paths = inputs.size() == 1 && inputs[0] == "-" ? paths_from_stdin() : inputs;
     return open_image_list(paths, spec.input, options.dataset.skip_bad, threads);
   }
@@ -69,7 +76,11 @@ std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>&
         "has " + std::to_string(shape.dim) + " columns; the model reads " + std::to_string(spec.input.dim));
   }
   for (const auto& p : parts) spdlog::info("{}: {}", inputs[0], describe(*p));
-  return concat_datasets(std::move(parts));
+  std::shared_ptr<const Dataset> all = concat_datasets(std::move(parts));
+  if (options.classes.empty() && options.per_class == 0) return all;
+  all = select_items(std::move(all), options.classes, options.per_class);
+  spdlog::info("{}: selected {}", inputs[0], describe(*all));
+  return all;
 }
 
 }  // namespace sim

@@ -14,8 +14,10 @@
 namespace sim {
 
 struct InputOptions {
-  DatasetOptions dataset;  // --skip-bad, --label-column, --id-column, --cache-mib
-  std::string split;       // --split: one split of a dataset; default: every split, in name order
+  DatasetOptions dataset;            // --skip-bad, --label-column, --id-column, --cache-mib
+  std::string split;                 // --split: one split of a dataset; default: every split, in name order
+  std::vector<std::string> classes;  // --classes: only these classes' items (datasets only)
+  std::size_t per_class = 0;         // --per-class: only the first N items of each class (0 = all)
 
   void add_to(CLI::App& app);
 };

@@ -2,7 +2,7 @@
 # sim-index and sim-query through the real programs, on seeded embeddings written here by
 # make_embeddings: build, info, TSV and JSON Lines queries, growing an index with a new class,
 # deleting, pipes (-i -), streaming, every bad input with its exit status and a message naming the
-# file, and a closed stdout (| head -c 10) ending cleanly.
+# file, a closed stdout (| head -c 10) ending cleanly, and pictures (--store-data, --grid).
 # Usage: sim_index_query.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/make_embeddings FIXTURES_DIR
 set -u
 index="$1"
@@ -173,6 +173,53 @@ head -c 2000 bad/a.idx >bad/cut.idx
 expect 1 "bad/cut.idx" "$query" bad/cut.idx -i queries.h5
 expect 1 "bad/cut.idx" "$index" info bad/cut.idx
 expect 0 "count: 300" "$index" info bad/a.idx
+
+# --- Pictures: --store-data, --grid --------------------------------------------------------------------------
+# Items named as sim-embed names IDX items (FILE#ROW): the fixtures' 60 training and 20 test images.
+png_size() { python3 -c 'import struct, sys; d = open(sys.argv[1], "rb").read(24); assert d[:8] == b"\x89PNG\r\n\x1a\n"; print(*struct.unpack(">II", d[16:24]))' "$1"; }
+mkdir -p pics
+cp "$fx/idx/train-images-idx3-ubyte.gz" pics/train-images.gz
+"$mk" pics.h5 --n 60 "${dims[@]}" --classes ant,bee,cat --seed 11 --prefix "pics/train-images.gz#"
+"$mk" picq.h5 --n 12 "${dims[@]}" --classes ant,bee,cat --seed 12 --prefix "$fx/idx/t10k-images-idx3-ubyte#"
+expect 0 "data: none" "$index" info my.idx
+expect 0 "" "$index" -i pics.h5 -o stored.idx --store-data
+expect 0 "" "$index" -i pics.h5 -o bare.idx
+expect 0 "data: pictures of 60 of 60 items, " "$index" info stored.idx
+expect 0 "data: none" "$index" info bare.idx
+rm pics/train-images.gz  # the stored index is self-contained; the other one has lost its pictures
+expect 0 "" "$query" stored.idx -i picq.h5 -k 5
+mv out plain.tsv
+expect 0 "" "$query" stored.idx -i picq.h5 -k 5 --grid grid.png --grid-rows 4
+cmp -s out plain.tsv || fail "--grid changed the text output"
+grep -q "no picture" err && fail "stored pictures not used: $(cat err)"
+read -r w54 h54 < <(png_size grid.png) || fail "--grid wrote no PNG: $(ls)"
+expect 0 "" "$query" bare.idx -i picq.h5 -k 5 --grid bare.png --grid-rows 4
+grep -q "no picture" err || fail "missing pictures are not reported: $(cat err)"
+[[ $(grep -c "no picture" err) -le 5 ]] || fail "every missing picture reported: $(grep -c "no picture" err) lines"
+grep -q "pictures not found, drawn as empty boxes" err || fail "no count of missing pictures: $(cat err)"
+[[ $(png_size bare.png) == "$w54 $h54" ]] || fail "grid without pictures: $(png_size bare.png), expected $w54 $h54"
+cmp -s bare.png grid.png && fail "a grid without pictures is the same as one with them"
+expect 0 "" "$query" bare.idx -i picq.h5 -k 3 --grid small.png --grid-rows 2
+read -r w32 h32 < <(png_size small.png)
+# Two neighbours more add two columns, two queries more two rows, each larger than a 96-pixel cell.
+column=$(((w54 - w32) / 2))
+row=$(((h54 - h32) / 2))
+[[ $((w54 - w32)) == $((2 * column)) && $column -gt 96 && $row -gt 96 && $w54 -ge $((6 * column)) &&
+  $h54 -ge $((4 * row)) ]] || fail "grid sizes: k 5 x 4 queries $w54 x $h54, k 3 x 2 queries $w32 x $h32"
+expect 0 "" "$query" stored.idx -i picq.h5 -k 5 --grid all.png --grid-rows 200
+[[ $(png_size all.png) == "$w54 $((h54 + 8 * row))" ]] || fail "--grid-rows beyond the queries: $(png_size all.png)"
+# A bad --grid path fails before any work; a failed run leaves the previous picture and no temporary.
+expect 1 "nodir/g.png" "$query" stored.idx -i picq.h5 --grid nodir/g.png
+[[ -s out ]] && fail "a bad --grid path printed results first"
+mkdir -p gdir
+expect 1 "gdir" "$query" stored.idx -i picq.h5 --grid gdir
+cp grid.png keep.png
+expect 1 "dim8.h5: dim: is 8" "$query" stored.idx -i dim8.h5 --grid keep.png
+cmp -s keep.png grid.png || fail "a failed run changed the --grid file"
+ls -A | grep -q '\.tmp\.' && fail "temporary files left: $(ls -A)"
+expect 2 "--grid" "$query" stored.idx --stream --grid g.png
+expect 2 "--grid-rows" "$query" stored.idx -i picq.h5 --grid g.png --grid-rows 0
+[[ -e g.png ]] && fail "a usage error wrote g.png"
 
 # --- Usage errors: exit 2 ---------------------------------------------------------------------------------
 expect 2 "required" "$index"

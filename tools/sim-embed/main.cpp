@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
           }
         });
         h5 ? h5->close() : text->close();
-        spdlog::info("wrote {} embeddings of {} items to {}", dim, dataset->size(), output == "-" ? "stdout" : output);
+        spdlog::info("wrote {} embeddings ({}-d) to {}", dataset->size(), dim, output == "-" ? "stdout" : output);
         return sim::kExitOk;
       });
 }

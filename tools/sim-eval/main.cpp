@@ -1,20 +1,103 @@
-// sim-eval: retrieval metrics, calibrated thresholds, CI gates and a visual report.
-#include "core/not_yet.hpp"
+// sim-eval: retrieval metrics, calibrated match thresholds, CI gates and a visual report.
+//   sim-eval my.idx -i test.h5 [--json out.json] [--report DIR] [--fail-under precision@1=0.9]
+//   sim-eval --reference train.h5 -i test.h5        exact evaluation, no index needed
+//   sim-eval my.idx -i test.h5 --target-precision 0.99 --write    store thresholds for sim-query --match
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <iostream>
+
+#include "core/embeddings.hpp"
+#include "core/error.hpp"
 #include "core/program.hpp"
+#include "core/provenance.hpp"
 #include "core/versions.hpp"
+#include "eval/eval_output.hpp"
+#include "eval/evaluation.hpp"
+#include "eval/quality_gates.hpp"
+#include "eval/report.hpp"
 #include "index/hnsw_space.hpp"
+#include "index/index_file.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-eval",
                               "Measure retrieval quality, calibrate match thresholds, gate CI.",
-                              "  sim-eval fashion.idx -i test.h5 --json metrics.json",
+                              "  sim-eval fashion.idx -i test.h5 --json metrics.json --report report/\n"
+                              "  sim-eval fashion.idx -i test.h5 --target-precision 0.99 --write\n"
+                              "  sim-eval --reference train.h5 -i test.h5 --fail-under precision@1=0.85,map@r=0.5",
                               {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
-  std::string index, input;
+  std::string index_path, reference, input, json_path, report, gates, baseline;
+  double max_drop = 0;
+  bool write = false;
+  sim::EvalOptions options;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
-        app.add_option("index", index, "Index written by sim-index");
-        app.add_option("-i,--input", input, "Labelled query embeddings")->required();
+        app.add_option("index", index_path, "Index written by sim-index (or give --reference)");
+        app.add_option("--reference", reference,
+                       "Reference embeddings to search exactly instead of an index (- for stdin)");
+        app.add_option("-i,--input", input, "Labelled query embeddings (sim-embed), or - for stdin")->required();
+        options.add_to(app);
+        app.add_flag("--write", write, "Store the calibrated thresholds in the index, for sim-query --match");
+        app.add_option("--json", json_path, "Write every figure as JSON to this file (- for stdout)");
+        app.add_option("--report", report,
+                       "Write pictures (neighbours, confusion matrix, thresholds, distances, projection) and an "
+                       "index.html into this folder");
+        app.add_option("--fail-under", gates,
+                       "Exit 3 if a figure is below its minimum, e.g. precision@1=0.9,map@r=0.6");
+        app.add_option("--baseline", baseline, "A previous --json output to compare with (see --max-drop)");
+        app.add_option("--max-drop", max_drop, "With --baseline: exit 3 if a figure fell by more than this")
+            ->check(CLI::Range(0.0, 1.0));
       },
-      [&](const sim::CommonOptions&) -> int { sim::not_implemented_yet("evaluation"); });
+      [&](const sim::CommonOptions& common) -> int {
+        const auto start = std::chrono::steady_clock::now();
+        if (index_path.empty() == reference.empty()) {
+          throw sim::UsageError("give an INDEX or --reference EMBEDDINGS (one of them)", "--reference");
+        }
+        if (write && index_path.empty()) throw sim::UsageError("--write needs an INDEX to write to", "--write");
+        if (reference == "-" && input == "-")
+          throw sim::UsageError("only one of -i and --reference can be stdin", "-i");
+        // Gates are parsed before the work, so a typo fails in a second, not after the evaluation.
+        const std::vector<sim::MinimumGate> minimums =
+            gates.empty() ? std::vector<sim::MinimumGate>{} : sim::parse_gates(gates);
+        std::map<std::string, double> baseline_figures;
+        if (!baseline.empty()) baseline_figures = sim::named_figures(sim::read_json_file(baseline), baseline);
+
+        options.threads = common.threads;
+        sim::IndexArtifact index;
+        if (!index_path.empty()) {
+          index = sim::load_index(index_path);
+        } else {
+          index = sim::reference_index(sim::read_embeddings(reference), reference, common.threads);
+        }
+        const sim::Embeddings queries = sim::read_embeddings(input);
+        const sim::EvalResult result = sim::evaluate(index, queries, input, options);
+
+        sim::EvalContext context;
+        context.index = index_path;
+        context.reference = reference;
+        context.queries = input;
+        context.distance = index.distance;
+        context.provenance = sim::make_provenance(info.name, argc, argv);
+        if (write) {
+          sim::store_calibration(index, result, input, context.provenance);
+          sim::save_index(index, index_path, context.provenance);
+          spdlog::info("{}: stored {} calibrated threshold(s); sim-query --match uses 'optimal'", index_path,
+                       index.calibration.names.size());
+        }
+        context.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const nlohmann::json doc = sim::eval_json(result, context);
+        if (!json_path.empty()) sim::write_json_file(doc, json_path);
+        if (!report.empty()) {
+          sim::write_report(report, index, queries, result, context, doc);
+          spdlog::info("report: {}/index.html", report);
+        }
+        // stdout is data: with --json - the JSON is the data and the table goes to stderr.
+        (json_path == "-" ? std::cerr : std::cout) << sim::eval_table(result, context);
+
+        const std::map<std::string, double> figures = sim::named_figures(doc, "");
+        if (!minimums.empty()) sim::check_minimums(figures, minimums);
+        if (!baseline.empty()) sim::check_baseline(figures, baseline_figures, max_drop, baseline);
+        return sim::kExitOk;
+      });
 }

@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
         build.hnsw.seed = common.seed;
         sim::IndexArtifact index = sim::build_index(embeddings, input, build);
         sim::save_index(index, output, provenance);
-        spdlog::info("{}: {} index of {} items, {} classes, {} distance", output, sim::to_string(index.type),
-                     index.size(), index.classes.size(), sim::to_string(index.distance));
+        spdlog::info("{}: {} index of {} items, {} classes, {} distance{}", output, sim::to_string(index.type),
+                     index.size(), index.classes.size(), sim::to_string(index.distance),
+                     index.data.empty() ? "" : ", pictures stored");
         return sim::kExitOk;
       });
 }

@@ -2,8 +2,11 @@
 //   sim-query my.idx -i queries.h5 -k 10 [--format jsonl] [--match nearest|majority]
 //   producer | sim-query my.idx --stream      one answer per input line, as each arrives
 //   sim-query my.idx -m model.sim photo.jpg   raw items, embedded by the model first
+//   sim-query my.idx -i queries.h5 --grid neighbours.png    also a picture of the first queries' neighbours
 #include <iostream>
+#include <optional>
 
+#include "core/atomic_file.hpp"
 #include "core/embeddings.hpp"
 #include "core/error.hpp"
 #include "core/program.hpp"
@@ -11,6 +14,7 @@
 #include "index/hnsw_space.hpp"
 #include "index/index_file.hpp"
 #include "index/query.hpp"
+#include "index/query_grid.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
 #include "model/model_inputs.hpp"
@@ -21,12 +25,14 @@ int main(int argc, char** argv) {
                               "Find the nearest neighbours of queries in an index.",
                               "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
                               "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
-                              "  sim-query fashion.idx -m fashion.sim shoe.png -k 5",
+                              "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
+                              "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv",
                               {sim::torch_runtime(), sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   std::string index_path, input, model_path;
   std::vector<std::string> items;
   bool stream = false;
   sim::QueryOptions options;
+  sim::GridOptions grid;
   sim::InputOptions input_options;
   return sim::run_main(
       info, argc, argv,
@@ -40,6 +46,7 @@ int main(int argc, char** argv) {
                        "Embed raw ITEMS (image files, a dataset, or - for paths on stdin) with this model first");
         app.add_option("items", items, "With -m: the items to query");
         options.add_to(app);
+        grid.add_to(app);
         input_options.add_to(app);
       },
       [&](const sim::CommonOptions& common) -> int {
@@ -47,7 +54,12 @@ int main(int argc, char** argv) {
           throw sim::UsageError("give exactly one of -i QUERIES, --stream and -m MODEL ITEMS...", "-i");
         }
         if (model_path.empty() != items.empty()) throw sim::UsageError("-m MODEL needs ITEMS, and ITEMS need -m", "-m");
+        if (stream && !grid.path.empty()) {
+          throw sim::UsageError("--grid draws -i or -m queries, not --stream", "--grid");
+        }
         options.threads = common.threads;
+        std::optional<sim::AtomicFile> grid_file;  // opened first: a bad --grid path fails before any work
+        if (!grid.path.empty()) grid_file.emplace(grid.path);
         const sim::IndexArtifact index = sim::load_index(index_path);
         if (!model_path.empty()) {
           // Embed first, then search: LibTorch's and hnswlib's threads never run at the same time.
@@ -59,6 +71,7 @@ int main(int argc, char** argv) {
           const sim::Embeddings queries = sim::embed_to_memory(model.net, model.info.fingerprint, *dataset, embed);
           sim::check_queries(index, queries.meta, model_path, options.force);
           sim::query_batch(index, queries, options);
+          if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
           return sim::kExitOk;
         }
         if (stream) {
@@ -68,6 +81,7 @@ int main(int argc, char** argv) {
         const sim::Embeddings queries = sim::read_embeddings(input);
         sim::check_queries(index, queries.meta, input, options.force);
         sim::query_batch(index, queries, options);
+        if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
         return sim::kExitOk;
       });
 }

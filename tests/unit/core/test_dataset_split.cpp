@@ -100,3 +100,22 @@ TEST_CASE("a class with one item cannot be trained on: error, or dropped with --
   const sim::TrainVal tv = sim::make_train_val(splits, o, 1, true);
   CHECK(tv.train->size() == 4);
 }
+
+TEST_CASE("select_items: some classes, the first few of each") {
+  sim::test::TempDir dir;
+  const auto all = five_classes(dir).at("all");
+  const auto two = sim::select_items(all, {"b", "e"}, 3);
+  REQUIRE(two->size() == 6);
+  CHECK(two->classes() == all->classes());  // names and labels unchanged
+  // Rows 1, 6, 11 are class b (label 1); rows 4, 9, 14 class e: the first three of each, in order.
+  CHECK(two->label(0) == 1);
+  CHECK(two->id(0) == all->id(1));
+  CHECK(two->id(1) == all->id(4));
+  CHECK(two->id(5) == all->id(14));
+  CHECK(sim::class_counts(*two) == std::vector<std::size_t>{0, 3, 0, 0, 3});
+  CHECK(sim::select_items(all, {}, 2)->size() == 10);
+  CHECK(sim::select_items(all, {"a"}, 0)->size() == 20);
+  CHECK(sim::select_items(all, {}, 0) == all);
+  CHECK_THROWS_WITH_AS(sim::select_items(all, {"zebra"}, 0), doctest::Contains("'zebra' is not a class"),
+                       sim::UsageError);
+}

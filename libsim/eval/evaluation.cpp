@@ -1,0 +1,253 @@
+#include "eval/evaluation.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/error.hpp"
+#include "core/progress.hpp"
+#include "index/index_ops.hpp"
+
+namespace sim {
+namespace {
+
+// Neighbour slots held per chunk of queries (positions + distances: 12 bytes each, ~50 MB): with
+// R in the thousands (Fashion-MNIST: 6,000 per class) a chunk is a few hundred queries.
+constexpr std::size_t kSlotsPerChunk = std::size_t(1) << 22;
+
+std::vector<double> parse_doubles(const std::string& list, const char* option) {
+  std::vector<double> out;
+  std::size_t at = 0;
+  while (at <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', at), list.size());
+    const std::string word = list.substr(at, comma - at);
+    try {
+      std::size_t used = 0;
+      out.push_back(std::stod(word, &used));
+      if (used != word.size()) throw std::invalid_argument(word);
+    } catch (const std::exception&) {
+      throw UsageError("'" + word + "' is not a number", option);
+    }
+    if (!(out.back() > 0 && out.back() <= 1)) throw UsageError("'" + word + "' is not in (0, 1]", option);
+    at = comma + 1;
+  }
+  return out;
+}
+
+// Removes query q's self-match (index position `self`) from its row, shifting the rest left.
+void drop_position(SearchResult& r, std::size_t q, std::int64_t self) {
+  std::int64_t* p = r.positions.data() + q * r.k;
+  float* d = r.distances.data() + q * r.k;
+  for (std::size_t j = 0; j < r.k; ++j) {
+    if (p[j] != self) continue;
+    std::copy(p + j + 1, p + r.k, p + j);
+    std::copy(d + j + 1, d + r.k, d + j);
+    p[r.k - 1] = -1;
+    d[r.k - 1] = std::numeric_limits<float>::infinity();
+    return;
+  }
+}
+
+// The first `k` slots of query q of `r`, as a one-query result (what a k-neighbour query sees).
+SearchResult first_slots(const SearchResult& r, std::size_t q, std::size_t k) {
+  SearchResult one(1, k);
+  const std::size_t n = std::min(k, r.k);
+  std::copy_n(r.positions.begin() + std::ptrdiff_t(q * r.k), n, one.positions.begin());
+  std::copy_n(r.distances.begin() + std::ptrdiff_t(q * r.k), n, one.distances.begin());
+  return one;
+}
+
+}  // namespace
+
+void EvalOptions::add_to(CLI::App& app) {
+  app.add_option("-k", k, "Neighbours for precision@k, recall@k, NDCG@k and majority votes")
+      ->default_val(10)
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--ef", ef, "HNSW candidate list size (default: the index's; always at least the neighbours asked)")
+      ->check(CLI::Range(1, 1000000));
+  app.add_option_function<std::string>(
+         "--match",
+         [this](const std::string& v) { match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest; },
+         "How a query is classified: its nearest labelled neighbour's class, or the majority of its k")
+      ->check(CLI::IsMember({"nearest", "majority"}))
+      ->default_str("nearest");
+  app.add_option("--unseen-classes", unseen_classes,
+                 "Classes the model never trained on (comma-separated): metrics reported separately for them")
+      ->delimiter(',');
+  app.add_option_function<std::string>(
+      "--target-precision",
+      [this](const std::string& v) { target_precisions = parse_doubles(v, "--target-precision"); },
+      "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
+  app.add_flag("--force", force, "Accept queries embedded by another model (a different model fingerprint)");
+}
+
+IndexArtifact reference_index(const Embeddings& reference, const std::string& source, unsigned threads) {
+  BuildOptions build;
+  build.exact = true;
+  build.threads = threads;
+  return build_index(reference, source, build);
+}
+
+EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const std::string& source,
+                    const EvalOptions& options) {
+  check_queries(index, queries.meta, source, options.force);
+  EvalResult result;
+  result.k = options.k;
+  result.match = options.match;
+  result.queries = queries.count();
+
+  // One class list: the index's, then the queries' classes it does not hold.
+  result.classes = index.classes;
+  result.index_classes = index.classes.size();
+  std::unordered_map<std::string, std::int64_t> class_of;
+  for (std::size_t c = 0; c < result.classes.size(); ++c) class_of.emplace(result.classes[c], std::int64_t(c));
+  std::vector<std::int64_t> query_class(queries.meta.classes.size());
+  for (std::size_t c = 0; c < queries.meta.classes.size(); ++c) {
+    auto [it, fresh] = class_of.emplace(queries.meta.classes[c], std::int64_t(result.classes.size()));
+    if (fresh) result.classes.push_back(queries.meta.classes[c]);
+    query_class[c] = it->second;
+  }
+  std::vector<bool> unseen(result.classes.size(), false);
+  for (const std::string& name : options.unseen_classes) {
+    const auto it = class_of.find(name);
+    if (it == class_of.end()) {
+      throw UsageError("'" + name + "' is neither a class of the index nor of the queries", "--unseen-classes");
+    }
+    unseen[std::size_t(it->second)] = true;
+  }
+  result.split = !options.unseen_classes.empty();
+
+  // R per class: live labelled items of the index.
+  std::vector<std::size_t> live_per_class(result.classes.size(), 0);
+  for (std::size_t p = 0; p < index.size(); ++p) {
+    if (!index.is_deleted(p) && index.labels[p] >= 0) ++live_per_class[std::size_t(index.labels[p])];
+  }
+  const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
+
+  // Which rows are graded, their R and self position; the neighbours to ask for.
+  struct Graded {
+    std::size_t row;
+    std::int64_t label;
+    std::size_t relevant;
+    std::int64_t self;
+  };
+  std::vector<Graded> graded;
+  std::size_t max_relevant = 0;
+  bool any_self = false;
+  for (std::size_t row = 0; row < queries.count(); ++row) {
+    if (queries.labels[row] < 0) {
+      ++result.unlabelled;
+      continue;
+    }
+    Graded g{row, query_class[std::size_t(queries.labels[row])], 0, -1};
+    g.relevant = live_per_class[std::size_t(g.label)];
+    const auto self = position_of.find(queries.ids[row]);
+    if (self != position_of.end() && !index.is_deleted(self->second)) {
+      g.self = std::int64_t(self->second);
+      any_self = true;
+      ++result.self_matches;
+      if (index.labels[self->second] == g.label && g.relevant > 0) --g.relevant;
+    }
+    max_relevant = std::max(max_relevant, g.relevant);
+    graded.push_back(g);
+  }
+  if (graded.empty()) throw Error(source, "labels", "no query is labelled: there is nothing to grade");
+  if (result.self_matches > 0) {
+    spdlog::info("{}: {} queries are items of the index too: their self-matches are left out", source,
+                 result.self_matches);
+  }
+  const std::size_t slots = std::max(options.k, max_relevant) + (any_self ? 1 : 0);
+  result.searched_slots = slots;
+  const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(1024, kSlotsPerChunk / slots));
+  SearchParams params{std::max(options.ef, slots), options.threads};
+  if (index.type == IndexType::Exact) params.ef = 0;
+
+  std::vector<float> block;
+  std::vector<std::int64_t> labels_of_neighbours;
+  Progress progress("evaluating", graded.size(), "queries");
+  for (std::size_t first = 0; first < graded.size(); first += chunk) {
+    const std::size_t n = std::min(chunk, graded.size() - first);
+    block.resize(n * queries.dim());
+    for (std::size_t i = 0; i < n; ++i) {
+      std::copy_n(queries.row(graded[first + i].row), queries.dim(), block.data() + i * queries.dim());
+    }
+    const auto start = std::chrono::steady_clock::now();
+    SearchResult found = index.index->search(block.data(), n, slots, params);
+    result.search_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    for (std::size_t i = 0; i < n; ++i) {
+      const Graded& g = graded[first + i];
+      if (g.self >= 0) drop_position(found, i, g.self);
+      const std::size_t count = found.found(i);
+      labels_of_neighbours.resize(count);
+      for (std::size_t j = 0; j < count; ++j) labels_of_neighbours[j] = index.labels[std::size_t(found.position(i, j))];
+
+      const bool is_unseen = unseen[std::size_t(g.label)];
+      GroupScores* groups[] = {&result.all, result.split ? (is_unseen ? &result.unseen : &result.seen) : nullptr};
+      for (GroupScores* group : groups) {
+        if (group == nullptr) continue;
+        ++group->queries;
+        if (g.relevant == 0) {
+          ++group->no_relevant;
+        } else {
+          group->scores.add(score_query(labels_of_neighbours.data(), count, g.label, g.relevant, options.k));
+        }
+      }
+
+      const SearchResult top = first_slots(found, i, options.k);
+      const Decision d = decide(index, top, 0, options.match, std::nullopt);
+      QueryRecord record;
+      record.row = g.row;
+      record.label = g.label;
+      record.matched = d.has_neighbour ? d.label : -1;
+      record.distance = d.has_neighbour ? d.distance : std::numeric_limits<float>::infinity();
+      record.unseen = is_unseen;
+      result.records.push_back(record);
+
+      for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
+        (labels_of_neighbours[j] == g.label ? result.matching_distances : result.non_matching_distances)
+            .push_back(found.distance(i, j));
+      }
+      if (result.examples.size() < options.examples) {
+        ExampleQuery e;
+        e.row = g.row;
+        for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
+          e.positions.push_back(std::size_t(found.position(i, j)));
+          e.distances.push_back(found.distance(i, j));
+        }
+        result.examples.push_back(std::move(e));
+      }
+    }
+    progress.add(n);
+  }
+  progress.finish();
+
+  std::vector<MatchOutcome> outcomes;
+  outcomes.reserve(result.records.size());
+  for (const QueryRecord& r : result.records) outcomes.push_back({r.distance, r.matched >= 0 && r.matched == r.label});
+  result.curve = sweep_thresholds(outcomes);
+  result.thresholds = calibrate(result.curve, options.target_precisions);
+  return result;
+}
+
+void store_calibration(IndexArtifact& index, const EvalResult& result, const std::string& source,
+                       const std::string& provenance) {
+  Calibration c;
+  for (const CalibratedThreshold& t : result.thresholds) {
+    if (!t.reached) continue;
+    c.names.push_back(t.name);
+    c.thresholds.push_back(t.point.threshold);
+  }
+  if (c.names.empty()) throw Error(source, "", "no threshold could be calibrated: no query has a labelled neighbour");
+  c.default_name = "optimal";
+  c.source = source;
+  c.provenance = provenance;
+  index.calibration = std::move(c);
+}
+
+}  // namespace sim
