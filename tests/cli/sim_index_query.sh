@@ -5,6 +5,7 @@
 # file, a closed stdout (| head -c 10) ending cleanly, and pictures (--store-data, --grid).
 # Usage: sim_index_query.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/make_embeddings FIXTURES_DIR
 set -u
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 index="$1"
 query="$2"
 mk="$3"
@@ -12,26 +13,8 @@ fx="$4"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-
-# expect STATUS PATTERN PROGRAM ARGS...: runs PROGRAM ARGS (stdin from /dev/null), checks the exit
-# status, and that stderr (failures) or stdout (success) contains PATTERN. Output in out / err.
-expect() {
-  local want="$1" pattern="$2" prog="$3"
-  shift 3
-  "$prog" "$@" >out 2>err </dev/null
-  local status=$?
-  local name
-  name="$(basename "$prog")"
-  if [[ $status != "$want" ]]; then
-    fail "$name $* exited $status, expected $want; stderr: $(tail -n 3 err)"
-    return
-  fi
-  local where=out
-  [[ $want != 0 ]] && where=err
-  [[ -z $pattern ]] || grep -qF -- "$pattern" "$where" || fail "$name $*: no '$pattern' in: $(head -c 600 "$where")"
-}
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 
 dims=(--dim 16)
 "$mk" base.h5 --n 300 "${dims[@]}" --classes ant,bee,cat,dog --seed 1 --prefix base- --lines base.txt
@@ -230,5 +213,4 @@ expect 2 "-i" "$query" my.idx -i queries.h5 --stream
 expect 2 "--format" "$query" my.idx -i queries.h5 --format xml
 expect 2 "-k" "$query" my.idx -i queries.h5 -k 0
 
-if [[ $failures -gt 0 ]]; then exit 1; fi
-echo "ok: sim-index and sim-query"
+finish

@@ -8,16 +8,7 @@
 #include <vector>
 
 #include "core/charts.hpp"
-
-// Rgb values in failure messages. (Identical in every test file that compares colours.)
-namespace doctest {
-template <>
-struct StringMaker<sim::Rgb> {
-  static String convert(sim::Rgb c) {
-    return ("rgb(" + std::to_string(c.r) + "," + std::to_string(c.g) + "," + std::to_string(c.b) + ")").c_str();
-  }
-};
-}  // namespace doctest
+#include "rgb_to_string.hpp"
 
 namespace {
 
