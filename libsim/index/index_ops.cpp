@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "core/dataset.hpp"
 #include "core/error.hpp"
 #include "core/item_images.hpp"
 #include "core/progress.hpp"
@@ -81,6 +82,44 @@ void BuildOptions::add_to(CLI::App& app) {
   app.add_option("--ef", hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
       ->default_val(64)
       ->check(CLI::Range(1, 1000000));
+  app.add_option("--distance", distance,
+                 "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
+                 "(default cosine); embeddings files carry their own");
+}
+
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested) {
+  const bool asked = !requested.empty();
+  const Distance distance = asked ? parse_distance(requested) : vector_distance;
+  if (path == "-" || looks_like_embeddings(path)) {
+    Embeddings e = read_embeddings(path);
+    if (asked && distance != e.meta.distance) {
+      throw UsageError("'" + path + "' holds " + std::string(to_string(e.meta.distance)) +
+                           " embeddings; --distance applies to vector datasets only",
+                       "--distance");
+    }
+    return e;
+  }
+  DatasetSplits splits;
+  try {
+    splits = open_dataset(path, DatasetOptions{});
+  } catch (const Error&) {
+    return read_embeddings(path);  // neither: the embeddings reader says what the file seems to be
+  }
+  const std::shared_ptr<const Dataset>& d = splits.begin()->second;
+  if (d->shape().image) throw UsageError("'" + path + "' holds images: embed them with sim-embed first");
+  Embeddings e;
+  e.meta.distance = distance;
+  e.meta.dim = std::size_t(d->shape().dim);
+  e.meta.classes = d->classes();
+  e.data.resize(d->size() * e.meta.dim);
+  for (std::size_t i = 0; i < d->size(); ++i) {
+    d->load(i, e.data.data() + i * e.meta.dim);
+    e.labels.push_back(d->label(i));
+    e.ids.push_back(d->id(i));
+  }
+  spdlog::info("{}: indexing the {} vectors of a vector dataset as they are ({} distance)", path, d->size(),
+               to_string(e.meta.distance));
+  return e;
 }
 
 IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options) {

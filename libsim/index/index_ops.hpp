@@ -26,11 +26,20 @@ struct AddOptions {
 };
 
 struct BuildOptions : AddOptions {
-  bool exact = false;  // --exact: brute force instead of HNSW
-  HnswParams hnsw;     // --M, --ef-construction, --ef, and --seed (set by the caller)
+  bool exact = false;    // --exact: brute force instead of HNSW
+  HnswParams hnsw;       // --M, --ef-construction, --ef, and --seed (set by the caller)
+  std::string distance;  // --distance: for a vector dataset (embeddings files carry theirs); "" = cosine
 
   void add_to(CLI::App& app);
 };
+
+// What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
+// sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
+// indexed as they are, under `vector_distance` (vectors carry no distance, and no model
+// fingerprint). `requested` is the distance the user asked for ("" = none): with an embeddings
+// file it must be the file's own. Throws the readers' errors, UsageError for an image dataset
+// (embed it with sim-embed first) or a distance that contradicts the file.
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested = "");
 
 // A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,
 // classes and model fingerprint. Throws Error naming `source` for empty input, a distance HNSW

@@ -5,7 +5,7 @@
 #     which reproduces sim-embed's embeddings and the self-test samples; the embeddings are finite,
 #     N x dim, separate the classes, and the backbone really was trained;
 #  b. HDF5 written by h5py: a vector dataset (features/labels/ids/classes) trains an MLP and embeds
-#     with its ids and classes kept; sim-index refuses it, saying it is a dataset, not embeddings;
+#     with its ids and classes kept, and sim-index indexes its features as they are (--distance);
 #     an embeddings file written by h5py (float32 and float64 / fixed-length strings) is indexed
 #     (HNSW and exact, cosine and euclidean) and queried (-i, --stream, TSV and JSON Lines) with
 #     the neighbours numpy computes; the sidecar and hnswlib header are as documented;
@@ -309,12 +309,20 @@ if run train-vec "$train" vectors.h5 --steps 40 --threads 1 --seed 1 -o v.sim; t
 fi
 run embed-vec "$embed" -m v.sim vectors.h5 -o v.h5 --threads 1
 run embed-bare "$embed" -m v.sim bare.h5 -o bare-e.h5 --threads 1
-"$index" -i vectors.h5 -o refused.idx >/dev/null 2>refused.err
-status=$?
-[[ $status == 1 ]] || fail "sim-index on a vector dataset exited $status, expected 1"
-grep -q "vectors.h5.*format.*looks like a vector dataset" refused.err ||
-  fail "sim-index does not say a vector dataset is not embeddings: $(cat refused.err)"
-[[ -e refused.idx ]] && fail "sim-index wrote an index from a refused input"
+# The same h5py-written features are a sim-index input too, indexed as they are.
+if run index-vec "$index" -i vectors.h5 -o vec.idx --exact --distance euclidean --threads 1; then
+  $py - <<'PY' || fail "the index of vectors.h5 does not hold its features, ids and labels"
+import h5py, numpy as np
+src, idx = h5py.File("vectors.h5", "r"), h5py.File("vec.idx", "r")
+assert idx.attrs["distance"] == "euclidean", idx.attrs["distance"]
+assert np.array_equal(idx["vectors"][:], src["features"][:].astype(np.float32))
+assert np.array_equal(idx["labels"][:], src["labels"][:])
+assert [i.decode() for i in idx["ids"][:]] == [i.decode() for i in src["ids"][:]]
+PY
+fi
+"$index" -i vectors.h5 -o refused.idx --distance nonsense >/dev/null 2>refused.err
+[[ $? == 2 ]] || fail "sim-index --distance nonsense: expected exit 2"
+[[ -e refused.idx ]] && fail "sim-index wrote an index from a refused command"
 
 for distance in cosine euclidean; do
   run "index-$distance" "$index" -i "$distance.h5" -o "$distance.idx" --threads 1

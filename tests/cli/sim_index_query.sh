@@ -134,7 +134,12 @@ expect 1 "dup.h5: ids: 'base-0' is already in" "$index" add my.idx -i dup.h5
 cmp -s my.idx keep.idx || fail "a refused add changed the index"
 expect 0 "" "$index" add my.idx -i dup.h5 --replace
 expect 0 "" "$index" add my.idx -i other_model.h5 --force
-expect 1 "vectors.h5: format: missing" "$index" -i "$fx/vectors.h5" -o v.idx
+# A vector dataset (features + labels) is indexed as it is; images must be embedded first.
+expect 0 "" "$index" -i "$fx/vectors.h5" -o v.idx --distance euclidean
+expect 0 "distance: euclidean" "$index" info v.idx
+expect 2 "embed them with sim-embed" "$index" -i "$fx/images" -o v2.idx
+expect 2 "--distance" "$index" -i base.h5 -o v2.idx --distance euclidean
+[[ -e v2.idx ]] && fail "a refused build wrote v2.idx"
 expect 1 "no-such.h5" "$index" -i no-such.h5 -o v.idx
 expect 1 "base.h5: exists and is not a sim index" "$index" -i queries.h5 -o base.h5
 expect 1 "queries.h5: format: is an embeddings file" "$query" queries.h5 -i queries.h5
