@@ -28,7 +28,7 @@ run() {
 }
 # A figure of a sim-eval JSON file: figure FILE GROUP NAME (GROUP "seen" or "unseen").
 figure() {
-  sed -n "/\"$2\": {/,/}/s/^ *\"$3\": \([0-9.]*\).*/\1/p" "$1" | head -n 1
+  printf '%.4f' "$(sed -n "/\"$2\": {/,/}/s/^ *\"$3\": \([0-9.]*\).*/\1/p" "$1" | head -n 1)"
 }
 
 all="0,1,2,3,4,5,6,7,8,9"

@@ -38,7 +38,7 @@ run sim-query "$out/fashion.idx" -i "$out/test.h5" -k 1 --match nearest --grid "
 echo "+ head -n 6 $out/matches.tsv" >&2
 head -n 6 "$out/matches.tsv"
 
-figure() { sed -n "s/^ *\"$1\": \([0-9.]*\).*/\1/p" "$out/metrics.json" | head -n 1; }
+figure() { printf '%.4f' "$(sed -n "s/^ *\"$1\": \([0-9.]*\).*/\1/p" "$out/metrics.json" | head -n 1)"; }
 echo "== done: model, embeddings, index and neighbours are in $out" >&2
 echo "== test vs train: precision@1 $(figure 'precision@1'), MAP@R $(figure 'map@r')" >&2
 echo "== the report: $out/report/index.html" >&2
