@@ -12,20 +12,12 @@
 # label, see README), SIM_EXAMPLES (default: 5 per held-out class).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh"
-export PATH="${SIM_BUILD_DIR:-$root/build}/tools:$PATH"
-data=/usr/share/datasets/fashion-mnist
 out="${SIM_OUT:-$root/out/fashion-mnist-unseen}"
 held="${SIM_HELD_OUT:-5,8}"
 examples="${SIM_EXAMPLES:-5}"
-mkdir -p "$out"
-epochs=()
-if [[ -n ${SIM_EPOCHS:-} ]]; then epochs=(--epochs "$SIM_EPOCHS"); fi
+# shellcheck source=example_start.sh
+source "$root/scripts/example_start.sh"
 
-run() {
-  echo "+ $*" >&2
-  "$@"
-}
 # A figure of a sim-eval JSON file: figure FILE GROUP NAME (GROUP "seen" or "unseen").
 figure() {
   printf '%.4f' "$(sed -n "/\"$2\": {/,/}/s/^ *\"$3\": \([0-9.]*\).*/\1/p" "$1" | head -n 1)"

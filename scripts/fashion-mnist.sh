@@ -6,18 +6,9 @@
 # Environment: SIM_OUT (default: out/fashion-mnist), SIM_EPOCHS (default: sim-train's own).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-"$root/scripts/setup.sh"
-export PATH="${SIM_BUILD_DIR:-$root/build}/tools:$PATH"
-data=/usr/share/datasets/fashion-mnist
 out="${SIM_OUT:-$root/out/fashion-mnist}"
-mkdir -p "$out"
-epochs=()
-if [[ -n ${SIM_EPOCHS:-} ]]; then epochs=(--epochs "$SIM_EPOCHS"); fi
-
-run() {
-  echo "+ $*" >&2
-  "$@"
-}
+# shellcheck source=example_start.sh
+source "$root/scripts/example_start.sh"
 
 run sim-train "$data" -o "$out/fashion.sim" "${epochs[@]}"
 run sim-embed -m "$out/fashion.sim" "$data" --split train -o "$out/train.h5"
