@@ -10,8 +10,12 @@
 #   synthetic  ITEMS seeded 64-d vectors drawn around 1,000 cluster centres (euclidean) and 10k
 #              queries of the same distribution (scripts/bench/index_data.py)
 # Recall@10 is measured against sim's exact index (sim-index --exact, searched by sim-query).
-# Prints, per data set, build time, queries/s at the smallest ef reaching recall@10 >= 0.99, peak
-# memory, and the ratios (> 1 means sim is faster); draws the recall-vs-queries/s curves.
+# Every build and every search is its own process, and the engines take turns at each ef (the
+# fastest of SIM_BENCH_REPEATS rounds counts), so that load from elsewhere hits them alike.
+# Prints, per data set, build time, queries/s at the smallest ef reaching recall@10 >= 0.99, each
+# both for the work alone and for the whole process, peak memory, and the ratios (> 1 means sim is
+# faster); hnswlib's bindings also search sim's own graph file (same graph, different code). Draws
+# the recall-vs-queries/s curves.
 #
 #   scripts/bench/index.sh [ITEMS=1000000] [THREADS=nproc]
 #

@@ -3,19 +3,23 @@
 
   index_bench.py run NAME BASE.h5 QUERIES.h5 WORKDIR BINDIR M EF_CONSTRUCTION THREADS K EFS REPEATS
       One data set, side by side: the exact ground truth (sim-index --exact, then sim-query on it),
-      sim-index and sim-query at each ef, then the peers (index_peer.py: hnswlib's Python bindings,
-      faiss). Prints one JSON object. Every sim command is echoed on stderr.
+      then each engine builds its index (sim-index; index_peer.py build for hnswlib's Python
+      bindings and faiss), then, ef by ef, each engine searches all the queries (sim-query;
+      index_peer.py query), REPEATS rounds taking turns. Prints one JSON object; every command is
+      echoed on stderr.
   index_bench.py report RESULT.json... [--plot PNG]
       The table, the ratios (> 1 means sim is faster) and the recall-vs-queries/s curves.
 
-sim's figures come in two kinds: what the program logs about its own work ("indexing: N items in
-X s, R items/s" from sim-index; "searched N queries in X s" from sim-query: the search calls alone,
-like the peers' add/search calls), and the whole process (wall time: starting up, reading the
-HDF5 file, writing the index or the TSV neighbours). Peak memory is each process's maximum
-resident set size (os.wait4). For each ef sim-query runs REPEATS times and the fastest counts, as
-the peers keep the fastest of REPEATS searches. An engine's curve stops at the first ef whose
-recall@k reaches 0.999. hnswlib's bindings also search sim's own graph (the stock hnswlib file
-sim-index wrote), which separates the search code from the graph it searches.
+Every build and every search is its own process, for sim and the peers alike, and the engines take
+turns within each round, so that a burst of load from elsewhere on the machine hits them alike; the
+fastest of the REPEATS rounds counts. Two kinds of figure: the work itself (sim's logs: "indexing:
+N items in X s, R items/s" from sim-index, "searched N queries in X s" from sim-query, the search
+calls alone; the peers time their add and search calls) and the whole process (wall time: start-up,
+reading the HDF5 file, building or loading the index, and for sim writing the index or the TSV
+neighbours). Peak memory is each process's maximum resident set size (os.wait4). An engine's curve
+stops at the first ef whose recall@k reaches 0.999. hnswlib's bindings also search sim's own graph
+(the stock hnswlib file sim-index wrote): the same graph searched by both, which separates the
+search code from the graph.
 """
 import json
 import os
@@ -29,6 +33,7 @@ import numpy as np
 
 here = os.path.dirname(os.path.abspath(__file__))
 TARGET_RECALL = 0.99
+SATURATED = 0.999
 
 
 def run(cmd, stdout_path):
@@ -83,6 +88,7 @@ def logged(pattern, err, what):
 
 def run_dataset(name, base, queries, work, bindir, m, efc, threads, k, efs, repeats):
     sim_index, sim_query = f"{bindir}/sim-index", f"{bindir}/sim-query"
+    peer = ["/usr/bin/python3", f"{here}/index_peer.py"]
     with h5py.File(base, "r") as f:
         ids = [s.decode() for s in f["ids"][:]]
         distance, dim = f.attrs["distance"], int(f.attrs["dim"])
@@ -94,49 +100,78 @@ def run_dataset(name, base, queries, work, bindir, m, efc, threads, k, efs, repe
     # Ground truth: the exact index, searched by sim-query.
     exact = f"{work}/{name}.exact.idx"
     run([sim_index, "-i", base, "-o", exact, "--exact", "--threads", t], f"{work}/{name}.exact.out")
-    seconds, _, _ = run([sim_query, exact, "-i", queries, "-k", str(k), "--threads", t], f"{work}/{name}.truth.tsv")
+    truth_seconds, _, _ = run([sim_query, exact, "-i", queries, "-k", str(k), "--threads", t],
+                              f"{work}/{name}.truth.tsv")
     truth = neighbours(f"{work}/{name}.truth.tsv", position, nq, k)
     truth_path = f"{work}/{name}.truth.npy"
     np.save(truth_path, truth)
     os.remove(exact)  # its vectors would only fill the disk
 
-    # sim: build, then every ef.
+    # Builds.
     index = f"{work}/{name}.idx"
     wall, peak, err = run([sim_index, "-i", base, "-o", index, "--M", str(m), "--ef-construction", str(efc),
                            "--threads", t], f"{work}/{name}.index.out")
     got = logged(r"indexing: (\d+) items in [0-9.]+ s, ([0-9.]+) items/s", err, "indexing:")
-    sim = {"engine": "sim", "build_seconds": round(int(got.group(1)) / float(got.group(2)), 3),
-           "build_process_seconds": round(wall, 3), "build_peak_mib": round(peak), "curve": []}
-    for ef in efs:
-        best = None
-        for r in range(repeats):
-            wall, peak, err = run([sim_query, index, "-i", queries, "-k", str(k), "--ef", str(ef), "--threads", t],
-                                  f"{work}/{name}.ef{ef}.tsv")
-            search = float(logged(r"searched \d+ queries in ([0-9.]+) s", err, "searched").group(1))
-            if best is None or search < best["seconds"]:
-                best = {"ef": ef, "seconds": search, "process_seconds": wall, "peak_mib": round(peak)}
-            best["process_seconds"] = min(best["process_seconds"], wall)
-        best["recall"] = round(recall(neighbours(f"{work}/{name}.ef{ef}.tsv", position, nq, k), truth), 5)
-        best["queries_per_second"] = round(nq / best["seconds"], 1)
-        best["process_queries_per_second"] = round(nq / best["process_seconds"], 1)
-        os.remove(f"{work}/{name}.ef{ef}.tsv")
-        sim["curve"].append(best)
-        if best["recall"] >= 0.999:
-            break
-    sim["peak_mib"] = max([sim["build_peak_mib"]] + [c["peak_mib"] for c in sim["curve"]])
-
-    result = {"name": name, "items": len(ids), "queries": nq, "dim": dim, "distance": distance, "M": m,
-              "ef_construction": efc, "threads": threads, "k": k, "truth_seconds": round(seconds, 2),
-              "engines": [sim]}
+    engines = {"sim": {"engine": "sim", "build_seconds": round(int(got.group(1)) / float(got.group(2)), 3),
+                       "build_process_seconds": round(wall, 3), "build_peak_mib": round(peak), "curve": []}}
     with h5py.File(index, "r") as f:
         graph = os.path.join(work, f.attrs["hnsw_file"])  # the stock hnswlib file, beside the sidecar
-    for engine in ("hnswlib", "faiss"):
-        cmd = ["/usr/bin/python3", f"{here}/index_peer.py", engine, base, queries, truth_path, str(m), str(efc), t,
-               str(k), ",".join(map(str, efs)), str(repeats)] + ([graph] if engine == "hnswlib" else [])
-        _, peak, _ = run(cmd, f"{work}/{name}.{engine}.json")
-        with open(f"{work}/{name}.{engine}.json") as f:
-            result["engines"].append(json.load(f))
-    return result
+    peer_index = {e: f"{work}/{name}.{e}.index" for e in ("hnswlib", "faiss")}
+    for e, path in peer_index.items():
+        wall, peak, _ = run(peer + ["build", e, base, path, str(m), str(efc), t], f"{work}/{name}.{e}.build.json")
+        with open(f"{work}/{name}.{e}.build.json") as f:
+            engines[e] = json.load(f)
+        engines[e].update(build_process_seconds=round(wall, 3), build_peak_mib=round(peak), curve=[])
+    engines["hnswlib"]["sim_graph_curve"] = []
+
+    # Searches, ef by ef, the engines taking turns in each round.
+    def sim_search(ef):
+        tsv = f"{work}/{name}.ef{ef}.tsv"
+        wall, peak, err = run([sim_query, index, "-i", queries, "-k", str(k), "--ef", str(ef), "--threads", t], tsv)
+        seconds = float(logged(r"searched \d+ queries in ([0-9.]+) s", err, "searched").group(1))
+        r = recall(neighbours(tsv, position, nq, k), truth)
+        os.remove(tsv)
+        return {"ef": ef, "recall": round(r, 5), "seconds": seconds, "process_seconds": wall, "peak_mib": round(peak)}
+
+    def peer_search(e, path):
+        def search(ef):
+            out = f"{work}/{name}.query.json"
+            wall, peak, _ = run(peer + ["query", e, path, queries, truth_path, str(k), str(ef), t], out)
+            with open(out) as f:
+                point = json.load(f)
+            return {"ef": ef, "recall": point["recall"], "seconds": point["seconds"], "process_seconds": wall,
+                    "peak_mib": round(peak)}
+        return search
+
+    searches = {("sim", "curve"): sim_search,
+                ("hnswlib", "curve"): peer_search("hnswlib", peer_index["hnswlib"]),
+                ("hnswlib", "sim_graph_curve"): peer_search("hnswlib", graph),
+                ("faiss", "curve"): peer_search("faiss", peer_index["faiss"])}
+    active = list(searches)
+    for ef in efs:
+        best = {}
+        for _ in range(repeats):
+            for key in active:
+                point = searches[key](ef)
+                if key not in best:
+                    best[key] = point
+                else:
+                    for field in ("seconds", "process_seconds"):
+                        best[key][field] = min(best[key][field], point[field])
+        for key, point in best.items():
+            point["queries_per_second"] = round(nq / point["seconds"], 1)
+            point["process_queries_per_second"] = round(nq / point["process_seconds"], 1)
+            point["seconds"], point["process_seconds"] = round(point["seconds"], 4), round(point["process_seconds"], 3)
+            engines[key[0]][key[1]].append(point)
+            if point["recall"] >= SATURATED:  # larger ef only costs time
+                active.remove(key)
+        if not active:
+            break
+    for e in engines.values():
+        e["query_peak_mib"] = max(c["peak_mib"] for c in e["curve"])
+    return {"name": name, "items": len(ids), "queries": nq, "dim": dim, "distance": distance, "M": m,
+            "ef_construction": efc, "threads": threads, "k": k, "repeats": repeats,
+            "truth_seconds": round(truth_seconds, 2), "engines": list(engines.values())}
 
 
 def at_target(engine):
@@ -147,39 +182,38 @@ def at_target(engine):
 def report(results, plot):
     for r in results:
         print(f"\n== {r['name']}: {r['items']:,} items x {r['dim']}, {r['queries']:,} queries, {r['distance']}, "
-              f"M {r['M']}, ef_construction {r['ef_construction']}, {r['threads']} threads, recall@{r['k']}")
-        print(f"{'engine':<8} {'build s':>9} {'(process)':>10} {'ef@0.99':>8} {'recall':>7} {'queries/s':>10} "
-              f"{'(process)':>10} {'peak MiB':>14}")
-        points = {}
+              f"M {r['M']}, ef_construction {r['ef_construction']}, {r['threads']} threads, recall@{r['k']}, "
+              f"best of {r['repeats']}")
+        print(f"{'engine':<8} {'build s':>8} {'process':>8} {'ef@0.99':>8} {'recall':>7} {'queries/s':>10} "
+              f"{'process':>8} {'peak MiB build/query':>21}")
+        points = {e["engine"]: at_target(e) for e in r["engines"]}
         for e in r["engines"]:
-            p = points[e["engine"]] = at_target(e)
-            proc = f"{e['build_process_seconds']:.2f}" if "build_process_seconds" in e else "-"
-            peak = f"{e['build_peak_mib']}/{p['peak_mib']}" if e["engine"] == "sim" and p else str(e["peak_mib"])
+            p = points[e["engine"]]
+            peak = f"{e['build_peak_mib']}/{e['query_peak_mib']}"
             if p:
-                qproc = f"{p['process_queries_per_second']:.0f}" if "process_queries_per_second" in p else "-"
-                print(f"{e['engine']:<8} {e['build_seconds']:>9.2f} {proc:>10} {p['ef']:>8} {p['recall']:>7.4f} "
-                      f"{p['queries_per_second']:>10.0f} {qproc:>10} {peak:>14}")
+                print(f"{e['engine']:<8} {e['build_seconds']:>8.2f} {e['build_process_seconds']:>8.2f} {p['ef']:>8} "
+                      f"{p['recall']:>7.4f} {p['queries_per_second']:>10.0f} {p['process_queries_per_second']:>8.0f} "
+                      f"{peak:>21}")
             else:
-                print(f"{e['engine']:<8} {e['build_seconds']:>9.2f} {proc:>10} {'never':>8}")
-        sim = next(e for e in r["engines"] if e["engine"] == "sim")
-        for e in r["engines"]:
-            if e["engine"] == "sim":
-                continue
-            ps, pe = points["sim"], points[e["engine"]]
+                print(f"{e['engine']:<8} {e['build_seconds']:>8.2f} {e['build_process_seconds']:>8.2f} "
+                      f"{'never':>8} {'':>7} {'':>10} {'':>8} {peak:>21}")
+        sim, ps = r["engines"][0], points["sim"]
+        for e in r["engines"][1:]:
+            pe = points[e["engine"]]
             line = f"ratio sim / {e['engine']}: build {e['build_seconds'] / sim['build_seconds']:.2f}x " \
-                   f"(whole sim-index process {e['build_seconds'] / sim['build_process_seconds']:.2f}x)"
+                   f"(whole processes {e['build_process_seconds'] / sim['build_process_seconds']:.2f}x)"
             if ps and pe:
                 line += f", queries/s at recall@{r['k']} >= {TARGET_RECALL} " \
                         f"{ps['queries_per_second'] / pe['queries_per_second']:.2f}x " \
-                        f"(whole sim-query process {ps['process_queries_per_second'] / pe['queries_per_second']:.2f}x)"
+                        f"(whole processes {ps['process_queries_per_second'] / pe['process_queries_per_second']:.2f}x)"
                 same = next((c for c in e["curve"] if c["ef"] == ps["ef"]), None)
-                if same:
-                    line += f"; at the same ef {ps['ef']}: {ps['queries_per_second'] / same['queries_per_second']:.2f}x"
+                if same and pe["ef"] != ps["ef"]:
+                    line += f"; at sim's ef {ps['ef']}: {ps['queries_per_second'] / same['queries_per_second']:.2f}x"
             print(line)
             graph = next((c for c in e.get("sim_graph_curve", []) if ps and c["ef"] == ps["ef"]), None)
             if graph:
                 print(f"  same graph (the bindings searching sim's own hnswlib file) at ef {ps['ef']}: recall "
-                      f"{graph['recall']:.4f} vs sim's {ps['recall']:.4f}, {graph['queries_per_second']:.0f} queries/s, "
+                      f"{graph['recall']:.4f} (sim {ps['recall']:.4f}), {graph['queries_per_second']:.0f} queries/s, "
                       f"ratio sim / {e['engine']} {ps['queries_per_second'] / graph['queries_per_second']:.2f}x")
     if plot:
         draw(results, plot)
