@@ -8,6 +8,7 @@
 #include "core/error.hpp"
 #include "core/file_io.hpp"
 #include "core/program.hpp"
+#include "eval/quality_gates.hpp"
 
 namespace sim {
 namespace {
@@ -47,11 +48,6 @@ nlohmann::json point_json(const ThresholdPoint& p) {
 
 nlohmann::json group_json(const GroupScores& g, std::size_t k) {
   return {{"queries", g.queries}, {"no_relevant", g.no_relevant}, {"metrics", metrics_json(g.scores.mean(), k)}};
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 std::string fixed(double v, int width, int decimals = 4) {
@@ -111,7 +107,7 @@ std::map<std::string, double> named_figures(const nlohmann::json& doc, const std
   const auto add_metrics = [&](const nlohmann::json& metrics, const std::string& prefix) {
     if (!metrics.is_object()) return;
     for (const auto& [name, value] : metrics.items()) {
-      if (value.is_number()) out[prefix + lower(name)] = value.get<double>();
+      if (value.is_number()) out[prefix + figure_key(name)] = value.get<double>();
     }
   };
   add_metrics(doc.value("metrics", nlohmann::json()), "");

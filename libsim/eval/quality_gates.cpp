@@ -1,5 +1,6 @@
 #include "eval/quality_gates.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 
@@ -7,11 +8,6 @@
 
 namespace sim {
 namespace {
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string number(double v) {
   char buf[32];
@@ -27,6 +23,11 @@ std::string names_of(const std::map<std::string, double>& figures) {
 
 }  // namespace
 
+std::string figure_key(std::string name) {
+  for (char& c : name) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
 std::vector<MinimumGate> parse_gates(const std::string& spec) {
   std::vector<MinimumGate> gates;
   std::size_t at = 0;
@@ -40,7 +41,7 @@ std::vector<MinimumGate> parse_gates(const std::string& spec) {
       throw UsageError("'" + entry + "' is not NAME=MINIMUM (e.g. precision@1=0.9)", "--fail-under");
     }
     MinimumGate g;
-    g.figure = lower(entry.substr(0, name_end));
+    g.figure = figure_key(entry.substr(0, name_end));
     const std::string value = entry.substr(eq + 1);
     try {
       std::size_t used = 0;

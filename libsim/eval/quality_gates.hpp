@@ -8,6 +8,9 @@
 
 namespace sim {
 
+// A figure name as figures are keyed and compared: lower-cased ("MAP@R" and "map@r" are one).
+std::string figure_key(std::string name);
+
 struct MinimumGate {
   std::string figure;  // lower-cased
   double minimum = 0;
