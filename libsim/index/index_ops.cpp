@@ -270,27 +270,28 @@ void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids) {
   for (std::size_t position : doomed) a.index->mark_deleted(position);
 }
 
-std::string describe_index(const IndexArtifact& a) {
+Facts index_facts(const IndexArtifact& a) {
   const std::size_t deleted = std::size_t(std::count(a.deleted.begin(), a.deleted.end(), 1));
-  std::string s;
-  const auto line = [&](const std::string& key, const std::string& value) { s += key + ": " + value + "\n"; };
+  Facts s;
+  const auto line = [&](const std::string& key, const std::string& value) { s.add(key, value); };
+  const auto number = [&](const std::string& key, std::size_t value) { s.add(key, value); };
   line("index", a.path);
   line("format", std::string(kIndexFormat) + " version " + std::to_string(kIndexVersion));
   line("type", std::string(to_string(a.type)));
   line("distance", std::string(to_string(a.distance)));
-  line("dim", std::to_string(a.dim));
-  line("count", std::to_string(a.size()));
-  line("deleted", std::to_string(deleted));
-  line("live", std::to_string(a.size() - deleted));
+  number("dim", a.dim);
+  number("count", a.size());
+  number("deleted", deleted);
+  number("live", a.size() - deleted);
   if (a.type == IndexType::Hnsw) {
     char crc[16];
     std::snprintf(crc, sizeof crc, "%08x", unsigned(a.hnsw_stamp.crc32));
     line("hnswlib file", a.hnsw_path() + " (" + std::to_string(a.hnsw_stamp.size) + " bytes, CRC-32 " + crc + ")");
-    line("M", std::to_string(a.hnsw.m));
-    line("ef_construction", std::to_string(a.hnsw.ef_construction));
-    line("ef", std::to_string(a.hnsw.ef));
+    number("M", a.hnsw.m);
+    number("ef_construction", a.hnsw.ef_construction);
+    number("ef", a.hnsw.ef);
   }
-  line("generation", std::to_string(a.generation));
+  number("generation", a.generation);
   std::string classes;
   for (const std::string& c : a.classes) classes += (classes.empty() ? "" : ", ") + to_valid_utf8(c);
   line("classes", std::to_string(a.classes.size()) + (classes.empty() ? "" : " (" + classes + ")"));
@@ -318,9 +319,15 @@ std::string describe_index(const IndexArtifact& a) {
                             (a.calibration.default_name.empty() ? a.calibration.names[0] : a.calibration.default_name) +
                             ")");
   }
-  line("provenance", a.provenance.empty() ? "(none)" : a.provenance);
-  for (const std::string& h : a.history) line("history", h);
+  if (a.provenance.empty()) {
+    line("provenance", "(none)");
+  } else {
+    s.add_json("provenance", a.provenance);
+  }
+  for (const std::string& h : a.history) s.add_json_item("history", h);
   return s;
 }
+
+std::string describe_index(const IndexArtifact& a) { return format_facts(index_facts(a)); }
 
 }  // namespace sim

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/embeddings.hpp"
+#include "core/facts.hpp"
 #include "index/index_file.hpp"
 
 namespace sim {
@@ -70,7 +71,9 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
 // throws Error naming the index and the first id that is not (or no longer) in it.
 void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids);
 
-// What `sim-index info` prints: one "key: value" line per property.
+// What `sim-index info` (and sim-info) says about an index, property by property...
+Facts index_facts(const IndexArtifact& a);
+// ...and as it prints it: one "key: value" line per property.
 std::string describe_index(const IndexArtifact& a);
 
 }  // namespace sim

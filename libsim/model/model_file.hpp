@@ -1,18 +1,6 @@
 // The model file sim-train writes and every other program reads: one self-contained file.
-//
-// Layout (little-endian):
-//   "SIMMODEL" | u32 format version | sections... | "END " section holding the CRC-32 of all
-//   bytes before it.
-//   section = 4-byte tag | u64 length | bytes
-//     "HEAD"  JSON: type "sim-model", architecture (ArchSpec), classes, provenance, training
-//             settings, fingerprint
-//     "WGHT"  the network's parameters and buffers (a LibTorch archive)
-//     "SCPT"  the TorchScript backbone, when the model has one
-//     "SAMP"  self-test: a few inputs and the embeddings they gave when the model was written;
-//             re-computed and compared on every load
-//     "OPTM"  checkpoints only: optimiser state and the training position, for --resume
-// Readers refuse a newer version, check every length against the file size before allocating,
-// and check the CRC, so a truncated or damaged file is a FormatError naming it.
+// Its container (magic, version, sections, CRC, HEAD) is core/model_container.hpp; this adds the
+// LibTorch parts: the weights, the TorchScript backbone and the load-time self-test.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -21,11 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "core/model_container.hpp"
 #include "model/arch.hpp"
 
 namespace sim {
-
-constexpr std::uint32_t kModelFormatVersion = 1;
 
 struct ModelInfo {
   ArchSpec spec;
@@ -50,9 +37,6 @@ void save_model(const std::string& path, EmbeddingNet& net, ModelInfo& info, con
 // Reads and checks a model file; with check_samples, re-runs the self-test samples and throws
 // FormatError if the embeddings differ by more than 1e-4.
 LoadedModel load_model(const std::string& path, bool check_samples = true);
-
-// True if the file starts with the model magic (for sim-info and tools taking several kinds).
-bool looks_like_model(const std::string& path);
 
 // JSON <-> ArchSpec, as stored in the HEAD section.
 nlohmann::json to_json(const ArchSpec& spec);
