@@ -26,6 +26,13 @@ nlohmann::ordered_json json_value(const Fact& fact) {
 
 }  // namespace
 
+std::string count_and_names(const std::vector<std::string>& names, std::size_t shown) {
+  std::string list;
+  for (std::size_t i = 0; i < names.size() && i < shown; ++i) list += (i ? ", " : "") + to_valid_utf8(names[i]);
+  if (names.size() > shown) list += ", ... and " + std::to_string(names.size() - shown) + " more";
+  return std::to_string(names.size()) + (names.empty() ? "" : " (" + list + ")");
+}
+
 std::string format_facts(const Facts& facts) {
   std::string s;
   for (const Fact& f : facts) s += f.key + ": " + f.value + "\n";

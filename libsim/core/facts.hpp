@@ -26,6 +26,10 @@ class Facts : public std::vector<Fact> {
   }
 };
 
+// "3 (ant, bee, cat)": how many names and the first `shown` of them ("... and N more" after), so
+// that an index of 1,000 classes still prints one readable line.
+std::string count_and_names(const std::vector<std::string>& names, std::size_t shown = 20);
+
 // "key: value" lines.
 std::string format_facts(const Facts& facts);
 

@@ -16,7 +16,8 @@
 //   72      u64   M_                       M
 //   80      f64   mult_                    1 / ln(M)
 //   88      u64   ef_construction_         max(ef_construction, M)
-//   96      N elements of S bytes, by internal id:
+//   96      N elements of S bytes, by internal id (sim writes them breadth first from the entry
+//             point, which is then 0: HnswIndex::write), so internal id != label in general:
 //             u16 neighbour count (<= maxM0), u8 flags (bit 0: deleted), u8 0,
 //             maxM0 x u32 neighbour ids, dim x f32 vector, u64 label (= the item's sim position)
 //   then    N times: u32 byte count B (0 or level * (4*maxM + 4)), then B bytes: one list per

@@ -292,9 +292,7 @@ Facts index_facts(const IndexArtifact& a) {
     number("ef", a.hnsw.ef);
   }
   number("generation", a.generation);
-  std::string classes;
-  for (const std::string& c : a.classes) classes += (classes.empty() ? "" : ", ") + to_valid_utf8(c);
-  line("classes", std::to_string(a.classes.size()) + (classes.empty() ? "" : " (" + classes + ")"));
+  line("classes", count_and_names(a.classes));
   line("payloads", a.payloads.empty() ? "none" : "yes");
   if (a.data.empty()) {
     line("data", "none");

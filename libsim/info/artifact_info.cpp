@@ -11,22 +11,11 @@
 #include "core/idx.hpp"
 #include "core/image.hpp"
 #include "core/model_container.hpp"
-#include "core/utf8.hpp"
 #include "index/index_file.hpp"
 #include "index/index_ops.hpp"
 
 namespace sim {
 namespace {
-
-std::string joined(const std::vector<std::string>& names) {
-  std::string s;
-  for (const std::string& n : names) s += (s.empty() ? "" : ", ") + to_valid_utf8(n);
-  return s;
-}
-
-std::string class_list(const std::vector<std::string>& classes) {
-  return std::to_string(classes.size()) + (classes.empty() ? "" : " (" + joined(classes) + ")");
-}
 
 ArtifactInfo describe_model(const std::string& path) {
   const ModelContainer m = read_model_container(path);
@@ -50,7 +39,7 @@ ArtifactInfo describe_model(const std::string& path) {
     throw FormatError(path, "HEAD.architecture.dim", "missing or not a positive whole number");
   }
   f.add("distance", text(arch, "distance"));
-  f.add("classes", class_list(m.classes));
+  f.add("classes", count_and_names(m.classes));
   f.add("fingerprint", m.fingerprint);
   std::string sections;
   for (const auto& [tag, bytes] : m.sections) {
@@ -75,7 +64,7 @@ ArtifactInfo describe_embeddings(const std::string& path) {
   f.add("dim", e.dim());
   f.add("distance", std::string(to_string(e.meta.distance)));
   f.add("labelled", labelled);
-  f.add("classes", class_list(e.meta.classes));
+  f.add("classes", count_and_names(e.meta.classes));
   f.add("model fingerprint", e.meta.model_fingerprint.empty() ? "(none)" : e.meta.model_fingerprint);
   if (e.meta.provenance.empty()) {
     f.add("provenance", "(none)");
@@ -106,7 +95,7 @@ ArtifactInfo describe_dataset(const std::string& path) {
   const Dataset& first = *splits.begin()->second;
   info.facts.add("layout", first.kind());
   info.facts.add("item", first.shape().str());
-  info.facts.add("classes", class_list(first.classes()));
+  info.facts.add("classes", count_and_names(first.classes()));
   for (const auto& [name, split] : splits) info.facts.add("split " + name, describe(*split));
   return info;
 }

@@ -26,3 +26,9 @@ TEST_CASE("facts as JSON: numbers, embedded JSON, lists, repeated keys, valid UT
         R"({"file":"a.idx","count":20,"fingerprint":"0123","provenance":{"program":"sim-index"},)"
         R"("broken":"{not json","history":[{"n":1}],"class":["a","b"],"name":"caf)" "\xef\xbf\xbd" R"("})");
 }
+
+TEST_CASE("a long list of names is cut after the first few") {
+  CHECK(sim::count_and_names({}) == "0");
+  CHECK(sim::count_and_names({"ant", "bee"}) == "2 (ant, bee)");
+  CHECK(sim::count_and_names({"a", "b", "c", "d"}, 2) == "4 (a, b, ... and 2 more)");
+}

@@ -8,9 +8,11 @@
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "index/exact_index.hpp"
+#include "index/hnsw_file.hpp"
 #include "index/hnsw_index.hpp"
 #include "index_test_data.hpp"
 #include "temp_dir.hpp"
+#include "test_util.hpp"
 
 using sim::Distance;
 
@@ -105,6 +107,11 @@ TEST_CASE("HNSW file: written, checked and loaded back, the same answers") {
   sim::AtomicFile out(path);
   const sim::HnswFileStamp stamp = index.write(out);
   out.commit();
+  // Written in locality order (breadth first from the entry point), so the entry point comes first;
+  // the answers below show the graph is the same.
+  const std::string bytes = sim::test::slurp(path);
+  REQUIRE(bytes.size() > sim::kHnswHeaderBytes);
+  CHECK(sim::decode_hnsw_header(reinterpret_cast<const unsigned char*>(bytes.data())).entry_point == 0);
   const auto loaded = sim::HnswIndex::load(path, Distance::Cosine, 16, 1500, params, stamp);
   CHECK(loaded->size() == 1500);
   CHECK(loaded->deleted_count() == 1);
