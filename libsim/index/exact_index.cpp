@@ -114,7 +114,7 @@ void ExactIndex::store(float* row) const {
   if (distance_ == Distance::Cosine) l2_normalize(row, dim_);
 }
 
-void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads) {
+void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints) {
   if (std::uint64_t(size()) + n > kMaxItems) {
     throw Error("", "", "an index holds at most " + std::to_string(kMaxItems) + " items");
   }
@@ -132,6 +132,7 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads) {
     }
   });
   changed();
+  if (hints.progress) hints.progress(n);  // groups: nothing to gain, a brute-force scan has no order
 }
 
 void ExactIndex::replace(std::size_t position, const float* vector) {

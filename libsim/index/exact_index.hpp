@@ -26,7 +26,7 @@ class ExactIndex final : public Index {
 
   IndexType type() const noexcept override { return IndexType::Exact; }
 
-  void add(const float* vectors, std::size_t n, unsigned threads) override;
+  void add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints = {}) override;
   void replace(std::size_t position, const float* vector) override;
   void mark_deleted(std::size_t position) override;
   SearchResult search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const override;

@@ -52,7 +52,7 @@ class HnswIndex final : public Index {
   // Inserts on `threads` workers (hnswlib's insertion is thread-safe); the capacity grows by
   // doubling (hnswlib's resizeIndex) before each batch that needs it. With threads > 1 the graph
   // depends on scheduling; one thread and a fixed seed give the same file every run.
-  void add(const float* vectors, std::size_t n, unsigned threads) override;
+  void add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints = {}) override;
   // hnswlib's updatePoint: the new vector is re-linked into the graph where it now belongs.
   void replace(std::size_t position, const float* vector) override;
   void mark_deleted(std::size_t position) override;

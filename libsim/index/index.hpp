@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +51,16 @@ struct SearchResult {
   std::size_t found(std::size_t q) const;
 };
 
+// What Index::add may use, both optional.
+struct AddHints {
+  // One key per vector (e.g. its class): vectors with equal keys are inserted one after another.
+  // An HNSW graph then stores them side by side (HnswIndex::add says why). Positions still follow
+  // the vectors' order.
+  const std::int64_t* groups = nullptr;
+  // Told how many vectors were just inserted; called one call at a time, from any thread.
+  std::function<void(std::size_t)> progress;
+};
+
 class Index {
  public:
   virtual ~Index() = default;
@@ -69,7 +80,7 @@ class Index {
   // Appends n vectors (n x dim floats, row-major) at positions size() .. size()+n-1, growing the
   // index as needed, on `threads` workers. The caller's data is never modified (cosine normalises
   // copies). Throws Error if the index would exceed 2^32 - 1 items.
-  virtual void add(const float* vectors, std::size_t n, unsigned threads) = 0;
+  virtual void add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints = {}) = 0;
   // Gives an existing position a new vector (dim floats) and un-deletes it.
   virtual void replace(std::size_t position, const float* vector) = 0;
   // Excludes a position from every later search. Throws std::out_of_range for a bad position and

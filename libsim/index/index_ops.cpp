@@ -20,8 +20,6 @@
 namespace sim {
 namespace {
 
-constexpr std::size_t kAddBatch = 8192;  // progress granularity; each batch is inserted in parallel
-
 std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
 
 std::string absolute_file(const std::string& path) {
@@ -209,16 +207,25 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     a.index->replace(position, e.row(row));
     a.labels[position] = label_of(row);
   }
-  std::vector<float> batch;
-  Progress progress("indexing", new_rows.size(), "items");
-  for (std::size_t b = 0; b < new_rows.size(); b += kAddBatch) {
-    const std::size_t n = std::min(kAddBatch, new_rows.size() - b);
-    batch.resize(n * a.dim);
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(e.row(new_rows[b + i]), a.dim, batch.data() + i * a.dim);
-    a.index->add(batch.data(), n, options.threads);
-    progress.add(n);
+  // One add() for all new items, so that it can order the insertions over all of them (by class:
+  // AddHints); the rows are used in place when they are all new, as in a fresh build.
+  {
+    std::vector<float> copied;
+    const float* rows = e.data.data();
+    if (new_rows.size() != e.count()) {
+      copied.resize(new_rows.size() * a.dim);
+      for (std::size_t i = 0; i < new_rows.size(); ++i) std::copy_n(e.row(new_rows[i]), a.dim, copied.data() + i * a.dim);
+      rows = copied.data();
+    }
+    std::vector<std::int64_t> groups(new_rows.size());
+    for (std::size_t i = 0; i < new_rows.size(); ++i) groups[i] = label_of(new_rows[i]);
+    Progress progress("indexing", new_rows.size(), "items");
+    AddHints hints;
+    hints.groups = groups.data();
+    hints.progress = [&](std::size_t n) { progress.add(n); };
+    a.index->add(rows, new_rows.size(), options.threads, hints);
+    progress.finish();
   }
-  progress.finish();
   std::vector<std::string> payloads;
   bool any_payload = !a.payloads.empty();
   for (std::size_t r : new_rows) {
