@@ -113,6 +113,9 @@ kill_loop() {
       $loads || fail "$label: killed after ${d}s (status $status): $target is neither the old artifact nor a loadable new one"
     fi
   done
+  # The bytes kept are those of a file the programs load.
+  $restore
+  $loads || fail "$label: the previous artifact itself does not load"
   echo "$label: run ${t}s; $killed killed, $finished finished first; $((strays - before)) temporaries left"
 }
 
