@@ -2,6 +2,7 @@
 
 #include <hdf5_hl.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -209,6 +210,19 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
     }
   }
   return out;
+}
+
+std::uint64_t H5File::max_stored_values(const std::string& dataset) const {
+  if (!has(dataset)) throw FormatError(path_, dataset, "dataset is missing");
+  Handle ds{H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), H5Dclose};
+  Handle type{ds.id >= 0 ? H5Dget_type(ds.id) : -1, H5Tclose};
+  Handle dcpl{ds.id >= 0 ? H5Dget_create_plist(ds.id) : -1, H5Pclose};
+  hsize_t file_bytes = 0;
+  if (type.id < 0 || dcpl.id < 0 || H5Fget_filesize(id_, &file_bytes) < 0) {
+    throw FormatError(path_, dataset, "cannot read the dataset's layout (corrupt file)");
+  }
+  const std::uint64_t value_bytes = std::max<std::uint64_t>(1, H5Tget_size(type.id));
+  return std::uint64_t(file_bytes) / value_bytes * (H5Pget_nfilters(dcpl.id) > 0 ? 1024 : 1);
 }
 
 bool H5File::has_attribute(const std::string& name) const { return H5Aexists(id_, name.c_str()) > 0; }

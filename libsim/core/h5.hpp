@@ -96,6 +96,12 @@ class H5File {
   // A 1-D dataset of strings, fixed or variable length.
   std::vector<std::string> read_strings(const std::string& dataset, std::size_t max_values) const;
 
+  // The most values `dataset` can hold given the file's own size: its bytes over the size of one
+  // stored value, times 1024 when the data passes through filters (deflate expands at most ~1032:1).
+  // A bound for read_* calls, so a header claiming absurd dimensions is refused before allocating.
+  // Throws FormatError if the dataset is missing or unreadable.
+  std::uint64_t max_stored_values(const std::string& dataset) const;
+
   // Attributes of the root group. The readers throw FormatError naming the attribute when it is
   // missing, is not a single value (scalar or one element), or has another type: a string (fixed
   // or variable length, any character set) or an integer (converted to int64).

@@ -1,8 +1,10 @@
 #include "core/idx.hpp"
 
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 
@@ -99,6 +101,23 @@ IdxArray read_idx(const std::string& path, std::size_t max_bytes) {
     }
     total *= dim;
     array.dims.push_back(dim);
+  }
+  // The header may promise anything: before allocating, the promise must fit in the file itself
+  // (raw IDX) or in what its compressed bytes can expand to (deflate's limit is about 1032:1).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw io_error(path, "cannot read", errno);
+  const std::uint64_t file_bytes = std::uint64_t(st.st_size), header_bytes = 4 + 4 * std::uint64_t(magic[3]);
+  if (gzdirect(f.get()) != 0) {
+    const std::uint64_t room = file_bytes > header_bytes ? file_bytes - header_bytes : 0;
+    if (total > room) {
+      throw FormatError(path, "data",
+                        "truncated: the header promises " + std::to_string(total) + " bytes, found " +
+                            std::to_string(room));
+    }
+  } else if (total / 1032 > file_bytes) {
+    throw FormatError(path, "dims",
+                      "the header promises " + std::to_string(total) + " bytes, more than a " +
+                          std::to_string(file_bytes) + "-byte gzip file can expand to (truncated or corrupt)");
   }
   array.data.resize(total);
   const std::size_t got = gz_read(f.get(), path, array.data.data(), total);

@@ -139,12 +139,18 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
     throw FormatError(path, "features", "expected N x D numbers (D >= 1)");
   }
   const std::size_t n = shape[0], dim = shape[1];
-  std::vector<float> x = file.read_floats("features", 2, kMaxValues);
-  std::vector<std::int64_t> labels = file.read_int64s("labels", kMaxValues);
-  if (labels.size() != n) {
+  // Dimensions are bounded by what the file can hold before anything is allocated: a chunked
+  // dataset may claim 2^31 rows in a file of a few kilobytes.
+  const auto bound = [&](const std::string& name) {
+    return std::size_t(std::min<std::uint64_t>(kMaxValues, file.max_stored_values(name)));
+  };
+  std::vector<float> x = file.read_floats("features", 2, bound("features"));
+  const std::vector<std::size_t> label_shape = file.shape("labels");
+  if (label_shape.size() == 1 && label_shape[0] != n) {
     throw FormatError(path, "labels",
-                      "has " + std::to_string(labels.size()) + " entries, features has " + std::to_string(n) + " rows");
+                      "has " + std::to_string(label_shape[0]) + " entries, features has " + std::to_string(n) + " rows");
   }
+  std::vector<std::int64_t> labels = file.read_int64s("labels", n);
   std::vector<std::string> ids;
   if (file.has("ids")) {
     ids = file.read_strings("ids", n);
@@ -155,7 +161,7 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
   const std::int64_t max_label = labels.empty() ? -1 : *std::max_element(labels.begin(), labels.end());
   std::vector<std::string> classes;
   if (file.has("classes")) {
-    classes = file.read_strings("classes", kMaxValues);
+    classes = file.read_strings("classes", bound("classes"));
   } else {
     for (std::int64_t c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
   }

@@ -112,6 +112,8 @@ HnswHeader expected_hnsw_layout(std::size_t count, std::size_t dim, std::size_t 
 HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw io_error(path, "cannot open", errno);
+  // A directory's st_size would otherwise be reported as a size mismatch ("truncated or replaced").
+  if (S_ISDIR(st.st_mode)) throw IoError(path, "", "is a directory, expected the index's hnswlib file");
   const std::uint64_t size = std::uint64_t(st.st_size);
   const std::string mismatch = "not the file its sidecar was written with";
   if (size != want.file_size) {

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <limits>
 #include <mutex>
-#include <numeric>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
@@ -247,22 +246,15 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   }
   append_positions(n);
   changed();
-  // Insertion order: by group when given. hnswlib stores elements in insertion order, and items of
-  // one group (a class) lie close together in the embedding space, so each insertion's search then
-  // mostly walks memory the previous insertions just touched, instead of the whole graph.
-  // Fashion-MNIST, 60k items, one thread: 7.3 -> 5.8 s of CPU, the same recall at every ef.
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t(0));
-  if (hints.groups) {
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t a, std::size_t b) { return hints.groups[a] < hints.groups[b]; });
-  }
+  // Inserted in the vectors' order. (Inserting class by class was tried for memory locality: on
+  // Fashion-MNIST's 10 classes it built 1.27x faster with the same recall, but on 1M vectors in
+  // 1,000 clusters recall@10 stopped at 0.72 whatever the ef: clusters inserted one after another
+  // are poorly linked to each other. The file is laid out for locality afterwards instead: write.)
   std::mutex progress_mutex;
   auto insert = [&](std::size_t begin, std::size_t end) {
     std::vector<float> scratch;
     for (std::size_t i = begin; i < end; ++i) {
-      const std::size_t row = order[i];
-      h.addPoint(graph_->prepare(vectors + row * dim_, dim_, scratch), hnswlib::labeltype(first + row));
+      h.addPoint(graph_->prepare(vectors + i * dim_, dim_, scratch), hnswlib::labeltype(first + i));
     }
     if (hints.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -275,7 +267,9 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
     insert(0, 1);
     start = 1;
   }
-  parallel_for(n - start, threads, [&](std::size_t b, std::size_t e) { insert(start + b, start + e); });
+  // Small grabs: threads then finish together instead of one waiting on the other's last big chunk.
+  constexpr std::size_t kInsertGrain = 256;
+  parallel_for(n - start, threads, [&](std::size_t b, std::size_t e) { insert(start + b, start + e); }, kInsertGrain);
 }
 
 void HnswIndex::replace(std::size_t position, const float* vector) {
@@ -296,6 +290,8 @@ SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t
   SearchResult result(nq, k);
   if (nq == 0 || k == 0 || live_count() == 0) return result;
   const std::size_t ef = params.ef > 0 ? params.ef : params_.ef;
+  // Queries are taken 16 at a time: at the end of a batch no thread waits long for another.
+  constexpr std::size_t kQueryGrain = 16;
   parallel_for(nq, std::max(1u, params.threads), [&](std::size_t begin, std::size_t end) {
     std::vector<float> scratch;
     std::vector<std::pair<float, hnswlib::labeltype>> raw;
@@ -312,7 +308,7 @@ SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t
         result.positions[q * k + j] = found[j].second;
       }
     }
-  });
+  }, kQueryGrain);
   return result;
 }
 

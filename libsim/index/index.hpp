@@ -51,12 +51,8 @@ struct SearchResult {
   std::size_t found(std::size_t q) const;
 };
 
-// What Index::add may use, both optional.
+// What Index::add may use (optional).
 struct AddHints {
-  // One key per vector (e.g. its class): vectors with equal keys are inserted one after another.
-  // An HNSW graph then stores them side by side (HnswIndex::add says why). Positions still follow
-  // the vectors' order.
-  const std::int64_t* groups = nullptr;
   // Told how many vectors were just inserted; called one call at a time, from any thread.
   std::function<void(std::size_t)> progress;
 };

@@ -173,6 +173,7 @@ void open_hnsw(IndexArtifact& a, bool with_vectors) {
   if (!with_vectors) {
     struct stat st {};
     if (::stat(file.c_str(), &st) != 0) throw io_error(file, "cannot open the index's hnswlib file", errno);
+    if (S_ISDIR(st.st_mode)) throw IoError(file, "", "is a directory, expected the index's hnswlib file");
     if (std::uint64_t(st.st_size) != a.hnsw_stamp.size) {
       throw FormatError(file, "",
                         "is " + std::to_string(st.st_size) + " bytes but the sidecar records " +

@@ -207,8 +207,8 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     a.index->replace(position, e.row(row));
     a.labels[position] = label_of(row);
   }
-  // One add() for all new items, so that it can order the insertions over all of them (by class:
-  // AddHints); the rows are used in place when they are all new, as in a fresh build.
+  // One add() for all new items (its threads then never wait at a batch's end); the rows are used
+  // in place when they are all new, as in a fresh build.
   {
     std::vector<float> copied;
     const float* rows = e.data.data();
@@ -217,11 +217,8 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
       for (std::size_t i = 0; i < new_rows.size(); ++i) std::copy_n(e.row(new_rows[i]), a.dim, copied.data() + i * a.dim);
       rows = copied.data();
     }
-    std::vector<std::int64_t> groups(new_rows.size());
-    for (std::size_t i = 0; i < new_rows.size(); ++i) groups[i] = label_of(new_rows[i]);
     Progress progress("indexing", new_rows.size(), "items");
     AddHints hints;
-    hints.groups = groups.data();
     hints.progress = [&](std::size_t n) { progress.add(n); };
     a.index->add(rows, new_rows.size(), options.threads, hints);
     progress.finish();

@@ -13,43 +13,35 @@
 #include "core/model_container.hpp"
 #include "index/index_file.hpp"
 #include "index/index_ops.hpp"
+#include "model/model_file.hpp"
 
 namespace sim {
 namespace {
 
 ArtifactInfo describe_model(const std::string& path) {
-  const ModelContainer m = read_model_container(path);
+  const ModelContainer m = read_model_container(path);  // its sections, for their sizes
+  // As sim-embed loads it: the architecture, the weights and the self-test (the stored samples
+  // re-embedded and compared), which only LibTorch can check.
+  const LoadedModel model = load_model(path);
+  const ArchSpec& spec = model.info.spec;
   ArtifactInfo info{"model", {}};
   Facts& f = info.facts;
   f.add("format", "sim-model version " + std::to_string(m.version));
-  const nlohmann::json& arch = m.head.at("architecture");
-  const auto text = [](const nlohmann::json& j, const char* key) {
-    return j.contains(key) ? (j[key].is_string() ? j[key].get<std::string>() : j[key].dump()) : std::string("?");
-  };
-  f.add("architecture", text(arch, "arch"));
-  if (arch.contains("input") && arch["input"].is_object()) {
-    const nlohmann::json& in = arch["input"];
-    f.add("input", in.value("image", false) ? "image " + text(in, "channels") + "x" + text(in, "height") + "x" +
-                                                  text(in, "width")
-                                            : text(in, "dim") + "-d vector");
-  }
-  if (arch.contains("dim") && arch["dim"].is_number_unsigned()) {
-    f.add("dim", arch["dim"].get<std::size_t>());
-  } else {
-    throw FormatError(path, "HEAD.architecture.dim", "missing or not a positive whole number");
-  }
-  f.add("distance", text(arch, "distance"));
-  f.add("classes", count_and_names(m.classes));
-  f.add("fingerprint", m.fingerprint);
+  f.add("architecture", spec.arch);
+  f.add("input", spec.input.str());
+  f.add("dim", std::size_t(spec.dim));
+  f.add("distance", std::string(to_string(spec.distance)));
+  f.add("classes", count_and_names(model.info.classes));
+  f.add("fingerprint", model.info.fingerprint);
   std::string sections;
   for (const auto& [tag, bytes] : m.sections) {
     sections += (sections.empty() ? "" : ", ") + tag + " " + std::to_string(bytes.size()) + " bytes";
   }
   f.add("sections", sections);
-  f.add("checkpoint", m.sections.count("OPTM") ? "yes (sim-train --resume can continue it)" : "no");
-  f.add("self-test", "not run here (needs LibTorch); sim-embed and sim-query -m run it on load");
-  if (m.head.contains("training")) f.add_json("training", m.head["training"].dump());
-  if (m.head.contains("provenance")) f.add_json("provenance", m.head["provenance"].dump());
+  f.add("checkpoint", model.extra.count("OPTM") ? "yes (sim-train --resume can continue it)" : "no");
+  f.add("self-test", "passed (the stored samples embed as when the model was written)");
+  f.add_json("training", model.info.training.dump());
+  f.add_json("provenance", model.info.provenance.dump());
   return info;
 }
 

@@ -5,9 +5,9 @@
 // attribute (sim embeddings, an index sidecar) or else as a vector dataset, an IDX file, an image,
 // a CSV/TSV vector dataset, a dataset folder (class folders or IDX files), and an index's hnswlib
 // file (which carries no magic: it is described through the sidecar its name points to).
-// A model is checked without LibTorch (magic, version, every section length, CRC-32, HEAD, the
-// fingerprint against the weights); its self-test samples are re-run by every program that loads
-// it with LibTorch (sim-embed, sim-query -m).
+// A model is loaded as sim-embed loads it (LibTorch: the weights, and the self-test samples
+// re-embedded and compared), after its container is checked (magic, version, section lengths,
+// CRC-32, HEAD, the fingerprint against the weights).
 #pragma once
 
 #include <string>

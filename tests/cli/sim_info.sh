@@ -18,7 +18,7 @@ info="$bin/sim-info"
 "$bin/sim-index" -i e.h5 -o x.idx --exact -q || fail "sim-index --exact"
 
 expect 0 "artifact: model" "$info" m.sim
-grep -qF "input: image 1x12x12" out || fail "model input shape: $(cat out)"
+grep -qF "input: 1x12x12 image" out || fail "model input shape: $(cat out)"
 grep -qF "classes: 3 (circle, square, triangle)" out || fail "model classes: $(cat out)"
 expect 0 "artifact: embeddings" "$info" e.h5
 grep -qF "count: 120" out || fail "embeddings count: $(cat out)"

@@ -10,13 +10,14 @@
 #include "core/versions.hpp"
 #include "index/hnsw_space.hpp"
 #include "info/artifact_info.hpp"
+#include "model/torch_runtime.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-info",
                               "Describe and validate sim's files: models, embeddings, indices, datasets, images.",
                               "  sim-info fashion.sim train.h5 fashion.idx\n"
                               "  sim-info --json fashion.idx | jq .count",
-                              {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
+                              {sim::torch_runtime(), sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   std::vector<std::string> paths;
   bool json = false;
   return sim::run_main(

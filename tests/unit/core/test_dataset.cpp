@@ -1,5 +1,6 @@
 // open_dataset on every layout, from generated fixtures, and every bad case the datasets issue lists.
 #include <doctest/doctest.h>
+#include <hdf5.h>
 #include <sys/stat.h>
 
 #include <vector>
@@ -203,6 +204,26 @@ TEST_CASE("HDF5 vectors: missing labels, wrong count, labels out of range") {
   fx::write_h5_vectors(path, 100, 8, std::vector<std::int64_t>(100, 0));
   fx::truncate_copy(path, cut, 1000);
   CHECK_THROWS_AS(sim::open_dataset(cut, options()), sim::FormatError);
+}
+
+TEST_CASE("HDF5 vectors: dimensions larger than the file can hold are refused before allocating") {
+  // A chunked dataset with no chunk written claims 2^28 x 8 floats (8 GiB) in a file of a few
+  // kilobytes; below the reader's 2^32-value cap, so only the file's own size can refuse it.
+  sim::test::TempDir dir;
+  const std::string path = dir.path() + "/huge.h5";
+  fx::write_h5_vectors(path, 4, 8, {0, 1, 0, 1});
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  REQUIRE(file >= 0);
+  H5Ldelete(file, "features", H5P_DEFAULT);
+  const hsize_t dims[2] = {hsize_t(1) << 28, 8}, max[2] = {H5S_UNLIMITED, 8}, chunk[2] = {1024, 8};
+  const hid_t space = H5Screate_simple(2, dims, max), dcpl = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(dcpl, 2, chunk);
+  H5Dclose(H5Dcreate2(file, "features", H5T_IEEE_F32LE, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Fclose(file);
+  CHECK_THROWS_WITH_AS(sim::open_dataset(path, options()), doctest::Contains("huge.h5: features: holds more than"),
+                       sim::FormatError);
 }
 
 TEST_CASE("CSV and TSV vectors: named labels, ids, numeric class order") {

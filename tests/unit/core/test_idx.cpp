@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <zlib.h>
 
 #include "core/error.hpp"
 #include "core/idx.hpp"
@@ -63,4 +64,22 @@ TEST_CASE("broken IDX files are FormatErrors naming the file") {
   fx::write_idx_images(bad_gz, 50, 8, 8, 1, true);
   fx::truncate_copy(bad_gz, bad_gz + ".cut", 100);
   CHECK_THROWS_AS(sim::read_idx(bad_gz + ".cut"), sim::FormatError);
+}
+
+TEST_CASE("an IDX header promising more than the file can hold is refused before allocating") {
+  // 2^31 - 1 labels fit under read_idx's 4 GiB cap, so only the file's own size can refuse them.
+  sim::test::TempDir dir;
+  const std::string header("\0\0\x08\x01\x7f\xff\xff\xff", 8);
+  const std::string raw = dir.path() + "/labels";
+  fx::write_bytes(raw, header + "abc");
+  CHECK_THROWS_WITH_AS(sim::read_idx(raw), doctest::Contains("labels: data: truncated: the header promises 2147483647"),
+                       sim::FormatError);
+
+  const std::string gz = dir.path() + "/labels.gz";
+  gzFile out = gzopen(gz.c_str(), "wb");
+  REQUIRE(out != nullptr);
+  gzwrite(out, header.data(), unsigned(header.size()));
+  gzclose(out);
+  CHECK_THROWS_WITH_AS(sim::read_idx(gz), doctest::Contains("labels.gz: dims: the header promises 2147483647 bytes"),
+                       sim::FormatError);
 }

@@ -80,6 +80,14 @@ TEST_CASE("a good hnswlib file passes and its header is what hnswlib builds for 
   CHECK(std::string(reinterpret_cast<char*>(raw), sizeof raw) == slurp(w.path).substr(0, sim::kHnswHeaderBytes));
 }
 
+TEST_CASE("a directory where the hnswlib file should be is named as one, not as a size mismatch") {
+  sim::test::TempDir dir;
+  const Written w = write_index(dir.path(), 20, 3);
+  std::filesystem::create_directory(dir.path() + "/d.hnsw");
+  const std::string e = error_of([&] { (void)sim::check_hnsw_file(dir.path() + "/d.hnsw", w.expected); });
+  CHECK(e.find("d.hnsw: is a directory, expected the index's hnswlib file") != std::string::npos);
+}
+
 TEST_CASE("a truncated hnswlib file is refused at every offset") {
   sim::test::TempDir dir;
   const Written w = write_index(dir.path(), 200, 2);

@@ -81,15 +81,13 @@ TEST_CASE("HNSW grows batch by batch, deletes, replaces, and every vector finds 
   CHECK(few.found(0) <= 3000);
 }
 
-TEST_CASE("HNSW inserts by group when asked; positions still follow the vectors; progress adds up") {
+TEST_CASE("HNSW add reports its progress, all of it") {
   const auto data = sim::test::clustered(2000, 8, 20, 23);
   std::size_t reported = 0;
   sim::AddHints hints;
-  hints.groups = data.label.data();  // the cluster of each point
   hints.progress = [&](std::size_t n) { reported += n; };
   sim::HnswIndex index(Distance::Euclidean, 8, sim::HnswParams{});
   index.add(data.points.data(), 1500, 2, hints);
-  hints.groups = data.label.data() + 1500;  // a second call groups its own vectors
   index.add(data.points.data() + 1500 * 8, 500, 2, hints);
   CHECK(reported == 2000);
   const sim::SearchResult self = index.search(data.points.data(), 2000, 1, {200, 2});
