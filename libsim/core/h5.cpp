@@ -169,6 +169,20 @@ std::vector<float> H5File::read_floats(const std::string& dataset, int rank, std
   return read_numeric<float>(*this, dataset, rank, max_values, false, H5T_NATIVE_FLOAT);
 }
 
+std::size_t H5File::max_stored_values(const std::string& dataset) const {
+  constexpr std::uint64_t kMaxFilterRatio = 1032;  // deflate's
+  if (!has(dataset)) throw FormatError(path_, dataset, "dataset is missing");
+  hsize_t file_bytes = 0;
+  if (H5Fget_filesize(id_, &file_bytes) < 0) throw FormatError(path_, "", "cannot tell the file's size");
+  const H5Handle set{H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), H5Dclose};
+  const H5Handle dcpl{set.valid() ? H5Dget_create_plist(set.get()) : -1, H5Pclose};
+  const H5Handle type{set.valid() ? H5Dget_type(set.get()) : -1, H5Tclose};
+  const std::size_t value_bytes = type.valid() ? H5Tget_size(type.get()) : 0;
+  if (!dcpl.valid() || value_bytes == 0) throw FormatError(path_, dataset, "cannot read the dataset (corrupt file)");
+  const bool filtered = H5Pget_nfilters(dcpl.get()) > 0;
+  return std::size_t(std::uint64_t(file_bytes) / value_bytes * (filtered ? kMaxFilterRatio : 1));
+}
+
 std::vector<std::int64_t> H5File::read_int64s(const std::string& dataset, std::size_t max_values) const {
   return read_numeric<std::int64_t>(*this, dataset, 1, max_values, true, H5T_NATIVE_INT64);
 }
@@ -189,12 +203,14 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
     H5Tset_size(mem.id, H5T_VARIABLE);
     H5Tset_cset(mem.id, H5Tget_cset(type.id));
     std::vector<char*> raw(dims[0], nullptr);
-    if (H5Dread(ds.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
-      throw FormatError(path_, dataset, "cannot read (corrupt or truncated file)");
+    const bool read = H5Dread(ds.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) >= 0;
+    if (read) {
+      for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? raw[i] : "";
     }
-    for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? raw[i] : "";
+    // Also after a failed read: HDF5 leaves the strings it converted before the corrupt one.
     Handle space{H5Dget_space(ds.id), H5Sclose};
     H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
+    if (!read) throw FormatError(path_, dataset, "cannot read (corrupt or truncated file)");
   } else {
     const std::size_t width = H5Tget_size(type.id);
     std::vector<char> raw(width * dims[0]);

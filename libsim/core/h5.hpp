@@ -92,6 +92,11 @@ class H5File {
   // the dataset is missing, has another rank, is not numeric (or, for ints, not an integer type),
   // or holds more than max_values values (checked before allocating).
   std::vector<float> read_floats(const std::string& dataset, int rank, std::size_t max_values) const;
+  // The most values `dataset` can hold, judged by the file's size: stored data is in the file, so
+  // no more than its size over the stored value size, times deflate's limit (~1032:1) when the
+  // dataset is compressed. A bound for read_floats / read_int64s that a corrupt header cannot
+  // inflate. Throws FormatError if the dataset is missing or unreadable.
+  std::size_t max_stored_values(const std::string& dataset) const;
   std::vector<std::int64_t> read_int64s(const std::string& dataset, std::size_t max_values) const;
   // A 1-D dataset of strings, fixed or variable length.
   std::vector<std::string> read_strings(const std::string& dataset, std::size_t max_values) const;

@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -100,8 +101,18 @@ IdxArray read_idx(const std::string& path, std::size_t max_bytes) {
     total *= dim;
     array.dims.push_back(dim);
   }
-  array.data.resize(total);
-  const std::size_t got = gz_read(f.get(), path, array.data.data(), total);
+  // The header is believed only as far as the data goes: the array grows block by block as bytes
+  // arrive, so a few bytes claiming gigabytes are "truncated", not a gigabyte allocation (a
+  // gzipped file's size says nothing about its content's, so it cannot bound `total` up front).
+  constexpr std::size_t kBlock = std::size_t(16) << 20;
+  std::size_t got = 0;
+  while (got < total) {
+    const std::size_t want = std::min(kBlock, total - got);
+    array.data.resize(got + want);
+    const std::size_t read = gz_read(f.get(), path, array.data.data() + got, want);
+    got += read;
+    if (read < want) break;
+  }
   if (got != total) {
     throw FormatError(
         path, "data",

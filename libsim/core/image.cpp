@@ -98,15 +98,24 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
   return image;
 }
 
-void image_to_chw(const Image& image, int height, int width, unsigned char* out) {
+void image_to_chw(const Image& image, int height, int width, unsigned char* out, const std::string& name) {
   const int c = image.channels;
   const unsigned char* src = image.pixels.data();
   std::vector<unsigned char> resized;
   if (image.width != width || image.height != height) {
     // Scale to cover the target, then crop the centre.
     const double scale = std::max(double(width) / image.width, double(height) / image.height);
-    const int sw = std::max(width, int(std::lround(image.width * scale)));
-    const int sh = std::max(height, int(std::lround(image.height * scale)));
+    // A sliver (2 x 30,000,000 pixels) scaled to cover a square would be gigabytes: refused as
+    // images too large to decode are, before allocating (and before the int conversion overflows).
+    const double scaled_w = image.width * scale, scaled_h = image.height * scale;
+    if (scaled_w * scaled_h > double(kMaxImagePixels)) {
+      throw FormatError(name, "",
+                        "image is " + size_text(image.width, image.height) + ": too elongated to scale to " +
+                            size_text(width, height) + " (more than " + std::to_string(kMaxImagePixels) +
+                            " pixels once scaled)");
+    }
+    const int sw = std::max(width, int(std::lround(scaled_w)));
+    const int sh = std::max(height, int(std::lround(scaled_h)));
     // Only crop when no scaling is needed: stb's filters are not the identity at 1:1.
     std::vector<unsigned char> scaled;
     if (sw == image.width && sh == image.height) {
@@ -114,7 +123,7 @@ void image_to_chw(const Image& image, int height, int width, unsigned char* out)
     } else {
       scaled.resize(std::size_t(sw) * sh * c);
       if (!stbir_resize_uint8(src, image.width, image.height, 0, scaled.data(), sw, sh, 0, c)) {
-        throw FormatError("", "", "cannot resize a " + size_text(image.width, image.height) + " image");
+        throw FormatError(name, "", "cannot resize a " + size_text(image.width, image.height) + " image");
       }
     }
     const int x0 = (sw - width) / 2, y0 = (sh - height) / 2;

@@ -52,7 +52,7 @@ class ImageFolderDataset : public Dataset {
   }
 
   static void decode_into(const std::string& path, const ItemShape& shape, unsigned char* out) {
-    image_to_chw(decode_image(path, shape.channels), shape.height, shape.width, out);
+    image_to_chw(decode_image(path, shape.channels), shape.height, shape.width, out, path);
   }
 
  private:

@@ -17,6 +17,7 @@ namespace sim {
 namespace {
 
 constexpr std::size_t kMaxValues = std::size_t(1) << 32;
+constexpr std::int64_t kMaxUnnamedClasses = std::int64_t(1) << 20;
 
 class VectorDataset : public Dataset {
  public:
@@ -139,8 +140,9 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
     throw FormatError(path, "features", "expected N x D numbers (D >= 1)");
   }
   const std::size_t n = shape[0], dim = shape[1];
-  std::vector<float> x = file.read_floats("features", 2, kMaxValues);
-  std::vector<std::int64_t> labels = file.read_int64s("labels", kMaxValues);
+  // Sizes bounded by what the file can hold, so a corrupt header cannot make us allocate gigabytes.
+  std::vector<float> x = file.read_floats("features", 2, std::min(kMaxValues, file.max_stored_values("features")));
+  std::vector<std::int64_t> labels = file.read_int64s("labels", std::min(kMaxValues, file.max_stored_values("labels")));
   if (labels.size() != n) {
     throw FormatError(path, "labels",
                       "has " + std::to_string(labels.size()) + " entries, features has " + std::to_string(n) + " rows");
@@ -155,8 +157,14 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
   const std::int64_t max_label = labels.empty() ? -1 : *std::max_element(labels.begin(), labels.end());
   std::vector<std::string> classes;
   if (file.has("classes")) {
-    classes = file.read_strings("classes", kMaxValues);
+    classes = file.read_strings("classes", file.max_stored_values("classes"));
   } else {
+    // Classes "0".."max_label": a label of 10^12 must not mean 10^12 class names.
+    if (max_label >= kMaxUnnamedClasses) {
+      throw FormatError(path, "labels",
+                        "has label " + std::to_string(max_label) + "; without a `classes` dataset naming them, labels " +
+                            "must be below " + std::to_string(kMaxUnnamedClasses));
+    }
     for (std::int64_t c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
   }
   for (std::size_t r = 0; r < n; ++r) {

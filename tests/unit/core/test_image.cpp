@@ -94,6 +94,22 @@ TEST_CASE("resize policy: scale to cover, then crop the centre") {
   for (unsigned char v : big) REQUIRE(std::abs(int(v) - 77) <= 1);
 }
 
+TEST_CASE("a sliver that would be gigabytes once scaled to cover is refused, naming the file") {
+  // Found by fuzz_image: a 56-byte PPM claiming 2 x 33,000,000 pixels decoded (stb fills what is
+  // missing) and was then scaled to 28 x 462,000,000 before cropping.
+  sim::Image sliver;
+  sliver.width = 1;
+  sliver.height = 100000;
+  sliver.channels = 1;
+  sliver.pixels.assign(100000, 9);
+  unsigned char out[28 * 28];
+  CHECK_THROWS_WITH_AS(sim::image_to_chw(sliver, 28, 28, out, "sliver.pgm"),
+                       doctest::Contains("sliver.pgm: image is 1x100000: too elongated to scale to 28x28"),
+                       sim::FormatError);
+  // Scaling down stays allowed, however elongated.
+  sim::image_to_chw(sliver, 1, 1, out, "sliver.pgm");
+}
+
 TEST_CASE("bad image files are FormatErrors naming the file") {
   sim::test::TempDir dir;
   const std::string text = dir.path() + "/notes.png";
