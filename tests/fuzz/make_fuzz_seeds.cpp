@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/embeddings.hpp"
+#include "core/model_container.hpp"
 #include "fixtures.hpp"
 #include "fuzz_indexes.hpp"
 
@@ -37,6 +38,21 @@ void write_embeddings(const std::string& path, std::size_t n, std::size_t dim, b
   w.close();
 }
 
+// A model file as sim-train lays it out, with stand-in bytes where LibTorch's archives go: the
+// container does not look inside them.
+void write_model(const std::string& path, bool with_script) {
+  const std::string weights = "stand-in for a LibTorch archive of weights";
+  const std::string script = with_script ? "stand-in for a TorchScript backbone" : "";
+  const std::string samples = "stand-in for the self-test samples";
+  const std::string head = R"({"type":"sim-model","architecture":{"kind":"mlp","dims":[4,8]},"classes":["ant","bee"],)"
+                           R"("provenance":{"program":"fuzz"},"fingerprint":")" +
+                           sim::model_fingerprint(weights, script) + R"("})";
+  std::vector<std::pair<std::string, const std::string*>> sections{
+      {"HEAD", &head}, {"WGHT", &weights}, {"SAMP", &samples}};
+  if (with_script) sections.emplace_back("SCPT", &script);
+  fx::write_bytes(path, sim::build_model_container(sections));
+}
+
 void write_all(const std::string& out) {
   const std::string emb = folder(out, "embeddings");
   write_embeddings(emb + "labelled.h5", 3, 2, true);
@@ -51,6 +67,10 @@ void write_all(const std::string& out) {
   sim::fuzz::write_hnsw_index(hnsw + "twenty.sim", 20);
   std::rename((hnsw + "twenty.sim.g1.hnsw").c_str(), (hnsw + "twenty.hnsw").c_str());
   std::remove((hnsw + "twenty.sim").c_str());
+
+  const std::string model = folder(out, "model_container");
+  write_model(model + "plain.sim", false);
+  write_model(model + "scripted.sim", true);
 
   const std::string idx = folder(out, "idx");
   fx::write_idx_images(idx + "images", 2, 3, 2, 1, false);
