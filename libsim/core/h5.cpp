@@ -207,7 +207,7 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
     if (read) {
       for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? raw[i] : "";
     }
-    // Also after a failed read: HDF5 leaves the strings it converted before the corrupt one.
+    // Also after a failed read: strings HDF5 converted into `raw` before failing are ours to free.
     Handle space{H5Dget_space(ds.id), H5Sclose};
     H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
     if (!read) throw FormatError(path_, dataset, "cannot read (corrupt or truncated file)");

@@ -4,6 +4,7 @@
 #include <stb/stb_image_resize.h>
 
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <memory>
 
@@ -16,6 +17,28 @@ namespace {
 constexpr std::string_view kSupported = "PNG, JPEG, PGM/PPM or BMP";
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+// PGM/PPM and BMP store raw pixels, so a file shorter than its pixels is truncated. stb 2.27 does
+// not check: it decodes a 19-byte PGM claiming 4555555x5 16-bit pixels by reading past its input
+// (a crash in libstb) and fills short files with zeros (a 14-byte PGM became 30M pixels, seconds
+// of resizing). Refused before stb sees them.
+void check_raw_data_present(ImageFormat format, std::string_view bytes, int width, int height, int channels,
+                            const std::string& name) {
+  std::uint64_t need = 0;
+  if (format == ImageFormat::Pnm) {
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    const bool wide = stbi_is_16_bit_from_memory(data, int(bytes.size())) != 0;
+    need = std::uint64_t(width) * std::uint64_t(height) * std::uint64_t(channels) * (wide ? 2 : 1);
+  } else if (format == ImageFormat::Bmp && bytes.size() >= 30) {
+    const unsigned bits = unsigned(std::uint8_t(bytes[28])) | unsigned(std::uint8_t(bytes[29])) << 8;
+    need = (std::uint64_t(width) * bits + 31) / 32 * 4 * std::uint64_t(height);  // rows padded to 4 bytes
+  }
+  if (bytes.size() < need) {
+    throw FormatError(name, "",
+                      "truncated " + std::string(to_string(format)) + ": " + size_text(width, height) + " pixels need " +
+                          std::to_string(need) + " bytes, the file has " + std::to_string(bytes.size()));
+  }
+}
 
 }  // namespace
 
@@ -85,6 +108,7 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
         name, "",
         "image is " + size_text(width, height) + ", outside 1.." + std::to_string(kMaxImagePixels) + " pixels");
   }
+  check_raw_data_present(format, bytes, width, height, stored, name);
   Image image;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(
       stbi_load_from_memory(data, size, &image.width, &image.height, &stored, channels), stbi_image_free);
