@@ -21,8 +21,8 @@ namespace sim {
 
 struct Rgb {
   std::uint8_t r = 0, g = 0, b = 0;
-  friend constexpr bool operator==(Rgb a, Rgb b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
-  friend constexpr bool operator!=(Rgb a, Rgb b) { return !(a == b); }
+  friend constexpr bool operator==(Rgb x, Rgb y) { return x.r == y.r && x.g == y.g && x.b == y.b; }
+  friend constexpr bool operator!=(Rgb x, Rgb y) { return !(x == y); }
 };
 
 constexpr Rgb kWhite{255, 255, 255};

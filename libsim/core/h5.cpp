@@ -190,12 +190,14 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
     H5Tset_size(mem.id, H5T_VARIABLE);
     H5Tset_cset(mem.id, H5Tget_cset(type.id));
     std::vector<char*> raw(dims[0], nullptr);
-    if (H5Dread(ds.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
-      throw FormatError(path_, dataset, "cannot read (corrupt or truncated file)");
+    const bool read = H5Dread(ds.id, mem.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) >= 0;
+    if (read) {
+      for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? raw[i] : "";
     }
-    for (std::size_t i = 0; i < raw.size(); ++i) out[i] = raw[i] ? raw[i] : "";
+    // Also after a failed read: strings HDF5 converted into `raw` before failing are ours to free.
     Handle space{H5Dget_space(ds.id), H5Sclose};
     H5Dvlen_reclaim(mem.id, space.id, H5P_DEFAULT, raw.data());
+    if (!read) throw FormatError(path_, dataset, "cannot read (corrupt or truncated file)");
   } else {
     const std::size_t width = H5Tget_size(type.id);
     std::vector<char> raw(width * dims[0]);

@@ -4,6 +4,7 @@
 #include <stb/stb_image_resize.h>
 
 #include <climits>
+#include <cstdint>
 #include <cmath>
 #include <memory>
 
@@ -16,6 +17,28 @@ namespace {
 constexpr std::string_view kSupported = "PNG, JPEG, PGM/PPM or BMP";
 
 std::string size_text(int w, int h) { return std::to_string(w) + "x" + std::to_string(h); }
+
+// PGM/PPM and BMP store raw pixels, so a file shorter than its pixels is truncated. stb 2.27 does
+// not check: it decodes a 19-byte PGM claiming 4555555x5 16-bit pixels by reading past its input
+// (a crash in libstb) and fills short files with zeros (a 14-byte PGM became 30M pixels, seconds
+// of resizing). Refused before stb sees them.
+void check_raw_data_present(ImageFormat format, std::string_view bytes, int width, int height, int channels,
+                            const std::string& name) {
+  std::uint64_t need = 0;
+  if (format == ImageFormat::Pnm) {
+    const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
+    const bool wide = stbi_is_16_bit_from_memory(data, int(bytes.size())) != 0;
+    need = std::uint64_t(width) * std::uint64_t(height) * std::uint64_t(channels) * (wide ? 2 : 1);
+  } else if (format == ImageFormat::Bmp && bytes.size() >= 30) {
+    const unsigned bits = unsigned(std::uint8_t(bytes[28])) | unsigned(std::uint8_t(bytes[29])) << 8;
+    need = (std::uint64_t(width) * bits + 31) / 32 * 4 * std::uint64_t(height);  // rows padded to 4 bytes
+  }
+  if (bytes.size() < need) {
+    throw FormatError(name, "",
+                      "truncated " + std::string(to_string(format)) + ": " + size_text(width, height) + " pixels need " +
+                          std::to_string(need) + " bytes, the file has " + std::to_string(bytes.size()));
+  }
+}
 
 }  // namespace
 
@@ -85,6 +108,7 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
         name, "",
         "image is " + size_text(width, height) + ", outside 1.." + std::to_string(kMaxImagePixels) + " pixels");
   }
+  check_raw_data_present(format, bytes, width, height, stored, name);
   Image image;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(
       stbi_load_from_memory(data, size, &image.width, &image.height, &stored, channels), stbi_image_free);
@@ -98,15 +122,24 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
   return image;
 }
 
-void image_to_chw(const Image& image, int height, int width, unsigned char* out) {
+void image_to_chw(const Image& image, int height, int width, unsigned char* out, const std::string& name) {
   const int c = image.channels;
   const unsigned char* src = image.pixels.data();
   std::vector<unsigned char> resized;
   if (image.width != width || image.height != height) {
     // Scale to cover the target, then crop the centre.
     const double scale = std::max(double(width) / image.width, double(height) / image.height);
-    const int sw = std::max(width, int(std::lround(image.width * scale)));
-    const int sh = std::max(height, int(std::lround(image.height * scale)));
+    // A sliver (2 x 30,000,000 pixels) scaled to cover a square would be gigabytes: refused as
+    // images too large to decode are, before allocating (and before the int conversion overflows).
+    const double scaled_w = image.width * scale, scaled_h = image.height * scale;
+    if (scaled_w * scaled_h > double(kMaxImagePixels)) {
+      throw FormatError(name, "",
+                        "image is " + size_text(image.width, image.height) + ": too elongated to scale to " +
+                            size_text(width, height) + " (more than " + std::to_string(kMaxImagePixels) +
+                            " pixels once scaled)");
+    }
+    const int sw = std::max(width, int(std::lround(scaled_w)));
+    const int sh = std::max(height, int(std::lround(scaled_h)));
     // Only crop when no scaling is needed: stb's filters are not the identity at 1:1.
     std::vector<unsigned char> scaled;
     if (sw == image.width && sh == image.height) {
@@ -114,7 +147,7 @@ void image_to_chw(const Image& image, int height, int width, unsigned char* out)
     } else {
       scaled.resize(std::size_t(sw) * sh * c);
       if (!stbir_resize_uint8(src, image.width, image.height, 0, scaled.data(), sw, sh, 0, c)) {
-        throw FormatError("", "", "cannot resize a " + size_text(image.width, image.height) + " image");
+        throw FormatError(name, "", "cannot resize a " + size_text(image.width, image.height) + " image");
       }
     }
     const int x0 = (sw - width) / 2, y0 = (sh - height) / 2;

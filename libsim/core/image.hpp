@@ -46,8 +46,9 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
 
 // Writes `image` as image.channels x height x width bytes (CHW, row-major) into out.
 // Resize policy (as torchvision's Resize + CenterCrop): an image of another size is scaled, keeping
-// its aspect ratio, until it covers height x width, then the centre is cropped.
-void image_to_chw(const Image& image, int height, int width, unsigned char* out);
+// its aspect ratio, until it covers height x width, then the centre is cropped. Throws FormatError
+// naming `name` (the image's file) if the scaled image would exceed kMaxImagePixels.
+void image_to_chw(const Image& image, int height, int width, unsigned char* out, const std::string& name = "");
 
 // Pixel bytes to the floats models read: value / 255, so in [0,1].
 void bytes_to_unit_floats(const unsigned char* in, std::size_t n, float* out);

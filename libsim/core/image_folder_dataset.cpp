@@ -52,7 +52,7 @@ class ImageFolderDataset : public Dataset {
   }
 
   static void decode_into(const std::string& path, const ItemShape& shape, unsigned char* out) {
-    image_to_chw(decode_image(path, shape.channels), shape.height, shape.width, out);
+    image_to_chw(decode_image(path, shape.channels), shape.height, shape.width, out, path);
   }
 
  private:
@@ -191,7 +191,8 @@ DatasetSplits open_image_folder(const std::string& dir, const std::vector<std::s
   const std::size_t values = shape.values();
   const bool cache = total * values <= options.cache_mib * (std::size_t(1) << 20);
   DatasetSplits splits;
-  for (auto& [name, items] : scanned) {
+  for (auto& [name, scanned_items] : scanned) {
+    auto& items = scanned_items;  // a lambda may not capture a structured binding before C++20 (clang refuses)
     std::vector<unsigned char> pixels;
     if (cache && !items.empty()) {
       pixels.resize(items.size() * values);

@@ -23,7 +23,7 @@ class ImageListDataset : public Dataset {
   std::string id(std::size_t i) const override { return paths_.at(i); }
   void load(std::size_t i, float* out) const override {
     std::vector<unsigned char> bytes(shape_.values());
-    image_to_chw(decode_image(paths_.at(i), shape_.channels), shape_.height, shape_.width, bytes.data());
+    image_to_chw(decode_image(paths_.at(i), shape_.channels), shape_.height, shape_.width, bytes.data(), paths_.at(i));
     bytes_to_unit_floats(bytes.data(), bytes.size(), out);
   }
 

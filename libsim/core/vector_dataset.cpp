@@ -17,6 +17,7 @@ namespace sim {
 namespace {
 
 constexpr std::size_t kMaxValues = std::size_t(1) << 32;
+constexpr std::int64_t kMaxUnnamedClasses = std::int64_t(1) << 20;
 
 class VectorDataset : public Dataset {
  public:
@@ -163,6 +164,12 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
   if (file.has("classes")) {
     classes = file.read_strings("classes", bound("classes"));
   } else {
+    // Classes "0".."max_label": a label of 10^12 must not mean 10^12 class names.
+    if (max_label >= kMaxUnnamedClasses) {
+      throw FormatError(path, "labels",
+                        "has label " + std::to_string(max_label) + "; without a `classes` dataset naming them, labels " +
+                            "must be below " + std::to_string(kMaxUnnamedClasses));
+    }
     for (std::int64_t c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
   }
   for (std::size_t r = 0; r < n; ++r) {

@@ -25,7 +25,18 @@
 namespace sim {
 namespace {
 
+// A new graph's capacity: kInitialCapacity elements, but no more than fit in kInitialBytes.
+// hnswlib allocates the whole capacity up front, and load() constructs an index from a sidecar's
+// dim (up to 2^24) before its hnswlib file is checked: 1024 elements of a corrupt dim were 64 GiB.
+// add() grows the capacity by doubling.
 constexpr std::size_t kInitialCapacity = 1024;
+constexpr std::size_t kInitialBytes = std::size_t(16) << 20;
+
+std::size_t initial_capacity(std::size_t dim, std::size_t m) {
+  const std::size_t element_bytes = (2 * m + 1) * 4 + 4 * dim + 8;  // hnswlib's level-0 record
+  return std::clamp<std::size_t>(kInitialBytes / element_bytes, 1, kInitialCapacity);
+}
+
 constexpr std::uint64_t kMaxItems = std::numeric_limits<std::uint32_t>::max();  // hnswlib's tableint
 constexpr std::size_t kMaxEf = 1000000;
 
@@ -217,7 +228,7 @@ HnswIndex::HnswIndex(Distance distance, std::size_t dim, const HnswParams& param
   if (dim == 0) throw std::invalid_argument("HnswIndex: dim must be at least 1");
   graph_->normalize = hnsw_mapping(distance).normalize;
   graph_->space = make_hnsw_space(distance, dim);
-  graph_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(graph_->space.get(), kInitialCapacity, params.m,
+  graph_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(graph_->space.get(), initial_capacity(dim, params.m), params.m,
                                                                    params.ef_construction, params.seed);
   graph_->hnsw->metric_distance_computations = 0;  // hnswlib 0.6.2 leaves its counters uninitialised
   graph_->hnsw->metric_hops = 0;

@@ -226,6 +226,29 @@ TEST_CASE("HDF5 vectors: dimensions larger than the file can hold are refused be
                        sim::FormatError);
 }
 
+TEST_CASE("HDF5 vectors: sizes a corrupt file claims are refused before allocating") {
+  sim::test::TempDir dir;
+  // A label of 10^12 and no `classes`: classes "0".."10^12" would have been made, one by one.
+  const std::string huge_label = dir.path() + "/label.h5";
+  fx::write_h5_vectors(huge_label, 2, 2, {0, 1000000000000});
+  CHECK_THROWS_WITH_AS(sim::open_dataset(huge_label, options()),
+                       doctest::Contains("label.h5: labels: has label 1000000000000; without a `classes` dataset"),
+                       sim::FormatError);
+  // `features` declared 10^9 x 4 with no data written: a 2 KB file used to be read into 16 GB.
+  const std::string hollow = dir.path() + "/hollow.h5";
+  {
+    const hid_t file = H5Fcreate(hollow.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hsize_t dims[2] = {1000000000, 4};
+    const hid_t space = H5Screate_simple(2, dims, nullptr);
+    const hid_t set = H5Dcreate2(file, "features", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(set);
+    H5Sclose(space);
+    H5Fclose(file);
+  }
+  CHECK_THROWS_WITH_AS(sim::open_dataset(hollow, options()), doctest::Contains("hollow.h5: features: holds more than"),
+                       sim::FormatError);
+}
+
 TEST_CASE("CSV and TSV vectors: named labels, ids, numeric class order") {
   sim::test::TempDir dir;
   const std::string csv = dir.path() + "/data.csv";

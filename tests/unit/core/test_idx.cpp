@@ -33,6 +33,12 @@ TEST_CASE("broken IDX files are FormatErrors naming the file") {
   fx::truncate_copy(good, cut, 16 + 20);
   CHECK_THROWS_WITH_AS(sim::read_idx(cut), doctest::Contains("cut: data: truncated"), sim::FormatError);
 
+  // A header promising 4 GiB over 8 bytes of data (found by fuzz_idx: the whole promise used to
+  // be allocated, and zeroed, before the first byte was read).
+  const std::string liar = dir.path() + "/liar";
+  fx::write_bytes(liar, std::string("\0\0\x08\x02\0\0\xff\xff\0\0\xff\xff", 12) + "8 bytes.");
+  CHECK_THROWS_WITH_AS(sim::read_idx(liar), doctest::Contains("liar: data: truncated"), sim::FormatError);
+
   const std::string short_header = dir.path() + "/short";
   fx::truncate_copy(good, short_header, 6);
   CHECK_THROWS_WITH_AS(sim::read_idx(short_header), doctest::Contains("short: dims"), sim::FormatError);

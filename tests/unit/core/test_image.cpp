@@ -94,6 +94,43 @@ TEST_CASE("resize policy: scale to cover, then crop the centre") {
   for (unsigned char v : big) REQUIRE(std::abs(int(v) - 77) <= 1);
 }
 
+TEST_CASE("a sliver that would be gigabytes once scaled to cover is refused, naming the file") {
+  // Found by fuzz_image: a 56-byte PPM claiming 2 x 33,000,000 pixels decoded (stb fills what is
+  // missing) and was then scaled to 28 x 462,000,000 before cropping.
+  sim::Image sliver;
+  sliver.width = 1;
+  sliver.height = 100000;
+  sliver.channels = 1;
+  sliver.pixels.assign(100000, 9);
+  unsigned char out[28 * 28];
+  CHECK_THROWS_WITH_AS(sim::image_to_chw(sliver, 28, 28, out, "sliver.pgm"),
+                       doctest::Contains("sliver.pgm: image is 1x100000: too elongated to scale to 28x28"),
+                       sim::FormatError);
+  // Scaling down stays allowed, however elongated.
+  sim::image_to_chw(sliver, 1, 1, out, "sliver.pgm");
+}
+
+TEST_CASE("PGM/PPM and BMP files shorter than their pixels are refused before decoding") {
+  // Found by fuzz_image: stb 2.27 reads past the end of a 19-byte PGM claiming 4555555x5 16-bit
+  // pixels (a crash inside libstb), and fills other short files with zeros.
+  CHECK_THROWS_WITH_AS(sim::decode_image_bytes("P5 4555555\n5\n777\n555", 1, "wide.pgm"),
+                       doctest::Contains("wide.pgm: truncated PGM/PPM: 4555555x5 pixels need 45555550 bytes"),
+                       sim::FormatError);
+  sim::test::TempDir dir;
+  for (const char* name : {"/cut.bmp", "/cut.ppm"}) {
+    const std::string good = dir.path() + "/good" + (name + 4), cut = dir.path() + name;
+    if (std::string(name) == "/cut.bmp") {
+      fx::write_bmp(good, 20, 10, 3, 1);
+    } else {
+      fx::write_pnm(good, 20, 10, 3, 1);
+    }
+    CHECK(sim::decode_image(good, 3).pixels.size() == 20 * 10 * 3);
+    fx::truncate_copy(good, cut, 200);
+    CHECK_THROWS_WITH_AS(sim::decode_image(cut, 3), doctest::Contains((std::string(name + 1) + ": truncated").c_str()),
+                         sim::FormatError);
+  }
+}
+
 TEST_CASE("bad image files are FormatErrors naming the file") {
   sim::test::TempDir dir;
   const std::string text = dir.path() + "/notes.png";

@@ -1,0 +1,39 @@
+# Two opt-in builds that look for memory errors and undefined behaviour in our code (README,
+# "Hardening"). Both instrument every target of this project — all of them are our code; the
+# Debian libraries we link (LibTorch, HDF5, stb, zlib) stay uninstrumented.
+
+# SIM_SANITIZE: the normal build (gcc, every program and test) under AddressSanitizer and
+# UndefinedBehaviorSanitizer. UB aborts instead of printing and carrying on, so a test that hits it
+# fails; frame pointers and line tables (-g1) make the reports' stacks readable. LibTorch is not
+# instrumented: what it triggers is suppressed narrowly in tests/sanitizers/ (scripts/test-sanitized.sh).
+option(SIM_SANITIZE "Build with AddressSanitizer + UndefinedBehaviorSanitizer (scripts/test-sanitized.sh)" OFF)
+
+# SIM_FUZZ: a separate, LibTorch-free configure (clang only) that builds one libFuzzer harness per
+# file reader (tests/fuzz/), with the readers instrumented for coverage, ASan and UBSan. No programs,
+# no unit tests, no sim_model: it builds in a couple of minutes. Short runs are ctest tests; longer
+# ones are scripts/fuzz.sh.
+option(SIM_FUZZ "Build the libFuzzer harnesses only (clang, no LibTorch; scripts/fuzz.sh)" OFF)
+
+if(SIM_SANITIZE AND SIM_FUZZ)
+  message(FATAL_ERROR "SIM_FUZZ already instruments with ASan and UBSan: configure one or the other")
+endif()
+
+set(SIM_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+
+if(SIM_SANITIZE)
+  # gcc's -Wmaybe-uninitialized misfires on ASan-instrumented code (its manual says so), here on
+  # c10::optional inside LibTorch's headers: off in this build only, on in the normal one.
+  add_compile_options(${SIM_SANITIZER_FLAGS} -g1 -Wno-maybe-uninitialized)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(SIM_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SIM_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++-14 "
+                        "-DCMAKE_C_COMPILER=clang-14 (Debian packages clang-14, libclang-rt-14-dev)")
+  endif()
+  # fuzzer-no-link: coverage feedback in our libraries; the harnesses alone link libFuzzer's main
+  # (sim_fuzz_harness in tests/fuzz/CMakeLists.txt). -g: crash stacks with file and line.
+  add_compile_options(-fsanitize=fuzzer-no-link ${SIM_SANITIZER_FLAGS} -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()
