@@ -16,6 +16,7 @@ build="${SIM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
 seconds="${1:-120}"
 shift $(( $# > 0 ? 1 : 0 ))
 
+"$root/scripts/setup.sh" --fuzz --no-build
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -DSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null

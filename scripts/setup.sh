@@ -5,6 +5,7 @@
 #
 #   scripts/setup.sh            build and test dependencies + Fashion-MNIST, then build
 #   scripts/setup.sh --peers    also the Python peers the benchmarks compare with (faiss)
+#   scripts/setup.sh --fuzz     also clang and libFuzzer, for the fuzz build (scripts/fuzz.sh)
 #   scripts/setup.sh --no-build only install packages
 #
 # Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2).
@@ -26,20 +27,26 @@ data_packages=(dataset-fashion-mnist)
 # net for sim-train --backbone and reads sim's model file back in PyTorch, and CI must run it.
 test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch)
 peer_packages=(python3-faiss python3-matplotlib)
+# The fuzz build (-DSIM_FUZZ=ON): clang with libFuzzer and its sanitizer runtimes; libomp so that
+# the exact index is built with OpenMP as in the gcc build.
+fuzz_packages=(clang-14 libclang-rt-14-dev libomp-14-dev)
 
 want_peers=0
+want_fuzz=0
 want_build=1
 for arg in "$@"; do
   case "$arg" in
     --peers) want_peers=1 ;;
+    --fuzz) want_fuzz=1 ;;
     --no-build) want_build=0 ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
 
 packages=("${build_packages[@]}" "${data_packages[@]}" "${test_packages[@]}")
 if [[ $want_peers == 1 ]]; then packages+=("${peer_packages[@]}"); fi
+if [[ $want_fuzz == 1 ]]; then packages+=("${fuzz_packages[@]}"); fi
 
 missing=()
 for p in "${packages[@]}"; do
