@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -109,7 +110,7 @@ HnswHeader expected_hnsw_layout(std::size_t count, std::size_t dim, std::size_t 
   return h;
 }
 
-HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want) {
+HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) throw io_error(path, "cannot open", errno);
   // A directory's st_size would otherwise be reported as a size mismatch ("truncated or replaced").
@@ -163,29 +164,37 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want)
   HnswFileCheck result;
   result.header = h;
   result.deleted.assign(n, 2);  // 2 = no element carries this label yet
-  std::vector<unsigned char> element(h.size_data_per_element);
   const std::size_t dim = want.dim;
-  for (std::uint64_t i = 0; i < n; ++i) {
-    in.read(element.data(), element.size(), "level 0");
-    const unsigned links = get<std::uint16_t>(element.data(), 0);
+  const auto check_element = [&](const unsigned char* element, std::uint64_t i) {
+    const unsigned links = get<std::uint16_t>(element, 0);
     const unsigned char flags = element[2];
-    const std::string at = "element " + std::to_string(i);
-    if (links > h.max_m0 || flags > 1 || element[3] != 0) throw FormatError(path, "level 0", at + ": bad link list");
+    const auto at = [i] { return "element " + std::to_string(i); };
+    if (links > h.max_m0 || flags > 1 || element[3] != 0) throw FormatError(path, "level 0", at() + ": bad link list");
     for (unsigned j = 0; j < links; ++j) {
-      if (get<std::uint32_t>(element.data(), 4 + 4 * j) >= n) {
-        throw FormatError(path, "level 0", at + ": neighbour id out of range");
-      }
+      if (get<std::uint32_t>(element, 4 + 4 * j) >= n) throw FormatError(path, "level 0", at() + ": neighbour id out of range");
     }
     for (std::size_t d = 0; d < dim; ++d) {
-      if (!std::isfinite(get<float>(element.data(), h.offset_data + 4 * d))) {
-        throw FormatError(path, "data", at + ": holds NaN or infinity");
+      if (!std::isfinite(get<float>(element, h.offset_data + 4 * d))) {
+        throw FormatError(path, "data", at() + ": holds NaN or infinity");
       }
     }
-    const std::uint64_t label = get<std::uint64_t>(element.data(), h.label_offset);
+    const std::uint64_t label = get<std::uint64_t>(element, h.label_offset);
     if (label >= n || result.deleted[label] != 2) {
-      throw FormatError(path, "label", at + ": label " + std::to_string(label) + " is out of range or repeated");
+      throw FormatError(path, "label", at() + ": label " + std::to_string(label) + " is out of range or repeated");
     }
     result.deleted[label] = flags;
+  };
+  // Level 0 in blocks of a few MB: into the sink's memory when there is one (then this is the only
+  // read of the file), else into one reused buffer.
+  const std::uint64_t record = h.size_data_per_element;
+  const std::uint64_t per_block = std::min<std::uint64_t>(n, std::max<std::uint64_t>(1, (std::uint64_t(4) << 20) / record));
+  unsigned char* level0 = sink ? sink->level0(h) : nullptr;
+  std::vector<unsigned char> buffer(level0 ? 0 : per_block * record);
+  for (std::uint64_t first = 0; first < n; first += per_block) {
+    const std::uint64_t count = std::min(per_block, n - first);
+    unsigned char* block = level0 ? level0 + first * record : buffer.data();
+    in.read(block, count * record, "level 0");
+    for (std::uint64_t i = 0; i < count; ++i) check_element(block + i * record, first + i);
   }
 
   // Upper levels: an element of level L has L lists. A neighbour on level l must itself have a list
@@ -214,6 +223,7 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want)
         upper_links.emplace_back(to, l);
       }
     }
+    if (sink && bytes > 0) sink->upper_levels(i, lists.data(), bytes);
   }
   for (const auto& [to, l] : upper_links) {
     if (level[to] < l) throw FormatError(path, "link lists", "a link points to a level its element does not have");

@@ -68,13 +68,27 @@ struct HnswFileCheck {
   std::vector<std::uint8_t> deleted;  // by position (label): 1 = marked deleted
 };
 
+// Where check_hnsw_file puts what it has read, for a loader that wants the file read only once
+// (HnswIndex::load fills hnswlib's own arrays with it). Nothing a sink receives is trusted before
+// check_hnsw_file returns: if it throws, the caller discards whatever the sink was given.
+class HnswFileSink {
+ public:
+  virtual ~HnswFileSink() = default;
+  // Memory for the N level-0 records of header.size_data_per_element bytes each, by internal id;
+  // called once, after the header has been checked against the sidecar.
+  virtual unsigned char* level0(const HnswHeader& header) = 0;
+  // Element `element`'s upper-level lists (bytes > 0: level * (4*maxM + 4) bytes), once read.
+  virtual void upper_levels(std::uint64_t element, const unsigned char* lists, std::uint32_t bytes) = 0;
+};
+
 // Reads `path` once (O(1) memory besides two bytes per element), computing its CRC-32 and checking
 // it against `expected` and against itself: every header field, the size of each section, every
 // neighbour id (< N, and on an upper level only pointing at elements that have that level), the
 // flags, finite vectors, labels forming exactly the positions 0..N-1, no trailing bytes. Throws
 // IoError if it cannot be read, FormatError naming `path` and the hnswlib field otherwise: a file
 // whose size or CRC-32 differs from the sidecar's record is "not the file this sidecar was written
-// with" (truncated, or replaced by another index's file).
-HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expected);
+// with" (truncated, or replaced by another index's file). With a sink, level 0 is read into the
+// sink's memory instead of a buffer, and each element's upper lists are handed to it.
+HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expected, HnswFileSink* sink = nullptr);
 
 }  // namespace sim

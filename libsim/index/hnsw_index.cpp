@@ -7,11 +7,16 @@
 #include <hnswlib/hnswlib.h>
 #include <zlib.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <cstdio>
 #include <limits>
 #include <mutex>
+#include <new>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
@@ -84,6 +89,52 @@ std::vector<hnswlib::tableint> locality_order(const hnswlib::HierarchicalNSW<flo
   }
   return order;
 }
+
+// Moves hnswlib's level-0 block (every element's links, vector and label, one record each) into
+// memory backed by transparent huge pages. A search reads one record per hop in no predictable
+// order: with 4 KiB pages nearly every hop also misses the TLB once the block outgrows what the
+// TLB maps (a few MB); 2 MiB pages map the whole block in a few dozen entries. hnswlib (and its
+// Python bindings) malloc the block, which Debian's kernels back with huge pages only when asked
+// (transparent_hugepage=madvise). Called before the block is written to where possible (a new
+// graph: after each resize; a loaded one: before it is read), else it copies what is there. Best
+// effort: if the aligned allocation fails, the block stays where it is.
+void use_huge_pages(hnswlib::HierarchicalNSW<float>& h) {
+  constexpr std::size_t kHugePage = std::size_t(2) << 20;
+  const std::size_t bytes = h.max_elements_ * h.size_data_per_element_;
+  if (bytes < kHugePage) return;
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* block = nullptr;
+  if (posix_memalign(&block, kHugePage, rounded) != 0) return;
+  ::madvise(block, rounded, MADV_HUGEPAGE);  // advice only: without THP, ordinary pages
+  std::memcpy(block, h.data_level0_memory_, h.cur_element_count * h.size_data_per_element_);
+  std::free(h.data_level0_memory_);  // hnswlib frees and reallocs the block itself: same allocator
+  h.data_level0_memory_ = static_cast<char*>(block);
+}
+
+// Fills an empty hnswlib graph of capacity N as check_hnsw_file reads the file: level 0 straight
+// into the graph's block, upper lists into blocks malloc'ed as hnswlib's own loader does (its
+// destructor frees them). check_hnsw_file has checked the header against the sidecar, from which
+// the graph was made, so the record layout is the graph's own.
+class GraphFiller final : public HnswFileSink {
+ public:
+  explicit GraphFiller(hnswlib::HierarchicalNSW<float>& h) : h_(h) {}
+  unsigned char* level0(const HnswHeader& header) override {
+    // From here the destructor visits N elements: each has level 0 until upper_levels says otherwise.
+    h_.cur_element_count = header.count;
+    std::fill_n(h_.linkLists_, header.count, nullptr);
+    return reinterpret_cast<unsigned char*>(h_.data_level0_memory_);
+  }
+  void upper_levels(std::uint64_t element, const unsigned char* lists, std::uint32_t bytes) override {
+    auto* copy = static_cast<char*>(std::malloc(bytes));
+    if (copy == nullptr) throw std::bad_alloc();
+    std::memcpy(copy, lists, bytes);
+    h_.linkLists_[element] = copy;
+    h_.element_levels_[element] = int(bytes / h_.size_links_per_element_);
+  }
+
+ private:
+  hnswlib::HierarchicalNSW<float>& h_;
+};
 
 // Rewrites the `count` links of one list through new_id.
 void renumber_links(hnswlib::linklistsizeint* list, const std::vector<hnswlib::tableint>& new_id,
@@ -254,6 +305,7 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   }
   if (first + n > h.max_elements_) {
     h.resizeIndex(std::min<std::size_t>(kMaxItems, std::max(first + n, 2 * h.max_elements_)));
+    use_huge_pages(h);  // before the new elements are written
   }
   append_positions(n);
   changed();
@@ -384,26 +436,29 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
   expected.ef_construction = params.ef_construction;
   expected.file_size = stamp.size;
   expected.crc32 = stamp.crc32;
-  HnswFileCheck check = check_hnsw_file(path, expected);
+  // An empty graph of exactly `count` elements with the sidecar's parameters, filled as the file
+  // is checked: the file is read once, straight into huge pages, instead of checked by
+  // check_hnsw_file and then read again by hnswlib's loadIndex (which would trust it). The level
+  // generator is seeded from the build's seed and the count, for later additions.
   auto& g = *index->graph_;
-  try {
-    g.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(g.space.get(), path, false, expected.count);
-  } catch (const std::exception& e) {
-    throw FormatError(path, "", std::string("hnswlib cannot load it: ") + e.what());
-  }
+  g.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(g.space.get(), count, params.m, params.ef_construction,
+                                                            params.seed + count);
   auto& h = *g.hnsw;
-  if (h.cur_element_count != expected.count) throw FormatError(path, "", "changed while it was being read");
-  // hnswlib 0.6.2's loader leaves these uninitialised (and then adds to num_deleted_).
-  h.num_deleted_ = 0;
   h.metric_distance_computations = 0;
   h.metric_hops = 0;
-  for (std::size_t i = 0; i < h.cur_element_count; ++i) {
+  use_huge_pages(h);
+  GraphFiller filler(h);
+  HnswFileCheck check = check_hnsw_file(path, expected, &filler);
+  h.maxlevel_ = check.header.max_level;
+  h.enterpoint_node_ = check.header.entry_point;
+  h.label_lookup_.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    h.label_lookup_[h.getExternalLabel(hnswlib::tableint(i))] = hnswlib::tableint(i);
     if (h.isMarkedDeleted(hnswlib::tableint(i))) ++h.num_deleted_;
   }
   h.setEf(params.ef);
   use_fast_kernels(h, distance);
   index->reset_positions(std::move(check.deleted));
-  if (index->deleted_count() != h.num_deleted_) throw FormatError(path, "", "changed while it was being read");
   return index;
 }
 
