@@ -106,6 +106,10 @@ struct Embeddings {
 // embeddings written by other tools are converted to float32.
 Embeddings read_embeddings(const std::string& path);
 
+// The same checks on an embeddings file held in memory (what sim-embed wrote to a pipe); errors
+// name it `name`.
+Embeddings read_embeddings_image(const std::string& name, const void* data, std::size_t size);
+
 // True if `path` is an HDF5 file whose `format` attribute is "sim-embeddings", judged by content,
 // not by name. Only peeks (does not validate the rest). Never throws. Always false for "-": stdin
 // cannot be peeked without consuming it.

@@ -232,6 +232,10 @@ Embeddings read_embeddings(const std::string& path) {
   return read_from(H5File("-", image.data(), image.size()));
 }
 
+Embeddings read_embeddings_image(const std::string& name, const void* data, std::size_t size) {
+  return read_from(H5File(name, data, size));
+}
+
 bool looks_like_embeddings(const std::string& path) {
   try {
     if (path == "-" || !looks_like_hdf5(path)) return false;

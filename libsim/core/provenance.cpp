@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -61,8 +62,13 @@ std::string json_quote(const std::string& text) {
   return out + "\"";
 }
 
-std::string tsv_escape(const std::string& text) {
-  std::string out;
+void append_tsv_escaped(std::string& out, std::string_view text) {
+  // Fast path, which ids and class names nearly always take (sim-query writes k of them per query).
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) { return c >= ' ' && c <= '~' && c != '\\'; });
+  if (plain) {
+    out.append(text);
+    return;
+  }
   for (const char c : to_valid_utf8(text)) {
     switch (c) {
       case '\\':
@@ -81,6 +87,11 @@ std::string tsv_escape(const std::string& text) {
         out += c;
     }
   }
+}
+
+std::string tsv_escape(const std::string& text) {
+  std::string out;
+  append_tsv_escaped(out, text);
   return out;
 }
 

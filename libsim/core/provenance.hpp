@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sim {
@@ -23,6 +24,8 @@ std::string json_quote(const std::string& text);
 // `text` as one TSV field: backslash, tab, newline and carriage return become \\, \t, \n, \r
 // (the convention of sim's TSV outputs), invalid UTF-8 becomes U+FFFD.
 std::string tsv_escape(const std::string& text);
+// The same, appended to `out` (no temporary string: sim-query writes several fields per result).
+void append_tsv_escaped(std::string& out, std::string_view text);
 
 // `arg` as one POSIX shell word: unchanged when it only holds safe characters, else single-quoted.
 std::string shell_quote(const std::string& arg);

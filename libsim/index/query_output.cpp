@@ -16,6 +16,11 @@ void append_number(std::string& out, float value) {
   out.append(buf, end);
 }
 
+void append_integer(std::string& out, std::size_t value) {
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
 }  // namespace
 
 Decision decide(const IndexArtifact& index, const SearchResult& result, std::size_t q, MatchRule rule,
@@ -62,16 +67,18 @@ void NeighbourWriter::append(std::string& out, const std::string& query_id, cons
   if (format_ == OutputFormat::Tsv) {
     for (std::size_t j = 0; j < found; ++j) {
       const auto position = std::size_t(result.position(q, j));
-      out += tsv_escape(query_id);
-      out += '\t' + std::to_string(j + 1) + '\t';
-      out += tsv_escape(index_.ids[position]);
+      append_tsv_escaped(out, query_id);
       out += '\t';
-      out += tsv_escape(index_.class_name(position));
+      append_integer(out, j + 1);
+      out += '\t';
+      append_tsv_escaped(out, index_.ids[position]);
+      out += '\t';
+      append_tsv_escaped(out, index_.class_name(position));
       out += '\t';
       append_number(out, result.distance(q, j));
       if (match_ != MatchRule::None) {
         out += '\t';
-        out += tsv_escape(match_name);
+        append_tsv_escaped(out, match_name);
       }
       out += '\n';
     }

@@ -32,14 +32,6 @@ bool is_dataset(const std::vector<std::string>& inputs) {
 
 }  // namespace
 
-void InputOptions::add_to(CLI::App& app) {
-  dataset.add_reading_flags(app);
-  app.add_option("--split", split, "Only this split of a dataset (train, test, val...); default: all of them");
-  app.add_option("--classes", classes, "Only the items of these classes of a dataset (comma-separated)")
-      ->delimiter(',');
-  app.add_option("--per-class", per_class, "Only the first N items of each class of a dataset (0 = all)");
-}
-
 std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
                                                  InputOptions options, unsigned threads) {
   options.dataset.threads = threads;

@@ -1,26 +1,16 @@
-// What sim-embed and sim-query -m read: the items to run through a model, in the model's input
-// shape, whatever form they come in.
+// What sim-embed reads (also for sim-query -m, which runs sim-embed): the items to run through a
+// model, in the model's input shape, whatever form they come in.
 #pragma once
-
-#include <CLI/CLI.hpp>
 
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/dataset.hpp"
+#include "core/input_options.hpp"
 #include "model/arch.hpp"
 
 namespace sim {
-
-struct InputOptions {
-  DatasetOptions dataset;            // --skip-bad, --label-column, --id-column, --cache-mib
-  std::string split;                 // --split: one split of a dataset; default: every split, in name order
-  std::vector<std::string> classes;  // --classes: only these classes' items (datasets only)
-  std::size_t per_class = 0;         // --per-class: only the first N items of each class (0 = all)
-
-  void add_to(CLI::App& app);
-};
 
 // inputs is one of:
 //   a dataset (a folder, or an HDF5/CSV vector file)  labels and classes kept

@@ -103,6 +103,15 @@ ls "$fx"/images/square/*.png | "$bin/sim-embed" -m "$tmp/m.sim" - -o - --format 
 query="$fx/images/triangle/img003.png"
 expect 0 "$query" sim-query "$tmp/i.idx" -m "$tmp/m.sim" "$query" -k 3
 [[ $(sed -n 2p "$tmp/out" | cut -f3) == "$query" ]] || fail "a raw query's nearest neighbour is not itself: $(cat "$tmp/out")"
+# -m runs sim-embed (sim-query never loads LibTorch) and hands it the input options and stdin.
+ldd "$bin/sim-query" | grep -q libtorch && fail "sim-query links LibTorch: -m is meant to run sim-embed"
+expect 0 "square/img005.png" sim-query "$tmp/i.idx" -m "$tmp/m.sim" "$fx/images" --classes square -k 1
+[[ $(cut -f1 "$tmp/out" | grep -c /) == 6 && $(cut -f1 "$tmp/out" | grep -vc square/) == 1 ]] ||
+  fail "-m with --classes square: expected the 6 squares as queries: $(cat "$tmp/out")"
+ls "$fx"/images/circle/*.png | "$bin/sim-query" "$tmp/i.idx" -m "$tmp/m.sim" - -k 1 >"$tmp/out" 2>"$tmp/err"
+[[ $? == 0 && $(wc -l <"$tmp/out") == 7 ]] || fail "-m with paths on stdin: $(cat "$tmp/out" "$tmp/err")"
+expect 2 "--split" sim-query "$tmp/i.idx" -m "$tmp/m.sim" "$fx/images" --split nosuch
+expect 1 "missing.sim: cannot open" sim-query "$tmp/i.idx" -m "$tmp/missing.sim" "$query"
 
 # Bad embedding input.
 expect 1 "missing.sim: cannot open" sim-embed -m "$tmp/missing.sim" "$fx/images" -o "$tmp/x.h5"

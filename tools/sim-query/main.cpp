@@ -1,7 +1,8 @@
 // sim-query: finds the k nearest neighbours of queries in an index; prints TSV or JSON Lines.
 //   sim-query my.idx -i queries.h5 -k 10 [--format jsonl] [--match nearest|majority]
 //   producer | sim-query my.idx --stream      one answer per input line, as each arrives
-//   sim-query my.idx -m model.sim photo.jpg   raw items, embedded by the model first
+//   sim-query my.idx -m model.sim photo.jpg   raw items, embedded by the model first (sim-embed
+//                                             runs them: sim-query itself never loads LibTorch)
 //   sim-query my.idx -i queries.h5 --grid neighbours.png    also a picture of the first queries' neighbours
 #include <iostream>
 #include <optional>
@@ -9,16 +10,35 @@
 #include "core/atomic_file.hpp"
 #include "core/embeddings.hpp"
 #include "core/error.hpp"
+#include "core/input_options.hpp"
 #include "core/program.hpp"
+#include "core/subprocess.hpp"
 #include "core/versions.hpp"
 #include "index/hnsw_space.hpp"
 #include "index/index_file.hpp"
 #include "index/query.hpp"
 #include "index/query_grid.hpp"
-#include "model/embedder.hpp"
-#include "model/model_file.hpp"
-#include "model/model_inputs.hpp"
-#include "model/torch_runtime.hpp"
+
+namespace {
+
+// -m: sim-embed (beside this program) embeds the items into HDF5 on a pipe, with the same input
+// options, threads and log level; it reports its own errors (naming the model or item at fault)
+// and sim-query then exits with its status.
+sim::Embeddings embed_with_sim_embed(const std::string& model, const std::vector<std::string>& items,
+                                     const sim::InputOptions& input, const sim::CommonOptions& common) {
+  std::vector<std::string> args{"-m", model, "-o", "-", "--no-provenance", "--threads=" + std::to_string(common.threads)};
+  for (int v = common.verbosity; v > 0; --v) args.emplace_back("-v");
+  for (int v = common.verbosity; v < 0; ++v) args.emplace_back("-q");
+  const auto options = input.as_arguments();
+  args.insert(args.end(), options.begin(), options.end());
+  args.emplace_back("--");  // the items are positional, even "-" or a name starting with '-'
+  args.insert(args.end(), items.begin(), items.end());
+  const std::string program = sim::sibling_program("sim-embed");
+  const std::vector<unsigned char> h5 = sim::capture_stdout(program, args);
+  return sim::read_embeddings_image("sim-embed's output", h5.data(), h5.size());
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-query",
@@ -27,7 +47,7 @@ int main(int argc, char** argv) {
                               "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
                               "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
                               "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv",
-                              {sim::torch_runtime(), sim::hnswlib_runtime(), sim::hdf5_runtime()}};
+                              {{"LibTorch", "not linked (-m runs sim-embed)", {}}, sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   std::string index_path, input, model_path;
   std::vector<std::string> items;
   bool stream = false;
@@ -43,7 +63,8 @@ int main(int argc, char** argv) {
                      "Load the index once, then answer each line of stdin as it arrives "
                      "(numbers separated by commas or blanks, optionally 'ID<TAB>' first)");
         app.add_option("-m,--model", model_path,
-                       "Embed raw ITEMS (image files, a dataset, or - for paths on stdin) with this model first");
+                       "Embed raw ITEMS (image files, a dataset, or - for paths on stdin) with this model first "
+                       "(runs sim-embed)");
         app.add_option("items", items, "With -m: the items to query");
         options.add_to(app);
         grid.add_to(app);
@@ -62,13 +83,7 @@ int main(int argc, char** argv) {
         if (!grid.path.empty()) grid_file.emplace(grid.path);
         const sim::IndexArtifact index = sim::load_index(index_path);
         if (!model_path.empty()) {
-          // Embed first, then search: LibTorch's and hnswlib's threads never run at the same time.
-          sim::LoadedModel model = sim::load_model(model_path);
-          model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
-          const auto dataset = sim::open_model_inputs(items, model.info.spec, input_options, common.threads);
-          sim::EmbedOptions embed;
-          embed.threads = common.threads;
-          const sim::Embeddings queries = sim::embed_to_memory(model.net, model.info.fingerprint, *dataset, embed);
+          const sim::Embeddings queries = embed_with_sim_embed(model_path, items, input_options, common);
           sim::check_queries(index, queries.meta, model_path, options.force);
           sim::query_batch(index, queries, options);
           if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
