@@ -17,6 +17,7 @@
 #include <limits>
 #include <mutex>
 #include <new>
+#include <queue>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
@@ -233,7 +234,7 @@ struct HnswIndex::Graph {
 
   // hnswlib's searchKnn, minus two things: it reads ef from the index (one ef for all callers) and
   // counts hops and distance computations in two atomics every search thread writes to. The graph
-  // walk itself is hnswlib's own: the greedy descent of the upper levels, then searchBaseLayerST.
+  // walk itself is hnswlib's: the greedy descent of the upper levels, then search_level.
   // Returns (raw distance, label) pairs, at most max(ef, k) of them, in no particular order.
   void knn(const float* query, std::size_t k, std::size_t ef,
            std::vector<std::pair<float, hnswlib::labeltype>>& out) const {
@@ -258,11 +259,166 @@ struct HnswIndex::Graph {
         }
       }
     }
-    auto top = h.num_deleted_ ? h.searchBaseLayerST<true, false>(current, query, std::max(ef, k))
-                              : h.searchBaseLayerST<false, false>(current, query, std::max(ef, k));
+    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0)
+                              : search_level<false, false>(current, query, std::max(ef, k), 0);
     while (top.size() > k) top.pop();
     for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
   }
+
+  using Ranked = std::pair<float, hnswlib::tableint>;
+  using Heap = std::priority_queue<Ranked, std::vector<Ranked>, hnswlib::HierarchicalNSW<float>::CompareByFirst>;
+
+  // The best-first search of one level, as hnswlib's searchBaseLayerST (queries: kLocked false,
+  // level 0) and searchBaseLayer (insertion: kLocked, kHasDeletions true, any level) do it: the
+  // same nodes expanded in the same order, the same results. Reorganised for memory: hnswlib
+  // computes each neighbour's distance as soon as it finds it unvisited, having prefetched the
+  // first cache line of the next neighbour's vector, so about one miss is in flight at a time.
+  // Here a node's unvisited neighbours are gathered first, every line of each one's vector is
+  // prefetched, and only then are the distances computed, so the misses overlap; the decisions are
+  // then taken neighbour by neighbour in list order, as hnswlib takes them. Insertion reads a list
+  // under its lock (other threads link to it), but no longer holds the lock while computing. With
+  // deletions, deleted elements are walked through but never returned.
+  template <bool kHasDeletions, bool kLocked>
+  Heap search_level(hnswlib::tableint entry, const float* query, std::size_t ef, int level) const {
+    auto& h = *hnsw;
+    hnswlib::VisitedList* visited_list = h.visited_list_pool_->getFreeVisitedList();
+    hnswlib::vl_type* visited = visited_list->mass;
+    const hnswlib::vl_type tag = visited_list->curV;
+    thread_local std::vector<hnswlib::tableint> fresh;
+    thread_local std::vector<float> distances;
+    fresh.resize(std::max(h.maxM0_, h.maxM_));
+    distances.resize(fresh.size());
+    const std::size_t vector_bytes = h.data_size_;
+
+    Heap top, candidates;
+    float bound = std::numeric_limits<float>::max();
+    if (!kHasDeletions || !h.isMarkedDeleted(entry)) {
+      bound = h.fstdistfunc_(query, h.getDataByInternalId(entry), h.dist_func_param_);
+      top.emplace(bound, entry);
+    }
+    candidates.emplace(-bound, entry);
+    visited[entry] = tag;
+    while (!candidates.empty()) {
+      const Ranked next = candidates.top();
+      if (-next.first > bound && (top.size() == ef || !kHasDeletions)) break;
+      candidates.pop();
+      std::size_t n = 0;
+      {
+        std::unique_lock<std::mutex> lock;
+        if (kLocked) lock = std::unique_lock<std::mutex>(h.link_list_locks_[next.second]);
+        auto* list = level == 0 ? h.get_linklist0(next.second) : h.get_linklist(next.second, level);
+        const std::size_t size = h.getListCount(list);
+        const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+        for (std::size_t j = 0; j < size; ++j) __builtin_prefetch(visited + links[j]);
+        for (std::size_t j = 0; j < size; ++j) {
+          const hnswlib::tableint id = links[j];
+          if (visited[id] == tag) continue;
+          visited[id] = tag;
+          fresh[n++] = id;
+          const char* v = h.getDataByInternalId(id);
+          for (std::size_t line = 0; line < vector_bytes; line += 64) __builtin_prefetch(v + line);
+          __builtin_prefetch(v + vector_bytes - 1);
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        distances[i] = h.fstdistfunc_(query, h.getDataByInternalId(fresh[i]), h.dist_func_param_);
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const float d = distances[i];
+        if (top.size() < ef || bound > d) {
+          candidates.emplace(-d, fresh[i]);
+          if (!kHasDeletions || !h.isMarkedDeleted(fresh[i])) top.emplace(d, fresh[i]);
+          if (top.size() > ef) top.pop();
+          if (!top.empty()) bound = top.top().first;
+        }
+      }
+      if (level == 0 && !candidates.empty()) {  // the next node's link list
+        __builtin_prefetch(h.data_level0_memory_ + std::size_t(candidates.top().second) * h.size_data_per_element_);
+      }
+    }
+    h.visited_list_pool_->releaseVisitedList(visited_list);
+    return top;
+  }
+
+  // hnswlib's addPoint for a new label (HnswIndex::replace, which may revive a deleted label,
+  // still calls addPoint), with the same locks in the same order, but search_level for its
+  // searches, and the level drawn under a lock (hnswlib draws it unlocked from a generator all
+  // inserting threads share). One thread builds exactly the graph addPoint builds (a test
+  // compares the files).
+  void insert(const float* v, hnswlib::labeltype label) {
+    auto& h = *hnsw;
+    hnswlib::tableint cur = 0;
+    {
+      std::lock_guard<std::mutex> lock(h.cur_element_count_guard_);
+      if (h.cur_element_count >= h.max_elements_) throw std::logic_error("HnswIndex: insertion beyond capacity");
+      cur = hnswlib::tableint(h.cur_element_count++);
+      h.label_lookup_[label] = cur;
+    }
+    std::lock_guard<std::mutex> update_lock(
+        h.link_list_update_locks_[cur & (hnswlib::HierarchicalNSW<float>::max_update_element_locks - 1)]);
+    std::lock_guard<std::mutex> element_lock(h.link_list_locks_[cur]);
+    int level = 0;
+    {
+      std::lock_guard<std::mutex> lock(level_mutex);
+      level = h.getRandomLevel(h.mult_);
+    }
+    h.element_levels_[cur] = level;
+    std::unique_lock<std::mutex> top_lock(h.global);  // kept only by an element that becomes the top
+    const int top_level = h.maxlevel_;
+    if (level <= top_level) top_lock.unlock();
+    const hnswlib::tableint entry = h.enterpoint_node_;
+
+    char* record = h.data_level0_memory_ + std::size_t(cur) * h.size_data_per_element_;
+    std::memset(record, 0, h.size_data_per_element_);
+    std::memcpy(h.getExternalLabeLp(cur), &label, sizeof label);
+    std::memcpy(h.getDataByInternalId(cur), v, h.data_size_);
+    if (level > 0) {
+      const std::size_t bytes = h.size_links_per_element_ * std::size_t(level) + 1;
+      h.linkLists_[cur] = static_cast<char*>(std::malloc(bytes));
+      if (h.linkLists_[cur] == nullptr) throw std::bad_alloc();
+      std::memset(h.linkLists_[cur], 0, bytes);
+    }
+
+    if (static_cast<int>(entry) == -1) {  // the first element
+      h.enterpoint_node_ = 0;
+      h.maxlevel_ = level;
+      return;
+    }
+    hnswlib::tableint current = entry;
+    if (level < top_level) {  // greedy descent to the new element's top level
+      float best = h.fstdistfunc_(v, h.getDataByInternalId(current), h.dist_func_param_);
+      for (int l = top_level; l > level; --l) {
+        for (bool changed = true; changed;) {
+          changed = false;
+          std::lock_guard<std::mutex> lock(h.link_list_locks_[current]);
+          auto* list = h.get_linklist(current, l);
+          const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+          for (int i = 0, size = h.getListCount(list); i < size; ++i) {
+            const float d = h.fstdistfunc_(v, h.getDataByInternalId(links[i]), h.dist_func_param_);
+            if (d < best) {
+              best = d;
+              current = links[i];
+              changed = true;
+            }
+          }
+        }
+      }
+    }
+    const bool entry_deleted = h.isMarkedDeleted(entry);
+    for (int l = std::min(level, top_level); l >= 0; --l) {
+      Heap top = search_level<true, true>(current, v, h.ef_construction_, l);
+      if (entry_deleted) {
+        top.emplace(h.fstdistfunc_(v, h.getDataByInternalId(entry), h.dist_func_param_), entry);
+        if (top.size() > h.ef_construction_) top.pop();
+      }
+      current = h.mutuallyConnectNewElement(v, cur, top, l, false);
+    }
+    if (level > top_level) {
+      h.enterpoint_node_ = cur;
+      h.maxlevel_ = level;
+    }
+  }
+  std::mutex level_mutex;
 
   // A vector as hnswlib must see it: normalised copy for cosine, the caller's data otherwise.
   const float* prepare(const float* v, std::size_t dim, std::vector<float>& scratch) const {
@@ -317,7 +473,7 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   auto insert = [&](std::size_t begin, std::size_t end) {
     std::vector<float> scratch;
     for (std::size_t i = begin; i < end; ++i) {
-      h.addPoint(graph_->prepare(vectors + i * dim_, dim_, scratch), hnswlib::labeltype(first + i));
+      graph_->insert(graph_->prepare(vectors + i * dim_, dim_, scratch), hnswlib::labeltype(first + i));
     }
     if (hints.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);

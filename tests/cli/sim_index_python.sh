@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The hnswlib file sim-index writes is the stock one: Debian's python3-hnswlib loads it unchanged
 # (space and dimension from the sidecar, read with h5py) and returns the same neighbours as
-# sim-query, for cosine, euclidean and inner product. Skipped (exit 77) without the Python modules.
+# sim-query, for cosine, euclidean and inner product; on one thread sim-index builds exactly the
+# graph hnswlib's own addPoint builds. Skipped (exit 77) without the Python modules.
 # Usage: sim_index_python.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/make_embeddings
 set -u
 index="$1"
@@ -58,6 +59,63 @@ if overlap < 0.99:
     sys.exit(f"FAIL {distance}: overlap {overlap}")
 EOF
 done
+
+# sim inserts with its own code (HnswIndex: batched, prefetching searches), not hnswlib's addPoint:
+# on one thread it must build exactly hnswlib's graph. The bindings build one from the same vectors
+# with the same seed; every element's neighbours on every level must be the same labels. Integer
+# coordinates make every distance exact, so no kernel's rounding can tell the two apart.
+"$py" - <<'EOF' || failures=$((failures + 1))
+import h5py, numpy as np
+rng = np.random.default_rng(7)
+centres = rng.integers(-20, 21, (12, 16))
+vectors = (centres[rng.integers(0, 12, 3000)] + rng.integers(-6, 7, (3000, 16))).astype(np.float32)
+with h5py.File("ints.h5", "w") as f:
+    f["embeddings"] = vectors
+    f["labels"] = np.full(len(vectors), -1, np.int64)
+    f["ids"] = np.array([f"v{i}" for i in range(len(vectors))], dtype=h5py.string_dtype())
+    f["classes"] = np.array([], dtype=h5py.string_dtype())
+    f.attrs.update(format="sim-embeddings", version=1, distance="euclidean", dim=16, model_fingerprint="",
+                   count=len(vectors))
+np.save("ints.npy", vectors)
+EOF
+"$index" -i ints.h5 -o ints.idx --threads 1 --seed 100 -q || { echo "FAIL: sim-index (integer vectors)"; exit 1; }
+"$py" - ints.idx.g1.hnsw ints.npy <<'EOF' || failures=$((failures + 1))
+import struct, sys
+import hnswlib, numpy as np
+
+def graph(path):
+    """{label: [sorted neighbour labels on level 0, on level 1, ...]} from a stock hnswlib file."""
+    raw = open(path, "rb").read()
+    n, size, label_at = struct.unpack_from("<QQQ", raw, 16)
+    max_m = struct.unpack_from("<Q", raw, 56)[0]
+    labels = [struct.unpack_from("<Q", raw, 96 + i * size + label_at)[0] for i in range(n)]
+    lists = []
+    for i in range(n):
+        count = struct.unpack_from("<H", raw, 96 + i * size)[0]
+        lists.append([struct.unpack_from(f"<{count}I", raw, 96 + i * size + 4)])
+    at = 96 + n * size
+    for i in range(n):
+        nbytes = struct.unpack_from("<I", raw, at)[0]
+        at += 4
+        for level in range(nbytes // (4 * max_m + 4)):
+            start = at + level * (4 * max_m + 4)
+            count = struct.unpack_from("<H", raw, start)[0]
+            lists[i].append(struct.unpack_from(f"<{count}I", raw, start + 4))
+        at += nbytes
+    return {labels[i]: [sorted(labels[j] for j in level) for level in lists[i]] for i in range(n)}
+
+ours_path, vectors = sys.argv[1], np.load(sys.argv[2])
+peer = hnswlib.Index(space="l2", dim=vectors.shape[1])
+peer.init_index(max_elements=len(vectors), ef_construction=200, M=16, random_seed=100)
+peer.add_items(vectors, np.arange(len(vectors)), num_threads=1)
+peer.save_index("peer.hnsw")
+ours, theirs = graph(ours_path), graph("peer.hnsw")
+differ = [label for label in theirs if ours.get(label) != theirs[label]]
+if len(ours) != len(theirs) or differ:
+    sys.exit(f"FAIL: sim's one-thread graph differs from hnswlib's addPoint at {len(differ)} elements, e.g. {differ[:3]}")
+print(f"sim's one-thread build is hnswlib's graph: {len(ours)} elements, "
+      f"{sum(len(v) for v in ours.values()) - len(ours)} upper-level lists, every neighbour list equal")
+EOF
 
 if [[ $failures -gt 0 ]]; then exit 1; fi
 echo "ok: the hnswlib file loads in hnswlib's Python bindings with the same neighbours"
