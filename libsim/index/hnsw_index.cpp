@@ -5,15 +5,14 @@
 #include "core/blas_check.hpp"
 
 #include <hnswlib/hnswlib.h>
-#include <zlib.h>
-
 #include <sys/mman.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <new>
