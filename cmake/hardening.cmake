@@ -10,8 +10,8 @@ option(SIM_SANITIZE "Build with AddressSanitizer + UndefinedBehaviorSanitizer (s
 
 # SIM_FUZZ: a separate, LibTorch-free configure (clang only) that builds one libFuzzer harness per
 # file reader (tests/fuzz/), with the readers instrumented for coverage, ASan and UBSan. No programs,
-# no unit tests, no sim_model: it builds in a couple of minutes. Short runs are ctest tests; longer
-# ones are scripts/fuzz.sh.
+# no unit tests, no sim_model. Short runs are ctest tests (scripts/test-fuzz.sh, part of
+# scripts/test.sh); longer ones are scripts/fuzz.sh.
 option(SIM_FUZZ "Build the libFuzzer harnesses only (clang, no LibTorch; scripts/fuzz.sh)" OFF)
 
 if(SIM_SANITIZE AND SIM_FUZZ)
@@ -23,7 +23,10 @@ set(SIM_SANITIZER_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=undef
 if(SIM_SANITIZE)
   # gcc's -Wmaybe-uninitialized misfires on ASan-instrumented code (its manual says so), here on
   # c10::optional inside LibTorch's headers: off in this build only, on in the normal one.
-  add_compile_options(${SIM_SANITIZER_FLAGS} -g1 -Wno-maybe-uninitialized)
+  # -O1 whatever the build type: gcc's ASan instrumentation at -O3 nearly doubled the compile time
+  # of a LibTorch translation unit (20 -> 37 s CPU) while -O1 costs what a normal -O3 compile does,
+  # and -O1 is what the ASan documentation recommends for usable reports.
+  add_compile_options(${SIM_SANITIZER_FLAGS} -O1 -g1 -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
@@ -33,7 +36,9 @@ if(SIM_FUZZ)
                         "-DCMAKE_C_COMPILER=clang-14 (Debian packages clang-14, libclang-rt-14-dev)")
   endif()
   # fuzzer-no-link: coverage feedback in our libraries; the harnesses alone link libFuzzer's main
-  # (sim_fuzz_harness in tests/fuzz/CMakeLists.txt). -g: crash stacks with file and line.
-  add_compile_options(-fsanitize=fuzzer-no-link ${SIM_SANITIZER_FLAGS} -g)
+  # (sim_fuzz_harness in tests/fuzz/CMakeLists.txt). -O1 -gline-tables-only whatever the build
+  # type (libFuzzer's own recommendation): crash stacks with file and line, and a build that fits
+  # in CI next to the gcc ones (measured in docs/benchmarks.md).
+  add_compile_options(-fsanitize=fuzzer-no-link ${SIM_SANITIZER_FLAGS} -O1 -gline-tables-only)
   add_link_options(-fsanitize=address,undefined)
 endif()

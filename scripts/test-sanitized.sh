@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The unit and CLI tests under AddressSanitizer + UndefinedBehaviorSanitizer (README, "Hardening"):
-# configures build-asan with -DSIM_SANITIZE=ON (gcc, the normal build otherwise), builds it and runs
-# ctest there. A full build: slower than the normal one, so CI does not run it by default.
+# configures build-asan with -DSIM_SANITIZE=ON (gcc, the normal build otherwise, at -O1), builds it
+# and runs ctest there. Part of scripts/test.sh, so CI runs it after the normal tests.
 # Extra arguments go to ctest, e.g.  scripts/test-sanitized.sh -R embeddings
 # Environment: SIM_ASAN_BUILD_DIR (default: build-asan), SIM_JOBS (default: 2).
 set -euo pipefail

@@ -9,7 +9,7 @@
 namespace sim {
 namespace {
 
-std::string number(double v) {
+std::string four_decimals(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4f", v);
   return buf;
@@ -64,8 +64,8 @@ void check_minimums(const std::map<std::string, double>& figures, const std::vec
     }
     if (it->second < g.minimum) {
       if (first.empty()) first = g.figure;
-      failed += std::string(failed.empty() ? "" : "; ") + g.figure + " is " + number(it->second) + ", below " +
-                number(g.minimum);
+      failed += std::string(failed.empty() ? "" : "; ") + g.figure + " is " + four_decimals(it->second) + ", below " +
+                four_decimals(g.minimum);
     }
   }
   if (!failed.empty()) throw GateError(first, "quality gate failed: " + failed);
@@ -82,8 +82,8 @@ std::size_t check_baseline(const std::map<std::string, double>& figures, const s
     const double drop = old_value - it->second;
     if (drop > max_drop) {
       if (first.empty()) first = name;
-      failed += std::string(failed.empty() ? "" : "; ") + name + " fell from " + number(old_value) + " to " +
-                number(it->second) + " (drop " + number(drop) + " > " + number(max_drop) + ")";
+      failed += std::string(failed.empty() ? "" : "; ") + name + " fell from " + four_decimals(old_value) + " to " +
+                four_decimals(it->second) + " (drop " + four_decimals(drop) + " > " + four_decimals(max_drop) + ")";
     }
   }
   if (compared == 0) throw FormatError(baseline_file, "metrics", "has no figure in common with this evaluation");

@@ -7,6 +7,9 @@
 # compared with its original).
 # Usage: bad_inputs.sh BIN_DIR BAD_DIR [KINDS]   (BAD_DIR as make_bad_files.py wrote it, with
 # manifest.tsv; KINDS, comma-separated, runs only those kinds: ctest runs the kinds in parallel)
+# SIM_BAD_INPUTS_ONCE=1 (set by the sanitized build, tests/CMakeLists.txt): each bad file goes
+# through its first case only, one reader reading it once under ASan and UBSan; the other
+# programs and positions reach the same reader again and are checked by the normal build.
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bin="$1"
@@ -25,6 +28,8 @@ good="$bad/good"
 max_rss_kib=$((1024 * 1024))
 one=(--threads 1)
 cases=0
+once="${SIM_BAD_INPUTS_ONCE:-0}"
+file_cases=0
 
 # Good outputs to pre-fill every output path with, and compare against afterwards.
 cp "$good/model_images.sim" ref.sim
@@ -63,6 +68,8 @@ same_index() {
 check() {
   local name="$1" prog="$2"
   shift 2
+  if [[ $once == 1 && $file_cases -gt 0 ]]; then return 0; fi
+  file_cases=$((file_cases + 1))
   cases=$((cases + 1))
   /usr/bin/time -f %M -o rss "$bin/$prog" "$@" >out 2>err </dev/null
   local status=$?
@@ -102,6 +109,7 @@ while IFS=$'\t' read -r rel kind what as_any_kind; do
   [[ $rel == path ]] && continue
   [[ -z $kinds || ",$kinds," == *",$kind,"* ]] || continue
   f="$bad/$rel"
+  file_cases=0
   names=("$f" "$(basename "$f")")
   outputs=("${file_outputs[@]}")
   quiet=0
@@ -162,6 +170,8 @@ while IFS=$'\t' read -r rel kind what as_any_kind; do
   esac
 done <"$bad/manifest.tsv"
 
-echo "$cases cases run${kinds:+ (kinds $kinds)} over $(($(wc -l <"$bad/manifest.tsv") - 1)) bad files"
-[[ $cases -gt 30 ]] || fail "only $cases cases ran"
+echo "$cases cases run${kinds:+ (kinds $kinds)}$([[ $once == 1 ]] && echo ", one per file") over $(($(wc -l <"$bad/manifest.tsv") - 1)) bad files"
+minimum=30
+[[ $once == 1 ]] && minimum=10  # the model kind alone has 16 bad files
+[[ $cases -gt $minimum ]] || fail "only $cases cases ran"
 finish

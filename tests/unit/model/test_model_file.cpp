@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "core/error.hpp"
+#include "core/model_container.hpp"
 #include "fixtures.hpp"
 #include "model/model_file.hpp"
 #include "temp_dir.hpp"
@@ -86,6 +87,19 @@ TEST_CASE("damaged model files are FormatErrors naming the file") {
   for (int i = 0; i < 8; ++i) huge[16 + std::size_t(i)] = char(0xff);  // HEAD length 2^64-1
   sim::fixtures::write_bytes(dir.path() + "/huge.sim", huge);
   CHECK_THROWS_WITH_AS(sim::load_model(dir.path() + "/huge.sim"), doctest::Contains("truncated"), sim::FormatError);
+
+  // Self-test samples that are not a LibTorch (zip) archive are refused before LibTorch reads them:
+  // LibTorch 1.13 leaks its zip reader on such bytes, which the sanitized build reports.
+  const sim::ModelContainer parts = sim::read_model_container(path);
+  const std::string noise(parts.sections.at("SAMP").size(), 'x');
+  const std::string zip_start = "PK\x03\x04" + noise;  // a zip's first record, no central directory
+  for (const std::string* samples : {&noise, &zip_start}) {
+    const std::string file = dir.path() + "/samples.sim";
+    sim::fixtures::write_bytes(
+        file, sim::build_model_container(
+                  {{"HEAD", &parts.sections.at("HEAD")}, {"WGHT", &parts.sections.at("WGHT")}, {"SAMP", samples}}));
+    CHECK_THROWS_WITH_AS(sim::load_model(file), doctest::Contains("SAMP"), sim::FormatError);
+  }
 
   sim::fixtures::write_bytes(dir.path() + "/text.sim", "hello");
   CHECK_THROWS_WITH_AS(sim::load_model(dir.path() + "/text.sim"), doctest::Contains("not a sim model"),
