@@ -331,8 +331,12 @@ struct HnswIndex::Graph {
           if (!top.empty()) bound = top.top().first;
         }
       }
-      if (level == 0 && !candidates.empty()) {  // the next node's link list
-        __builtin_prefetch(h.data_level0_memory_ + std::size_t(candidates.top().second) * h.size_data_per_element_);
+      if (!candidates.empty()) {  // the node expanded next: its link list, and the lock taken to read it
+        const hnswlib::tableint following = candidates.top().second;
+        if (level == 0) __builtin_prefetch(h.data_level0_memory_ + std::size_t(following) * h.size_data_per_element_);
+        // The locks are an array of their own (hnswlib's link_list_locks_): each lock taken is
+        // otherwise a cache miss of its own, before the atomic that takes it.
+        if (kLocked) __builtin_prefetch(&h.link_list_locks_[following], 1);
       }
     }
     h.visited_list_pool_->releaseVisitedList(visited_list);
