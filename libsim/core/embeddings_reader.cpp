@@ -229,7 +229,7 @@ Embeddings read_from(const H5File& f) {
 Embeddings read_embeddings(const std::string& path) {
   if (path != "-") return read_from(H5File(path));
   const StdinBytes image;  // ~1x the file, freed on return; the decoded Embeddings are the other ~1x
-  return read_from(H5File("-", image.data(), image.size()));
+  return read_embeddings_image("-", image.data(), image.size());
 }
 
 Embeddings read_embeddings_image(const std::string& name, const void* data, std::size_t size) {

@@ -240,15 +240,28 @@ struct HnswIndex::Graph {
     out.clear();
     const auto& h = *hnsw;
     if (h.cur_element_count == 0) return;
-    hnswlib::tableint current = h.enterpoint_node_;
+    const hnswlib::tableint current = descend<false>(query, h.enterpoint_node_, h.maxlevel_, 0);
+    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0)
+                              : search_level<false, false>(current, query, std::max(ef, k), 0);
+    while (top.size() > k) top.pop();
+    for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+  }
+
+  // The greedy descent of the upper levels (hnswlib's searchKnn and addPoint): from `current` on
+  // level `top` down to level `bottom` + 1, moving on each level to the closest neighbour until none
+  // is closer. Insertion (kLocked) reads each list under its lock. Returns where it ends.
+  template <bool kLocked>
+  hnswlib::tableint descend(const float* query, hnswlib::tableint current, int top, int bottom) const {
+    auto& h = *hnsw;
     float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
-    for (int level = h.maxlevel_; level > 0; --level) {
+    for (int level = top; level > bottom; --level) {
       for (bool changed = true; changed;) {
         changed = false;
-        const auto* list = reinterpret_cast<const unsigned int*>(h.get_linklist(current, level));
-        const int size = h.getListCount(const_cast<unsigned int*>(list));
+        std::unique_lock<std::mutex> lock;
+        if (kLocked) lock = std::unique_lock<std::mutex>(h.link_list_locks_[current]);
+        auto* list = h.get_linklist(current, level);
         const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
-        for (int i = 0; i < size; ++i) {
+        for (int i = 0, size = h.getListCount(list); i < size; ++i) {
           const float d = h.fstdistfunc_(query, h.getDataByInternalId(links[i]), h.dist_func_param_);
           if (d < best) {
             best = d;
@@ -258,10 +271,7 @@ struct HnswIndex::Graph {
         }
       }
     }
-    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0)
-                              : search_level<false, false>(current, query, std::max(ef, k), 0);
-    while (top.size() > k) top.pop();
-    for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+    return current;
   }
 
   using Ranked = std::pair<float, hnswlib::tableint>;
@@ -388,25 +398,7 @@ struct HnswIndex::Graph {
       return;
     }
     hnswlib::tableint current = entry;
-    if (level < top_level) {  // greedy descent to the new element's top level
-      float best = h.fstdistfunc_(v, h.getDataByInternalId(current), h.dist_func_param_);
-      for (int l = top_level; l > level; --l) {
-        for (bool changed = true; changed;) {
-          changed = false;
-          std::lock_guard<std::mutex> lock(h.link_list_locks_[current]);
-          auto* list = h.get_linklist(current, l);
-          const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
-          for (int i = 0, size = h.getListCount(list); i < size; ++i) {
-            const float d = h.fstdistfunc_(v, h.getDataByInternalId(links[i]), h.dist_func_param_);
-            if (d < best) {
-              best = d;
-              current = links[i];
-              changed = true;
-            }
-          }
-        }
-      }
-    }
+    if (level < top_level) current = descend<true>(v, current, top_level, level);  // to the new element's top level
     const bool entry_deleted = h.isMarkedDeleted(entry);
     for (int l = std::min(level, top_level); l >= 0; --l) {
       Heap top = search_level<true, true>(current, v, h.ef_construction_, l);
