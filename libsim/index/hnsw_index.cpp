@@ -13,16 +13,17 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <new>
-#include <queue>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/parallel.hpp"
 #include "core/version_config.hpp"
+#include "index/binary_heap.hpp"
 #include "index/distance_kernels.hpp"
 #include "index/hnsw_file.hpp"
 #include "index/hnsw_space.hpp"
@@ -275,7 +276,9 @@ struct HnswIndex::Graph {
   }
 
   using Ranked = std::pair<float, hnswlib::tableint>;
-  using Heap = std::priority_queue<Ranked, std::vector<Ranked>, hnswlib::HierarchicalNSW<float>::CompareByFirst>;
+  // hnswlib's heap of (distance, id), farthest on top, ties where hnswlib's std::priority_queue
+  // puts them (binary_heap.hpp).
+  using Heap = BinaryHeap<Ranked, hnswlib::HierarchicalNSW<float>::CompareByFirst>;
 
   // The best-first search of one level, as hnswlib's searchBaseLayerST (queries: kLocked false,
   // level 0) and searchBaseLayer (insertion: kLocked, kHasDeletions true, any level) do it: the
@@ -299,7 +302,12 @@ struct HnswIndex::Graph {
     distances.resize(fresh.size());
     const std::size_t vector_bytes = h.data_size_;
 
+    // The candidates' storage is kept from one search to the next: it grows to thousands.
+    thread_local std::vector<Ranked> candidate_storage;
     Heap top, candidates;
+    top.elements().reserve(ef + 1);
+    candidate_storage.clear();
+    candidates.elements().swap(candidate_storage);
     float bound = std::numeric_limits<float>::max();
     if (!kHasDeletions || !h.isMarkedDeleted(entry)) {
       bound = h.fstdistfunc_(query, h.getDataByInternalId(entry), h.dist_func_param_);
@@ -350,14 +358,15 @@ struct HnswIndex::Graph {
       }
     }
     h.visited_list_pool_->releaseVisitedList(visited_list);
+    candidates.elements().swap(candidate_storage);
     return top;
   }
 
   // hnswlib's addPoint for a new label (HnswIndex::replace, which may revive a deleted label,
   // still calls addPoint), with the same locks in the same order, but search_level for its
-  // searches, and the level drawn under a lock (hnswlib draws it unlocked from a generator all
-  // inserting threads share). One thread builds exactly the graph addPoint builds (a test
-  // compares the files).
+  // searches, connect for its linking, and the level drawn under a lock (hnswlib draws it
+  // unlocked from a generator all inserting threads share). One thread builds exactly the graph
+  // addPoint builds (a test compares the files).
   void insert(const float* v, hnswlib::labeltype label) {
     auto& h = *hnsw;
     hnswlib::tableint cur = 0;
@@ -406,7 +415,8 @@ struct HnswIndex::Graph {
         top.emplace(h.fstdistfunc_(v, h.getDataByInternalId(entry), h.dist_func_param_), entry);
         if (top.size() > h.ef_construction_) top.pop();
       }
-      current = h.mutuallyConnectNewElement(v, cur, top, l, false);
+      if (top.empty()) continue;  // all this search reached is deleted: no links on this level
+      current = connect(cur, top, l);
     }
     if (level > top_level) {
       h.enterpoint_node_ = cur;
@@ -414,6 +424,97 @@ struct HnswIndex::Graph {
     }
   }
   std::mutex level_mutex;
+
+  // hnswlib's getNeighborsByHeuristic2, with the same result: of `top`'s elements (distances to
+  // some point p), visited closest first (equal distances: higher id first), each is kept unless a
+  // kept one is closer to it than p is, until m are kept; `top` then holds the kept ones, pushed
+  // in that order. Fewer than m elements are all kept, `top` untouched. hnswlib pops every
+  // element of `top` into a second heap of (-distance, id) pairs to visit them in that order;
+  // here that heap holds one integer per element that sorts as the pair does (visit_key), and
+  // only the visited ones are popped. The order is a total one (ids differ), so the visits are
+  // the same whatever way the heap was built.
+  void prune(Heap& top, std::size_t m) const {
+    if (top.size() < m) return;
+    const auto& h = *hnsw;
+    thread_local BinaryHeap<std::uint64_t, std::greater<std::uint64_t>> closest;  // the smallest key on top
+    thread_local std::vector<Ranked> kept;
+    closest.elements().clear();
+    for (const Ranked& r : top.elements()) closest.emplace(visit_key(r));
+    kept.clear();
+    for (; !closest.empty() && kept.size() < m; closest.pop()) {
+      const Ranked next = ranked_of(closest.top());
+      const char* next_vector = h.getDataByInternalId(next.second);
+      const bool dominated = std::any_of(kept.begin(), kept.end(), [&](const Ranked& k) {
+        return h.fstdistfunc_(h.getDataByInternalId(k.second), next_vector, h.dist_func_param_) < next.first;
+      });
+      if (!dominated) kept.push_back(next);
+    }
+    top = Heap();
+    for (const Ranked& k : kept) top.emplace(k);
+  }
+
+  // A (distance, id) pair as one integer that sorts by distance, then by id the other way round:
+  // the float's bits made to sort as the float does (negatives flipped whole, others their sign
+  // bit set) above the id's complement. Distances are never NaN (inputs are checked).
+  static std::uint64_t visit_key(const Ranked& r) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &r.first, sizeof bits);
+    if (bits == 0x80000000u) bits = 0;  // -0 is 0, as the pair compares them
+    bits = (bits & 0x80000000u) ? ~bits : (bits | 0x80000000u);
+    return (std::uint64_t(bits) << 32) | std::uint32_t(~r.second);
+  }
+  static Ranked ranked_of(std::uint64_t key) {
+    std::uint32_t bits = std::uint32_t(key >> 32);
+    bits = (bits & 0x80000000u) ? (bits & 0x7FFFFFFFu) : ~bits;
+    float distance = 0;
+    std::memcpy(&distance, &bits, sizeof distance);
+    return {distance, hnswlib::tableint(~std::uint32_t(key))};
+  }
+
+  // hnswlib's mutuallyConnectNewElement for a new element on `level`, with prune for its
+  // heuristic: the new element links to what prune keeps of `top` (its search's result, emptied
+  // here), and each of those links back, pruning its own list the same way when it is full, under
+  // its lock. The same links in the same order. Returns the closest neighbour, where the next
+  // level's search starts.
+  hnswlib::tableint connect(hnswlib::tableint cur, Heap& top, int level) {
+    auto& h = *hnsw;
+    const auto list_of = [&](hnswlib::tableint id) {
+      return level == 0 ? h.get_linklist0(id) : h.get_linklist(id, level);
+    };
+    prune(top, h.M_);
+    thread_local std::vector<hnswlib::tableint> selected;
+    selected.clear();
+    for (; !top.empty(); top.pop()) selected.push_back(top.top().second);
+
+    hnswlib::linklistsizeint* own = list_of(cur);  // under the lock insert holds
+    h.setListCount(own, static_cast<unsigned short>(selected.size()));
+    std::copy(selected.begin(), selected.end(), reinterpret_cast<hnswlib::tableint*>(own + 1));
+
+    const std::size_t capacity = level == 0 ? h.maxM0_ : h.maxM_;
+    const char* cur_vector = h.getDataByInternalId(cur);
+    for (const hnswlib::tableint other : selected) {
+      std::lock_guard<std::mutex> lock(h.link_list_locks_[other]);
+      hnswlib::linklistsizeint* list = list_of(other);
+      auto* links = reinterpret_cast<hnswlib::tableint*>(list + 1);
+      const std::size_t size = h.getListCount(list);
+      if (size < capacity) {
+        links[size] = cur;
+        h.setListCount(list, static_cast<unsigned short>(size + 1));
+        continue;
+      }
+      const char* other_vector = h.getDataByInternalId(other);
+      Heap candidates;
+      candidates.emplace(h.fstdistfunc_(cur_vector, other_vector, h.dist_func_param_), cur);
+      for (std::size_t j = 0; j < size; ++j) {
+        candidates.emplace(h.fstdistfunc_(h.getDataByInternalId(links[j]), other_vector, h.dist_func_param_), links[j]);
+      }
+      prune(candidates, capacity);
+      std::size_t kept = 0;
+      for (; !candidates.empty(); candidates.pop()) links[kept++] = candidates.top().second;
+      h.setListCount(list, static_cast<unsigned short>(kept));
+    }
+    return selected.back();
+  }
 
   // A vector as hnswlib must see it: normalised copy for cosine, the caller's data otherwise.
   const float* prepare(const float* v, std::size_t dim, std::vector<float>& scratch) const {
