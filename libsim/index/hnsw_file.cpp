@@ -110,18 +110,22 @@ HnswHeader expected_hnsw_layout(std::size_t count, std::size_t dim, std::size_t 
   return h;
 }
 
-HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
+void check_hnsw_file_size(const std::string& path, std::uint64_t file_size) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw io_error(path, "cannot open", errno);
+  if (::stat(path.c_str(), &st) != 0) throw io_error(path, "cannot open the index's hnswlib file", errno);
   // A directory's st_size would otherwise be reported as a size mismatch ("truncated or replaced").
   if (S_ISDIR(st.st_mode)) throw IoError(path, "", "is a directory, expected the index's hnswlib file");
-  const std::uint64_t size = std::uint64_t(st.st_size);
-  const std::string mismatch = "not the file its sidecar was written with";
-  if (size != want.file_size) {
+  if (std::uint64_t(st.st_size) != file_size) {
     throw FormatError(path, "",
-                      "is " + std::to_string(size) + " bytes but the sidecar records " +
-                          std::to_string(want.file_size) + ": " + mismatch + " (truncated or replaced)");
+                      "is " + std::to_string(st.st_size) + " bytes but the sidecar records " + std::to_string(file_size) +
+                          ": not the file its sidecar was written with (truncated or replaced)");
   }
+}
+
+HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
+  check_hnsw_file_size(path, want.file_size);
+  const std::uint64_t size = want.file_size;
+  const std::string mismatch = "not the file its sidecar was written with";
   Reader in(path);
   unsigned char raw[kHnswHeaderBytes];
   in.read(raw, sizeof raw, "header");

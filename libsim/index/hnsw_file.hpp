@@ -91,4 +91,8 @@ class HnswFileSink {
 // sink's memory instead of a buffer, and each element's upper lists are handed to it.
 HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expected, HnswFileSink* sink = nullptr);
 
+// check_hnsw_file's first step alone, for a caller that does not read the graph (sim-index info
+// without vectors): `path` exists, is a file, and is `file_size` bytes long, as the sidecar records.
+void check_hnsw_file_size(const std::string& path, std::uint64_t file_size);
+
 }  // namespace sim

@@ -3,10 +3,7 @@
 // the file's own size before anything is allocated; then the hnswlib file, checked against it.
 #include "index/index_file.hpp"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <set>
 
@@ -171,14 +168,7 @@ void read_vectors(const H5File& f, IndexArtifact& a, std::uint64_t file_bytes) {
 void open_hnsw(IndexArtifact& a, bool with_vectors) {
   const std::string file = a.hnsw_path();
   if (!with_vectors) {
-    struct stat st {};
-    if (::stat(file.c_str(), &st) != 0) throw io_error(file, "cannot open the index's hnswlib file", errno);
-    if (S_ISDIR(st.st_mode)) throw IoError(file, "", "is a directory, expected the index's hnswlib file");
-    if (std::uint64_t(st.st_size) != a.hnsw_stamp.size) {
-      throw FormatError(file, "",
-                        "is " + std::to_string(st.st_size) + " bytes but the sidecar records " +
-                            std::to_string(a.hnsw_stamp.size) + ": not the file its sidecar was written with");
-    }
+    check_hnsw_file_size(file, a.hnsw_stamp.size);
     return;
   }
   auto hnsw = HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);

@@ -131,6 +131,11 @@ expect 1 "other_model.h5: model_fingerprint" "$index" add my.idx -i other_model.
 expect 1 "empty.h5: embeddings: holds no items" "$index" add my.idx -i empty.h5
 expect 1 "empty.h5: embeddings: holds no items" "$index" -i empty.h5 -o e.idx
 expect 1 "dup.h5: ids: 'base-0' is already in" "$index" add my.idx -i dup.h5
+# A build's options would fall through to a command and be ignored: refused, exit 2.
+expect 2 "--distance: is not an option of 'sim-index add'" "$index" add my.idx -i new.h5 --distance euclidean
+expect 2 "--M: is not an option of 'sim-index add'" "$index" add my.idx -i new.h5 --M 8
+expect 2 "--output: is not an option of 'sim-index info'" "$index" info my.idx -o other.idx
+expect 2 "--replace: is not an option of 'sim-index delete'" "$index" delete my.idx base-0 --replace
 cmp -s my.idx keep.idx || fail "a refused add changed the index"
 expect 0 "" "$index" add my.idx -i dup.h5 --replace
 expect 0 "" "$index" add my.idx -i other_model.h5 --force
@@ -156,6 +161,10 @@ expect 1 "bad/a.idx.g1.hnsw: is" "$query" bad/a.idx -i queries.h5
 cp bad/a.backup bad/a.idx.g1.hnsw
 truncate -s 1000 bad/a.idx.g1.hnsw
 expect 1 "not the file its sidecar was written with (truncated or replaced)" "$query" bad/a.idx -i queries.h5
+expect 1 "not the file its sidecar was written with (truncated or replaced)" "$index" info bad/a.idx
+rm bad/a.idx.g1.hnsw
+expect 1 "bad/a.idx.g1.hnsw: cannot open the index's hnswlib file" "$query" bad/a.idx -i queries.h5
+expect 1 "bad/a.idx.g1.hnsw: cannot open the index's hnswlib file" "$index" info bad/a.idx
 cp bad/a.backup bad/a.idx.g1.hnsw
 head -c 2000 bad/a.idx >bad/cut.idx
 expect 1 "bad/cut.idx" "$query" bad/cut.idx -i queries.h5

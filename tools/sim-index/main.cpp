@@ -5,7 +5,9 @@
 //   sim-index info my.idx                   describe and validate
 #include <spdlog/spdlog.h>
 
+#include <cstddef>
 #include <iostream>
+#include <vector>
 
 #include "core/embeddings.hpp"
 #include "core/error.hpp"
@@ -39,12 +41,16 @@ int main(int argc, char** argv) {
   CLI::App* add_cmd = nullptr;
   CLI::App* delete_cmd = nullptr;
   CLI::App* info_cmd = nullptr;
+  std::vector<const CLI::Option*> build_only;  // -i, -o and the build options, not the common ones
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
+        const std::size_t common_options = app.get_options().size();
         app.add_option("-i,--input", input, "Embeddings to index (written by sim-embed), or - for stdin");
         app.add_option("-o,--output", output, "Index to write: the sidecar OUTPUT and OUTPUT.gN.hnsw beside it");
         build.add_to(app);
+        const auto all = app.get_options();
+        build_only.assign(all.begin() + std::ptrdiff_t(common_options), all.end());
         app.require_subcommand(0, 1);
 
         add_cmd = app.add_subcommand("add", "Add items to an index (classes never seen before too)");
@@ -62,6 +68,16 @@ int main(int argc, char** argv) {
       },
       [&](const sim::CommonOptions& common) -> int {
         const std::string provenance = sim::make_provenance(info.name, argc, argv);
+        // The build's options fall through to a command's line too (so that --threads or -v may
+        // follow the command), where nothing would read them: refused rather than ignored.
+        for (const CLI::App* command : {add_cmd, delete_cmd, info_cmd}) {
+          if (!command->parsed()) continue;
+          for (const CLI::Option* option : build_only) {
+            if (option->count() > 0) {
+              throw sim::UsageError("is not an option of 'sim-index " + command->get_name() + "'", option->get_name());
+            }
+          }
+        }
         if (info_cmd->parsed()) {
           std::cout << sim::describe_index(sim::load_index(index_path));
           return sim::kExitOk;
