@@ -12,6 +12,7 @@
 
 #include "core/dataset.hpp"
 #include "core/error.hpp"
+#include "core/file_io.hpp"
 #include "core/item_images.hpp"
 #include "core/progress.hpp"
 #include "core/utf8.hpp"
@@ -21,6 +22,16 @@ namespace sim {
 namespace {
 
 std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
+
+// True if the file's first 4 KB hold no control bytes but tab, line feed, form feed and carriage
+// return: text, as a CSV/TSV file is, and binary files of any kind are not.
+bool looks_like_text(const std::string& path) {
+  const std::string head = read_prefix(path, 4096);
+  return std::none_of(head.begin(), head.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\f' && byte != '\r';
+  });
+}
 
 std::string absolute_file(const std::string& path) {
   struct stat st {};
@@ -101,7 +112,11 @@ Embeddings read_index_input(const std::string& path, Distance vector_distance, c
   try {
     splits = open_dataset(path, DatasetOptions{});
   } catch (const Error&) {
-    return read_embeddings(path);  // neither: the embeddings reader says what the file seems to be
+    // Neither. A binary file: the embeddings reader says what it seems to be. A text file was
+    // meant as a CSV/TSV dataset, and that reader's message (which line, what is wrong) helps more
+    // than "not an HDF5 file"; so does a folder's.
+    if (is_regular_file(path) && !looks_like_text(path)) return read_embeddings(path);
+    throw;
   }
   const std::shared_ptr<const Dataset>& d = splits.begin()->second;
   if (d->shape().image) throw UsageError("'" + path + "' holds images: embed them with sim-embed first");

@@ -143,6 +143,11 @@ expect 0 "" "$index" add my.idx -i other_model.h5 --force
 expect 0 "" "$index" -i "$fx/vectors.h5" -o v.idx --distance euclidean
 expect 0 "distance: euclidean" "$index" info v.idx
 expect 2 "embed them with sim-embed" "$index" -i "$fx/images" -o v2.idx
+# A text file is a CSV/TSV dataset and its reader says what is wrong; a binary one is not HDF5.
+printf 'id,label,x\nr0,a,1\nr1,b\n' >short.csv
+expect 1 "short.csv: line 3: has 2 fields, the header has 3" "$index" -i short.csv -o v2.idx
+printf '\x00\x01\x02 not HDF5' >junk.h5
+expect 1 "junk.h5: not an HDF5 file" "$index" -i junk.h5 -o v2.idx
 expect 2 "--distance" "$index" -i base.h5 -o v2.idx --distance euclidean
 [[ -e v2.idx ]] && fail "a refused build wrote v2.idx"
 expect 1 "no-such.h5" "$index" -i no-such.h5 -o v.idx
