@@ -35,7 +35,10 @@ std::size_t gz_read(gzFile f, const std::string& path, void* out, std::size_t n)
     if (r < 0) {
       int err = 0;
       const char* message = gzerror(f, &err);
-      throw FormatError(path, "", std::string("corrupt gzip data: ") + (message ? message : "unknown error"));
+      std::string detail = message ? message : "unknown error";
+      // zlib puts the path it was opened with in front ("PATH: invalid ..."); ours is there already.
+      if (detail.rfind(path + ": ", 0) == 0) detail.erase(0, path.size() + 2);
+      throw FormatError(path, "", "corrupt gzip data: " + detail);
     }
     if (r == 0) break;
     got += std::size_t(r);

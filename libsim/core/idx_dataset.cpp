@@ -77,7 +77,11 @@ DatasetSplits open_idx_folder(const std::string& dir, const DatasetOptions& opti
   std::map<std::string, Pair> pairs;  // prefix -> files
   for (const std::string& name : list_directory(dir)) {
     const std::string path = join_path(dir, name);
-    if (name[0] == '.' || !looks_like_idx(path)) continue;
+    // Named as the IDX distribution names them, a file is taken even if it does not read as IDX,
+    // so that read_idx says what is wrong with it (a corrupt gzip stream, say), rather than its
+    // partner being reported as unmatched.
+    const bool idx_name = name.find("-images-idx") != std::string::npos || name.find("-labels-idx") != std::string::npos;
+    if (name[0] == '.' || !(idx_name || looks_like_idx(path))) continue;
     for (const char* role : {"-images", "-labels"}) {
       const auto at = name.find(role);
       if (at == std::string::npos) continue;

@@ -53,6 +53,11 @@ expect 1 "hollow: class folder has no images" "$fx/bad_empty_class" "${dry[@]}"
 expect 1 "no dataset found" "$fx/empty" "${dry[@]}"
 expect 1 "no column 'label' (columns: name, x)" "$fx/bad_no_label.csv" "${dry[@]}"
 expect 1 "cannot open: No such file" "$fx/missing" "${dry[@]}"
+# A corrupt gzip stream in an IDX images file: that file is named, not its labels file as unmatched.
+cp -r "$fx/idx" "$tmp/idx_corrupt"
+python3 -c 'import sys; p = sys.argv[1]; b = bytearray(open(p, "rb").read()); b[40:-20:7] = bytes(x ^ 0x5a for x in b[40:-20:7]); open(p, "wb").write(b)' \
+  "$tmp/idx_corrupt/train-images-idx3-ubyte.gz"
+expect 1 "idx_corrupt/train-images-idx3-ubyte.gz: corrupt gzip data: [a-z]" "$tmp/idx_corrupt" "${dry[@]}"
 expect 2 "--image-size" "$fx/images" "${dry[@]}" --image-size 0x3
 expect 2 "--holdout-classes" "$fx/images" "${dry[@]}" --holdout-classes nosuch
 expect 2 "-o" "$fx/images"  # neither -o nor --dry-run
