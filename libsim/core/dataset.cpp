@@ -79,10 +79,14 @@ void DatasetOptions::add_reading_flags(CLI::App& app) {
   app.add_flag("--skip-bad", skip_bad,
                "Skip unreadable files and classes with too few items (each logged, then counted) instead of "
                "stopping");
-  app.add_option("--label-column", label_column, "CSV/TSV: the column holding labels")->default_str("label");
-  app.add_option("--id-column", id_column, "CSV/TSV: the column holding item ids, if present")->default_str("id");
+  add_column_flags(app);
   app.add_option("--cache-mib", cache_mib, "Decode an image folder once and keep it in memory if it fits in this")
       ->default_str("2048");
+}
+
+void DatasetOptions::add_column_flags(CLI::App& app) {
+  app.add_option("--label-column", label_column, "CSV/TSV: the column holding labels")->default_str("label");
+  app.add_option("--id-column", id_column, "CSV/TSV: the column holding item ids, if present")->default_str("id");
 }
 
 DatasetSubset::DatasetSubset(std::shared_ptr<const Dataset> base, std::vector<std::size_t> indices)

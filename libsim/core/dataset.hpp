@@ -62,10 +62,12 @@ struct DatasetOptions {
   std::size_t cache_mib = 2048;
   unsigned threads = 1;  // for decoding at open (set from --threads by the caller)
 
-  // All flags: add_image_flags (--image-size, --channels) + add_reading_flags (the rest).
+  // All flags: add_image_flags (--image-size, --channels) + add_reading_flags (the rest, which
+  // include add_column_flags: --label-column, --id-column).
   void add_to(CLI::App& app);
   void add_image_flags(CLI::App& app);
   void add_reading_flags(CLI::App& app);
+  void add_column_flags(CLI::App& app);
 };
 
 // The splits found in a dataset: "train", "test", "val" when it has them, else just "all".

@@ -77,6 +77,7 @@ void AddOptions::add_to(CLI::App& app) {
   app.add_flag("--store-data", store_data,
                "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
                "for sim-query --grid");
+  columns.add_column_flags(app);
 }
 
 void BuildOptions::add_to(CLI::App& app) {
@@ -96,7 +97,8 @@ void BuildOptions::add_to(CLI::App& app) {
                  "(default cosine); embeddings files carry their own");
 }
 
-Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested) {
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested,
+                            const DatasetOptions& columns) {
   const bool asked = !requested.empty();
   const Distance distance = asked ? parse_distance(requested) : vector_distance;
   if (path == "-" || looks_like_embeddings(path)) {
@@ -110,7 +112,7 @@ Embeddings read_index_input(const std::string& path, Distance vector_distance, c
   }
   DatasetSplits splits;
   try {
-    splits = open_dataset(path, DatasetOptions{});
+    splits = open_dataset(path, columns);
   } catch (const Error&) {
     // Neither. A binary file: the embeddings reader says what it seems to be. A text file was
     // meant as a CSV/TSV dataset, and that reader's message (which line, what is wrong) helps more

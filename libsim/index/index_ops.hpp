@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/dataset.hpp"
 #include "core/embeddings.hpp"
 #include "core/facts.hpp"
 #include "index/index_file.hpp"
@@ -21,7 +22,8 @@ struct AddOptions {
   bool force = false;    // --force: accept embeddings of another model (fingerprint differs)
   // --store-data: keep each item's picture in the index (IndexArtifact::data)
   bool store_data = false;
-  unsigned threads = 1;  // from --threads
+  DatasetOptions columns;  // --label-column, --id-column: for a vector dataset in CSV/TSV
+  unsigned threads = 1;    // from --threads
 
   void add_to(CLI::App& app);
 };
@@ -38,9 +40,11 @@ struct BuildOptions : AddOptions {
 // sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
 // indexed as they are, under `vector_distance` (vectors carry no distance, and no model
 // fingerprint). `requested` is the distance the user asked for ("" = none): with an embeddings
-// file it must be the file's own. Throws the readers' errors, UsageError for an image dataset
-// (embed it with sim-embed first) or a distance that contradicts the file.
-Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested = "");
+// file it must be the file's own. `columns` names a CSV/TSV file's label and id columns. Throws
+// the readers' errors, UsageError for an image dataset (embed it with sim-embed first) or a
+// distance that contradicts the file.
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested = "",
+                            const DatasetOptions& columns = {});
 
 // A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,
 // classes and model fingerprint. Throws Error naming `source` for empty input, a distance HNSW

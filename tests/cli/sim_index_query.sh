@@ -148,6 +148,15 @@ printf 'id,label,x\nr0,a,1\nr1,b\n' >short.csv
 expect 1 "short.csv: line 3: has 2 fields, the header has 3" "$index" -i short.csv -o v2.idx
 printf '\x00\x01\x02 not HDF5' >junk.h5
 expect 1 "junk.h5: not an HDF5 file" "$index" -i junk.h5 -o v2.idx
+# Columns named otherwise, for a build and for add.
+printf 'name,class,x,y\nr0,a,1,0\nr1,b,0,1\n' >cols.csv
+printf 'name,class,x,y\nr2,c,1,1\n' >cols2.csv
+expect 1 "no column 'label'" "$index" -i cols.csv -o cols.idx
+expect 0 "" "$index" -i cols.csv -o cols.idx --label-column class --id-column name --exact
+expect 0 "" "$index" add cols.idx -i cols2.csv --label-column class --id-column name
+expect 0 "classes: 3 (a, b, c)" "$index" info cols.idx
+printf 'r2\t1\t1\n' | "$query" cols.idx --stream -k 1 >out 2>/dev/null
+grep -q $'^r2\t1\tr2\tc\t' out || fail "the added CSV row is not found: $(cat out)"
 expect 2 "--distance" "$index" -i base.h5 -o v2.idx --distance euclidean
 [[ -e v2.idx ]] && fail "a refused build wrote v2.idx"
 expect 1 "no-such.h5" "$index" -i no-such.h5 -o v.idx

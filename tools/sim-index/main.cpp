@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
         }
         if (add_cmd->parsed()) {
           sim::IndexArtifact index = sim::load_index(index_path);
-          const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance);
+          const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, "", add.columns);
           add.threads = common.threads;
           const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
           sim::save_index(index, index_path, provenance);
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
               "-i EMBEDDINGS and -o INDEX are required to build an index (or a command: add, "
               "delete, info)");
         }
-        const sim::Embeddings embeddings = sim::read_index_input(input, sim::Distance::Cosine, build.distance);
+        const sim::Embeddings embeddings = sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
         build.threads = common.threads;
         build.hnsw.seed = common.seed;
         sim::IndexArtifact index = sim::build_index(embeddings, input, build);
