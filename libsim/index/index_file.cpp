@@ -5,7 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <set>
+#include <string_view>
+#include <unordered_set>
 
 #include "core/embeddings.hpp"
 #include "core/error.hpp"
@@ -37,7 +38,8 @@ void require_length(const H5File& f, const std::string& name, std::size_t n) {
 
 std::vector<std::string> read_unique_strings(const H5File& f, const std::string& name, std::size_t max) {
   std::vector<std::string> values = f.read_strings(name, max);
-  std::set<std::string> seen;
+  std::unordered_set<std::string_view> seen;  // views of `values`, which outlives it: no copies
+  seen.reserve(values.size());
   for (const std::string& v : values) {
     if (!seen.insert(v).second) throw FormatError(f.path(), name, "'" + to_valid_utf8(v) + "' appears twice");
   }
