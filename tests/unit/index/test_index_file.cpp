@@ -230,6 +230,11 @@ TEST_CASE("broken sidecars are refused, naming the file and the field") {
   CHECK(broken([](Edit& e) { e.labels(std::vector<std::int64_t>(60, 9)); }).find("labels") != std::string::npos);
   CHECK(broken([](Edit& e) { e.ids(std::vector<std::string>(60, "same")); }).find("appears twice") !=
         std::string::npos);
+  CHECK(broken([](Edit& e) {
+          std::vector<std::string> ids;
+          for (int i = 0; i < 60; ++i) ids.push_back("id-" + std::to_string(i == 47 ? 5 : i));  // one repeat
+          e.ids(ids);
+        }).find("ids: 'id-5' appears twice") != std::string::npos);
   CHECK(broken([](Edit& e) { e.ids({"too", "few"}); }).find("ids: has shape [2]") != std::string::npos);
 
   // Truncated sidecars, at several lengths.
