@@ -6,12 +6,12 @@
 
 #include <cerrno>
 #include <cstring>
-#include <set>
 #include <stdexcept>
 
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/h5.hpp"
+#include "core/repeats.hpp"
 #include "core/utf8.hpp"
 #include "index/exact_index.hpp"
 #include "index/index_file.hpp"
@@ -75,15 +75,11 @@ void validate(const IndexArtifact& a, const std::string& path) {
     throw std::logic_error("save_index: ids, labels, payloads and data must have one entry per position");
   }
   if (a.type == IndexType::Hnsw && n == 0) throw FormatError(path, "count", "an HNSW index needs at least one item");
-  std::set<std::string> seen;
-  for (const std::string& id : a.ids) {
-    check_text(path, "ids", id);
-    if (!seen.insert(id).second) throw FormatError(path, "ids", "'" + id + "' appears twice");
-  }
-  seen.clear();
-  for (const std::string& c : a.classes) {
-    check_text(path, "classes", c);
-    if (!seen.insert(c).second) throw FormatError(path, "classes", "'" + c + "' appears twice");
+  for (const std::string& id : a.ids) check_text(path, "ids", id);
+  if (const std::string* repeat = find_repeat(a.ids)) throw FormatError(path, "ids", "'" + *repeat + "' appears twice");
+  for (const std::string& c : a.classes) check_text(path, "classes", c);
+  if (const std::string* repeat = find_repeat(a.classes)) {
+    throw FormatError(path, "classes", "'" + *repeat + "' appears twice");
   }
   for (std::int64_t label : a.labels) {
     if (label < -1 || label >= std::int64_t(a.classes.size())) {
