@@ -366,7 +366,9 @@ struct HnswIndex::Graph {
   // still calls addPoint), with the same locks in the same order, but search_level for its
   // searches, connect for its linking, and the level drawn under a lock (hnswlib draws it
   // unlocked from a generator all inserting threads share). One thread builds exactly the graph
-  // addPoint builds (a test compares the files).
+  // addPoint builds (a test compares the files), but for one case: when a level's search reaches
+  // only deleted elements, hnswlib links to whatever back() of an empty vector holds (undefined
+  // behaviour); here that level gets no links.
   void insert(const float* v, hnswlib::labeltype label) {
     auto& h = *hnsw;
     hnswlib::tableint cur = 0;
@@ -469,7 +471,9 @@ struct HnswIndex::Graph {
 
   // A (distance, id) pair as one integer that sorts by distance, then by id the other way round:
   // the float's bits made to sort as the float does (negatives flipped whole, others their sign
-  // bit set) above the id's complement. Distances are never NaN (inputs are checked).
+  // bit set) above the id's complement. Inputs are finite, but an inner product of vectors near
+  // float's range can overflow to NaN: its key sorts before or after every number, by its sign
+  // bit (hnswlib's pairs have no order for it either).
   static std::uint64_t visit_key(const Ranked& r) {
     std::uint32_t bits = 0;
     std::memcpy(&bits, &r.first, sizeof bits);
