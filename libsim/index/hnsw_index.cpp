@@ -59,6 +59,18 @@ void use_fast_kernels(hnswlib::HierarchicalNSW<float>& h, Distance d) {
   if (fast) h.fstdistfunc_ = fast;
 }
 
+// An empty hnswlib graph of `capacity` elements with `p`'s M, ef_construction and query ef, its
+// level generator seeded with `seed`, and sim's kernels for distance `d`.
+std::unique_ptr<hnswlib::HierarchicalNSW<float>> new_graph(hnswlib::SpaceInterface<float>* space, std::size_t capacity,
+                                                          const HnswParams& p, std::size_t seed, Distance d) {
+  auto h = std::make_unique<hnswlib::HierarchicalNSW<float>>(space, capacity, p.m, p.ef_construction, seed);
+  h->metric_distance_computations = 0;  // hnswlib 0.6.2 leaves its counters uninitialised
+  h->metric_hops = 0;
+  h->setEf(p.ef);
+  use_fast_kernels(*h, d);
+  return h;
+}
+
 // The order in which write() lays the elements out: breadth first over level 0 from the entry
 // point, so that an element's neighbours sit near it in memory (new position -> internal id).
 // A search touches one vector per hop in no predictable order, and at 64 dimensions it is bound by
@@ -323,7 +335,7 @@ struct HnswIndex::Graph {
       {
         std::unique_lock<std::mutex> lock;
         if (kLocked) lock = std::unique_lock<std::mutex>(h.link_list_locks_[next.second]);
-        auto* list = level == 0 ? h.get_linklist0(next.second) : h.get_linklist(next.second, level);
+        auto* list = h.get_linklist_at_level(next.second, level);
         const std::size_t size = h.getListCount(list);
         const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
         for (std::size_t j = 0; j < size; ++j) __builtin_prefetch(visited + links[j]);
@@ -496,15 +508,12 @@ struct HnswIndex::Graph {
   // level's search starts.
   hnswlib::tableint connect(hnswlib::tableint cur, Heap& top, int level) {
     auto& h = *hnsw;
-    const auto list_of = [&](hnswlib::tableint id) {
-      return level == 0 ? h.get_linklist0(id) : h.get_linklist(id, level);
-    };
     prune(top, h.M_);
     thread_local std::vector<hnswlib::tableint> selected;
     selected.clear();
     for (; !top.empty(); top.pop()) selected.push_back(top.top().second);
 
-    hnswlib::linklistsizeint* own = list_of(cur);  // under the lock insert holds
+    hnswlib::linklistsizeint* own = h.get_linklist_at_level(cur, level);  // under the lock insert holds
     h.setListCount(own, static_cast<unsigned short>(selected.size()));
     std::copy(selected.begin(), selected.end(), reinterpret_cast<hnswlib::tableint*>(own + 1));
 
@@ -512,7 +521,7 @@ struct HnswIndex::Graph {
     const char* cur_vector = h.getDataByInternalId(cur);
     for (const hnswlib::tableint other : selected) {
       std::lock_guard<std::mutex> lock(h.link_list_locks_[other]);
-      hnswlib::linklistsizeint* list = list_of(other);
+      hnswlib::linklistsizeint* list = h.get_linklist_at_level(other, level);
       auto* links = reinterpret_cast<hnswlib::tableint*>(list + 1);
       const std::size_t size = h.getListCount(list);
       if (size < capacity) {
@@ -549,12 +558,7 @@ HnswIndex::HnswIndex(Distance distance, std::size_t dim, const HnswParams& param
   if (dim == 0) throw std::invalid_argument("HnswIndex: dim must be at least 1");
   graph_->normalize = hnsw_mapping(distance).normalize;
   graph_->space = make_hnsw_space(distance, dim);
-  graph_->hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(graph_->space.get(), initial_capacity(dim, params.m), params.m,
-                                                                   params.ef_construction, params.seed);
-  graph_->hnsw->metric_distance_computations = 0;  // hnswlib 0.6.2 leaves its counters uninitialised
-  graph_->hnsw->metric_hops = 0;
-  graph_->hnsw->setEf(params.ef);
-  use_fast_kernels(*graph_->hnsw, distance);
+  graph_->hnsw = new_graph(graph_->space.get(), initial_capacity(dim, params.m), params, params.seed, distance);
 }
 
 HnswIndex::~HnswIndex() = default;
@@ -713,11 +717,8 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
   // check_hnsw_file and then read again by hnswlib's loadIndex (which would trust it). The level
   // generator is seeded from the build's seed and the count, for later additions.
   auto& g = *index->graph_;
-  g.hnsw = std::make_unique<hnswlib::HierarchicalNSW<float>>(g.space.get(), count, params.m, params.ef_construction,
-                                                            params.seed + count);
+  g.hnsw = new_graph(g.space.get(), count, params, params.seed + count, distance);
   auto& h = *g.hnsw;
-  h.metric_distance_computations = 0;
-  h.metric_hops = 0;
   use_huge_pages(h);
   GraphFiller filler(h);
   HnswFileCheck check = check_hnsw_file(path, expected, &filler);
@@ -727,8 +728,6 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
     if (h.isMarkedDeleted(hnswlib::tableint(i))) ++h.num_deleted_;
   }
   g.labels_indexed = false;  // until a change needs them (index_labels)
-  h.setEf(params.ef);
-  use_fast_kernels(h, distance);
   index->reset_positions(std::move(check.deleted));
   return index;
 }
