@@ -724,11 +724,11 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
   HnswFileCheck check = check_hnsw_file(path, expected, &filler);
   h.maxlevel_ = check.header.max_level;
   h.enterpoint_node_ = check.header.entry_point;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (h.isMarkedDeleted(hnswlib::tableint(i))) ++h.num_deleted_;
-  }
   g.labels_indexed = false;  // until a change needs them (index_labels)
+  // The file check collected every element's deleted flag: counted once there, not by walking
+  // the level-0 block again (400 MB on the 1M index).
   index->reset_positions(std::move(check.deleted));
+  h.num_deleted_ = index->deleted_count();
   return index;
 }
 
