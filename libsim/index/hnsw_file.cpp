@@ -16,6 +16,9 @@
 namespace sim {
 namespace {
 
+// How each check that finds the file is not the sidecar's own ends its message.
+constexpr const char* kNotItsFile = "not the file its sidecar was written with";
+
 template <typename T>
 void put(unsigned char* out, std::size_t at, T value) {
   std::memcpy(out + at, &value, sizeof(T));
@@ -118,14 +121,13 @@ void check_hnsw_file_size(const std::string& path, std::uint64_t file_size) {
   if (std::uint64_t(st.st_size) != file_size) {
     throw FormatError(path, "",
                       "is " + std::to_string(st.st_size) + " bytes but the sidecar records " + std::to_string(file_size) +
-                          ": not the file its sidecar was written with (truncated or replaced)");
+                          ": " + kNotItsFile + " (truncated or replaced)");
   }
 }
 
 HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
   check_hnsw_file_size(path, want.file_size);
   const std::uint64_t size = want.file_size;
-  const std::string mismatch = "not the file its sidecar was written with";
   Reader in(path);
   unsigned char raw[kHnswHeaderBytes];
   in.read(raw, sizeof raw, "header");
@@ -135,7 +137,7 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want,
     if (got != wanted) {
       throw FormatError(path, field,
                         "is " + std::to_string(got) + ", expected " + std::to_string(wanted) +
-                            " for this index (corrupt file, or " + mismatch + ")");
+                            " for this index (corrupt file, or " + kNotItsFile + ")");
     }
   };
   expect("offsetLevel0_", h.offset_level0, 0);
@@ -239,7 +241,7 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want,
   if (in.crc() != want.crc32) {
     throw FormatError(path, "",
                       "CRC-32 is " + hex32(in.crc()) + " but the sidecar records " + hex32(want.crc32) + ": " +
-                          mismatch + " (corrupt, or replaced by another index's file)");
+                          kNotItsFile + " (corrupt, or replaced by another index's file)");
   }
   return result;
 }
