@@ -4,7 +4,7 @@
 # spdlog and doctest). Measured in docs/benchmarks.md.
 #
 # Files in one batch share a translation unit, so their file-local (anonymous-namespace) names must
-# not collide: give helpers names that say what they do. sim_index and test_index stay one unit
+# not collide: give helpers names that say what they do. sim_search and test_search stay one unit
 # per file: their files repeat short local names (kDim, sample, shown) and cost little.
 # -DSIM_UNITY=OFF compiles every file on its own, which also checks that each includes what it uses.
 option(SIM_UNITY "Compile sim_core, sim_eval, sim_model and their unit tests as unity builds" ON)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fuzz harnesses' short runs (README, "Hardening"; part of scripts/test.sh): configures
-# build-fuzz with -DSIM_FUZZ=ON and clang-14 (no LibTorch: sim_core, sim_index, the harnesses and
+# build-fuzz with -DSIM_FUZZ=ON and clang-14 (no LibTorch: sim_core, sim_search, the harnesses and
 # their seed writer only), builds it and runs its ctest tests, a few thousand fixed-seed inputs per
 # reader. scripts/fuzz.sh fuzzes the same build for longer.
 # Extra arguments go to ctest, e.g.  scripts/test-fuzz.sh -R idx

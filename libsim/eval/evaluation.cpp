@@ -9,9 +9,9 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "core/error.hpp"
-#include "core/progress.hpp"
-#include "index/index_ops.hpp"
+#include "base/error.hpp"
+#include "base/progress.hpp"
+#include "commands/index_command.hpp"
 
 namespace sim {
 namespace {

@@ -1,6 +1,6 @@
 // What sim-eval measures, as one library call: labelled queries searched against an index (or, for
 // exact evaluation without one, an in-memory exact index of reference embeddings), graded by
-// retrieval metrics (core/retrieval_metrics.hpp) and by classification over the whole range of
+// retrieval metrics (eval/retrieval_metrics.hpp) and by classification over the whole range of
 // match thresholds (threshold_sweep.hpp).
 //
 // Classes are matched by name: a query's class is the index class of the same name. A query whose
@@ -26,11 +26,11 @@
 #include <string>
 #include <vector>
 
-#include "core/embeddings.hpp"
-#include "core/retrieval_metrics.hpp"
+#include "formats/embeddings.hpp"
+#include "eval/retrieval_metrics.hpp"
 #include "eval/threshold_sweep.hpp"
-#include "index/index_file.hpp"
-#include "index/query.hpp"
+#include "search/index_file.hpp"
+#include "commands/query_command.hpp"
 
 namespace sim {
 

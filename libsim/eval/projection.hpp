@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "core/distance.hpp"
+#include "base/distance.hpp"
 
 namespace sim {
 

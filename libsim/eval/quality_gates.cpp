@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/error.hpp"
+#include "base/error.hpp"
 
 namespace sim {
 namespace {

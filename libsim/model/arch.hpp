@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "core/dataset.hpp"
-#include "core/distance.hpp"
+#include "data/dataset.hpp"
+#include "base/distance.hpp"
 
 namespace sim {
 

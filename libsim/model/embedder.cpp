@@ -2,8 +2,8 @@
 
 #include <numeric>
 
-#include "core/parallel.hpp"
-#include "core/progress.hpp"
+#include "base/parallel.hpp"
+#include "base/progress.hpp"
 
 namespace sim {
 

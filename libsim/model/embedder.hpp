@@ -9,8 +9,8 @@
 
 #include <functional>
 
-#include "core/dataset.hpp"
-#include "core/embeddings.hpp"
+#include "data/dataset.hpp"
+#include "formats/embeddings.hpp"
 #include "model/arch.hpp"
 
 namespace sim {

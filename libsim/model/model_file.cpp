@@ -3,9 +3,9 @@
 #include <cstring>
 #include <sstream>
 
-#include "core/atomic_file.hpp"
-#include "core/error.hpp"
-#include "core/model_container.hpp"
+#include "base/atomic_file.hpp"
+#include "base/error.hpp"
+#include "formats/model_container.hpp"
 
 namespace sim {
 namespace {

@@ -1,5 +1,5 @@
 // The model file sim-train writes and every other program reads: one self-contained file.
-// Its container (magic, version, sections, CRC, HEAD) is core/model_container.hpp; this adds the
+// Its container (magic, version, sections, CRC, HEAD) is formats/model_container.hpp; this adds the
 // LibTorch parts: the weights, the TorchScript backbone and the load-time self-test.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model_container.hpp"
+#include "formats/model_container.hpp"
 #include "model/arch.hpp"
 
 namespace sim {

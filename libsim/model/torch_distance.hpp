@@ -1,4 +1,4 @@
-// The shared distance (core/distance.hpp) on LibTorch tensors, differentiable, for training.
+// The shared distance (base/distance.hpp) on LibTorch tensors, differentiable, for training.
 //
 // pairwise_distances(d, a, b) is sim::distance(d, a[i], b[j]) for every row pair, with the same
 // definitions ("smaller is closer"):
@@ -19,7 +19,7 @@
 
 #include <torch/torch.h>
 
-#include "core/distance.hpp"
+#include "base/distance.hpp"
 
 namespace sim {
 

@@ -5,7 +5,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
-#include "core/blas_check.hpp"
+#include "base/blas_check.hpp"
 
 namespace sim {
 

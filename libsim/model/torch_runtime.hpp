@@ -3,7 +3,7 @@
 // when the BLAS underneath is not OpenBLAS.
 #pragma once
 
-#include "core/program.hpp"
+#include "base/program.hpp"
 
 namespace sim {
 

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Seeded synthetic embeddings for scripts/bench/index.sh, in sim's embeddings format
-(libsim/core/embeddings.hpp: `embeddings` float32 [N x D], `labels` int64, `ids` and `classes`
+(libsim/formats/embeddings.hpp: `embeddings` float32 [N x D], `labels` int64, `ids` and `classes`
 UTF-8 strings, root attributes format/version/distance/dim/model_fingerprint, `count` last).
 
 Items and queries are drawn around the same CLUSTERS centres, as learned embeddings are: centres

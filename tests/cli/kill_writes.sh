@@ -4,8 +4,8 @@
 # one, complete and loadable. Checked for a model (sim-train), an index (sim-index build and
 # sim-index add) and embeddings (sim-embed), each killed many times after seeded delays spread over
 # the start, the middle and the final write of one timed full run. Hidden ".NAME.tmp.XXXXXX"
-# temporaries (and an unreferenced INDEX.gN.hnsw) are allowed by design (core/atomic_file.hpp,
-# index/index_file.hpp); how many were left is reported.
+# temporaries (and an unreferenced INDEX.gN.hnsw) are allowed by design (base/atomic_file.hpp,
+# search/index_file.hpp); how many were left is reported.
 # Usage: kill_writes.sh BIN_DIR BAD_DIR [KILLS]   (BAD_DIR from testdata/make_bad_files.py: its good/)
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"

@@ -1,7 +1,7 @@
-// Fuzzes the embeddings reader (core/embeddings_reader.cpp) both ways a file reaches it: by path
+// Fuzzes the embeddings reader (formats/embeddings_reader.cpp) both ways a file reaches it: by path
 // (HDF5 reads the file) and as "-" (stdin read whole, opened as an in-memory HDF5 file image), plus
 // the peek sim-index uses to tell embeddings from other inputs. sim's text embeddings (TSV, JSON
-// Lines: core/embeddings_text.cpp) are written only, never read back, so they have no reader here.
+// Lines: formats/embeddings_text.cpp) are written only, never read back, so they have no reader here.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/embeddings.hpp"
+#include "formats/embeddings.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

@@ -1,4 +1,4 @@
-// Fuzzes the hnswlib file check (index/hnsw_file.cpp: decode_hnsw_header, check_hnsw_file) through
+// Fuzzes the hnswlib file check (search/hnsw_file.cpp: decode_hnsw_header, check_hnsw_file) through
 // HnswIndex::load, and then hnswlib itself: a file the check accepts must load in hnswlib and
 // answer a query without a sanitizer report. The sidecar's record (count, dim, M, size, CRC-32)
 // is taken from the input's own header, as a matching sidecar would hold it, so the fuzzer can
@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "index/hnsw_file.hpp"
-#include "index/hnsw_index.hpp"
+#include "search/hnsw_file.hpp"
+#include "search/hnsw_index.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size < sim::kHnswHeaderBytes) return 0;

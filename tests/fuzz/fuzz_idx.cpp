@@ -1,9 +1,9 @@
-// Fuzzes the IDX reader (core/idx.cpp: MNIST-family files, plain or gzipped) and its peek.
+// Fuzzes the IDX reader (formats/idx.cpp: MNIST-family files, plain or gzipped) and its peek.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/idx.hpp"
+#include "formats/idx.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

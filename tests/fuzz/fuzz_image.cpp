@@ -1,11 +1,11 @@
-// Fuzzes the image decoders (core/image.cpp): decode_image_bytes (what the index's stored pictures
+// Fuzzes the image decoders (formats/image.cpp): decode_image_bytes (what the index's stored pictures
 // go through), probe_image and decode_image (image folders), then image_to_chw, the resize every
 // decoded image meets before a model sees it.
 #include <cstdint>
 #include <string_view>
 #include <vector>
 
-#include "core/image.hpp"
+#include "formats/image.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -1,4 +1,4 @@
-// Fuzzes load_index (index/index_file.cpp), the index sidecar reader: the fuzzed bytes are the
+// Fuzzes load_index (search/index_file.cpp), the index sidecar reader: the fuzzed bytes are the
 // sidecar; beside it lies the hnswlib file the seed sidecars name (fuzz_indexes.hpp), so inputs
 // that keep that name, size and CRC-32 go on through the hnswlib file check and hnswlib's loader.
 #include <spdlog/spdlog.h>
@@ -9,7 +9,7 @@
 
 #include "fuzz_indexes.hpp"
 #include "fuzz_support.hpp"
-#include "index/index_file.hpp"
+#include "search/index_file.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   sim::fuzz::hdf5_without_free_lists();

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "core/embeddings.hpp"
-#include "index/index_file.hpp"
-#include "index/index_ops.hpp"
+#include "formats/embeddings.hpp"
+#include "search/index_file.hpp"
+#include "commands/index_command.hpp"
 
 namespace sim::fuzz {
 

@@ -1,4 +1,4 @@
-// Fuzzes the model file container (core/model_container.cpp: magic, version, sections, CRC, HEAD
+// Fuzzes the model file container (formats/model_container.cpp: magic, version, sections, CRC, HEAD
 // JSON, fingerprint), from bytes and from a file. The END section's CRC-32 covers everything
 // before it, so most mutations would stop there; each input is also parsed once more with its CRC
 // recomputed, so that mutated sections and HEAD JSON reach the checks after it.
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/model_container.hpp"
+#include "formats/model_container.hpp"
 #include "fuzz_support.hpp"
 
 namespace {

@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/error.hpp"
+#include "base/error.hpp"
 
 namespace sim::fuzz {
 

@@ -1,11 +1,11 @@
-// Fuzzes the vector dataset readers (core/vector_dataset.cpp) through open_dataset, which picks
+// Fuzzes the vector dataset readers (data/vector_dataset.cpp) through open_dataset, which picks
 // HDF5 (`features`, `labels`, ...) or CSV/TSV by content, then loads every item as sim-train would.
 #include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <vector>
 
-#include "core/dataset.hpp"
+#include "data/dataset.hpp"
 #include "fuzz_support.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

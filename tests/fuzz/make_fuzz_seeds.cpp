@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "core/embeddings.hpp"
-#include "core/model_container.hpp"
+#include "formats/embeddings.hpp"
+#include "formats/model_container.hpp"
 #include "fixtures.hpp"
 #include "fuzz_indexes.hpp"
 

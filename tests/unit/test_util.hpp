@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/error.hpp"
+#include "base/error.hpp"
 
 namespace sim::test {
 

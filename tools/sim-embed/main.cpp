@@ -6,15 +6,15 @@
 
 #include <memory>
 
-#include "core/embeddings.hpp"
-#include "core/embeddings_text.hpp"
-#include "core/error.hpp"
-#include "core/program.hpp"
-#include "core/provenance.hpp"
-#include "core/versions.hpp"
+#include "formats/embeddings.hpp"
+#include "formats/embeddings_text.hpp"
+#include "base/error.hpp"
+#include "base/program.hpp"
+#include "base/provenance.hpp"
+#include "base/versions.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
-#include "model/model_inputs.hpp"
+#include "commands/embed_command.hpp"
 #include "model/torch_runtime.hpp"
 
 int main(int argc, char** argv) {

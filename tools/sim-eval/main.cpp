@@ -7,17 +7,17 @@
 #include <chrono>
 #include <iostream>
 
-#include "core/embeddings.hpp"
-#include "core/error.hpp"
-#include "core/program.hpp"
-#include "core/provenance.hpp"
-#include "core/versions.hpp"
-#include "eval/eval_output.hpp"
+#include "formats/embeddings.hpp"
+#include "base/error.hpp"
+#include "base/program.hpp"
+#include "base/provenance.hpp"
+#include "base/versions.hpp"
+#include "commands/eval_output.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/quality_gates.hpp"
-#include "eval/report.hpp"
-#include "index/hnsw_space.hpp"
-#include "index/index_file.hpp"
+#include "commands/eval_report.hpp"
+#include "search/hnsw_space.hpp"
+#include "search/index_file.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-eval",

@@ -9,14 +9,14 @@
 #include <iostream>
 #include <vector>
 
-#include "core/embeddings.hpp"
-#include "core/error.hpp"
-#include "core/program.hpp"
-#include "core/provenance.hpp"
-#include "core/versions.hpp"
-#include "index/hnsw_space.hpp"
-#include "index/index_file.hpp"
-#include "index/index_ops.hpp"
+#include "formats/embeddings.hpp"
+#include "base/error.hpp"
+#include "base/program.hpp"
+#include "base/provenance.hpp"
+#include "base/versions.hpp"
+#include "search/hnsw_space.hpp"
+#include "search/index_file.hpp"
+#include "commands/index_command.hpp"
 
 namespace {
 

@@ -5,11 +5,11 @@
 
 #include <iostream>
 
-#include "core/error.hpp"
-#include "core/program.hpp"
-#include "core/versions.hpp"
-#include "index/hnsw_space.hpp"
-#include "info/artifact_info.hpp"
+#include "base/error.hpp"
+#include "base/program.hpp"
+#include "base/versions.hpp"
+#include "search/hnsw_space.hpp"
+#include "commands/info_command.hpp"
 #include "model/torch_runtime.hpp"
 
 int main(int argc, char** argv) {

@@ -7,17 +7,17 @@
 #include <iostream>
 #include <optional>
 
-#include "core/atomic_file.hpp"
-#include "core/embeddings.hpp"
-#include "core/error.hpp"
-#include "core/input_options.hpp"
-#include "core/program.hpp"
-#include "core/subprocess.hpp"
-#include "core/versions.hpp"
-#include "index/hnsw_space.hpp"
-#include "index/index_file.hpp"
-#include "index/query.hpp"
-#include "index/query_grid.hpp"
+#include "base/atomic_file.hpp"
+#include "formats/embeddings.hpp"
+#include "base/error.hpp"
+#include "data/input_options.hpp"
+#include "base/program.hpp"
+#include "base/subprocess.hpp"
+#include "base/versions.hpp"
+#include "search/hnsw_space.hpp"
+#include "search/index_file.hpp"
+#include "commands/query_command.hpp"
+#include "commands/query_grid.hpp"
 
 namespace {
 

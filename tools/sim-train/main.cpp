@@ -1,21 +1,21 @@
 // sim-train: trains an embedding model on a dataset and writes a self-contained model file.
 // --dry-run stops after the data side: open the dataset, then draw balanced, augmented batches.
-// The training loop itself is libsim/model/trainer.cpp.
+// The training loop itself is libsim/train/trainer.cpp.
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstdio>
 
-#include "core/augment.hpp"
-#include "core/batch_loader.hpp"
-#include "core/error.hpp"
-#include "core/program.hpp"
-#include "core/progress.hpp"
-#include "core/provenance.hpp"
-#include "core/train_data.hpp"
-#include "core/versions.hpp"
+#include "data/augment.hpp"
+#include "data/batch_loader.hpp"
+#include "base/error.hpp"
+#include "base/program.hpp"
+#include "base/progress.hpp"
+#include "base/provenance.hpp"
+#include "data/train_data.hpp"
+#include "base/versions.hpp"
 #include "model/torch_runtime.hpp"
-#include "model/trainer.hpp"
+#include "train/trainer.hpp"
 
 namespace {
 

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
-#include "eval/eval_output.hpp"
+#include "base/error.hpp"
+#include "commands/eval_output.hpp"
 #include "eval/evaluation.hpp"
 #include "test_util.hpp"
 

@@ -3,7 +3,7 @@
 #include <map>
 #include <string>
 
-#include "core/error.hpp"
+#include "base/error.hpp"
 #include "eval/quality_gates.hpp"
 #include "test_util.hpp"
 

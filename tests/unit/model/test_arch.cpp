@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "core/error.hpp"
+#include "base/error.hpp"
 #include "model/arch.hpp"
 
 namespace {

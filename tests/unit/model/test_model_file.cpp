@@ -7,8 +7,8 @@
 #include <fstream>
 #include <iterator>
 
-#include "core/error.hpp"
-#include "core/model_container.hpp"
+#include "base/error.hpp"
+#include "formats/model_container.hpp"
 #include "fixtures.hpp"
 #include "model/model_file.hpp"
 #include "temp_dir.hpp"

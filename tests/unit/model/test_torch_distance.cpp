@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "core/distance.hpp"
-#include "core/error.hpp"
+#include "base/distance.hpp"
+#include "base/error.hpp"
 #include "model/torch_distance.hpp"
 
 using sim::Distance;

@@ -4,7 +4,7 @@
 #include <doctest/doctest.h>
 // clang-format on
 
-#include "core/blas_check.hpp"
+#include "base/blas_check.hpp"
 #include "model/torch_runtime.hpp"
 
 TEST_CASE("--threads and --seed reach LibTorch") {

@@ -1,0 +1,352 @@
+#include "commands/index_command.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "data/dataset.hpp"
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+#include "data/item_images.hpp"
+#include "base/progress.hpp"
+#include "base/utf8.hpp"
+#include "search/exact_index.hpp"
+
+namespace sim {
+namespace {
+
+std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
+
+// True if the file's first 4 KB hold no control bytes but tab, line feed, form feed and carriage
+// return: text, as a CSV/TSV file is, and binary files of any kind are not.
+bool looks_like_text(const std::string& path) {
+  const std::string head = read_prefix(path, 4096);
+  return std::none_of(head.begin(), head.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\f' && byte != '\r';
+  });
+}
+
+std::string absolute_file(const std::string& path) {
+  struct stat st {};
+  if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
+  char real[PATH_MAX];
+  return ::realpath(path.c_str(), real) != nullptr ? std::string(real) : "";
+}
+
+// The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
+// writes image paths as ids, relative to where it ran), or of its IDX file with the row ("FILE#ROW",
+// as sim-embed names IDX items), so that pictures can be found later from anywhere; "" otherwise.
+std::string payload_of(const std::string& id) {
+  if (std::string path = absolute_file(id); !path.empty()) return path;
+  const std::optional<IdxItemId> item = parse_idx_item_id(id);
+  if (!item) return "";
+  const std::string path = absolute_file(item->path);
+  return path.empty() ? "" : path + "#" + std::to_string(item->row);
+}
+
+// Stores the picture of each (position, what names it) in a.data; one summary of what was missing.
+void store_pictures(IndexArtifact& a, const std::vector<std::pair<std::size_t, std::string>>& refs) {
+  ItemImages images;
+  Progress progress("storing pictures", refs.size(), "items");
+  std::size_t bytes = 0;
+  for (const auto& [position, ref] : refs) {
+    a.data.at(position) = images.encoded(ref);
+    bytes += a.data[position].size();
+    progress.add(1);
+  }
+  progress.finish();
+  if (images.missing() > 0) {
+    spdlog::warn("{}: {} of {} items have no picture to store", a.path.empty() ? "the index" : a.path, images.missing(),
+                 refs.size());
+  }
+  spdlog::debug("stored {} bytes of pictures for {} items", bytes, refs.size() - images.missing());
+}
+
+}  // namespace
+
+void AddOptions::add_to(CLI::App& app) {
+  app.add_flag("--replace", replace, "An id already in the index gets the new vector and label (default: refuse)");
+  app.add_flag("--force", force, "Accept embeddings of another model (a different model fingerprint)");
+  app.add_flag("--store-data", store_data,
+               "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
+               "for sim-query --grid");
+  columns.add_column_flags(app);
+}
+
+void BuildOptions::add_to(CLI::App& app) {
+  AddOptions::add_to(app);
+  app.add_flag("--exact", exact, "Brute-force index: exact results, any distance (manhattan too), slower queries");
+  app.add_option("--M", hnsw.m, "HNSW links per node (level 0 has twice as many)")
+      ->default_val(16)
+      ->check(CLI::Range(2, 10000));
+  app.add_option("--ef-construction", hnsw.ef_construction, "HNSW candidate list size while inserting")
+      ->default_val(200)
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--ef", hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
+      ->default_val(64)
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--distance", distance,
+                 "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
+                 "(default cosine); embeddings files carry their own");
+}
+
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested,
+                            const DatasetOptions& columns) {
+  const bool asked = !requested.empty();
+  const Distance distance = asked ? parse_distance(requested) : vector_distance;
+  if (path == "-" || looks_like_embeddings(path)) {
+    Embeddings e = read_embeddings(path);
+    if (asked && distance != e.meta.distance) {
+      throw UsageError("'" + path + "' holds " + std::string(to_string(e.meta.distance)) +
+                           " embeddings; --distance applies to vector datasets only",
+                       "--distance");
+    }
+    return e;
+  }
+  DatasetSplits splits;
+  try {
+    splits = open_dataset(path, columns);
+  } catch (const Error&) {
+    // Neither. A binary file: the embeddings reader says what it seems to be. A text file was
+    // meant as a CSV/TSV dataset, and that reader's message (which line, what is wrong) helps more
+    // than "not an HDF5 file"; so does a folder's.
+    if (is_regular_file(path) && !looks_like_text(path)) return read_embeddings(path);
+    throw;
+  }
+  const std::shared_ptr<const Dataset>& d = splits.begin()->second;
+  if (d->shape().image) throw UsageError("'" + path + "' holds images: embed them with sim-embed first");
+  Embeddings e;
+  e.meta.distance = distance;
+  e.meta.dim = std::size_t(d->shape().dim);
+  e.meta.classes = d->classes();
+  e.data.resize(d->size() * e.meta.dim);
+  for (std::size_t i = 0; i < d->size(); ++i) {
+    d->load(i, e.data.data() + i * e.meta.dim);
+    e.labels.push_back(d->label(i));
+    e.ids.push_back(d->id(i));
+  }
+  spdlog::info("{}: indexing the {} vectors of a vector dataset as they are ({} distance)", path, d->size(),
+               to_string(e.meta.distance));
+  return e;
+}
+
+IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options) {
+  IndexArtifact a;
+  a.distance = e.meta.distance;
+  a.dim = e.dim();
+  a.hnsw = options.hnsw;
+  a.type = options.exact ? IndexType::Exact : IndexType::Hnsw;
+  a.model_fingerprint = e.meta.model_fingerprint;
+  if (a.type == IndexType::Hnsw && !hnsw_can_serve(a.distance)) {
+    throw Error(
+        source, "distance",
+        "is " + std::string(to_string(a.distance)) + ", which HNSW cannot serve: build an exact index (--exact)");
+  }
+  if (a.type == IndexType::Exact) {
+    a.index = std::make_unique<ExactIndex>(a.distance, a.dim);
+  } else {
+    a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
+  }
+  add_to_index(a, e, source, options);
+  return a;
+}
+
+AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string& source, const AddOptions& options) {
+  if (!a.index) throw std::logic_error("add_to_index: the index was loaded without its vectors");
+  const std::string where = a.path.empty() ? "the index" : "the index '" + a.path + "'";
+  if (e.count() == 0) throw Error(source, "embeddings", "holds no items: nothing to index");
+  if (e.dim() != a.dim) {
+    throw Error(source, "dim", "is " + std::to_string(e.dim()) + " but " + where + " has " + std::to_string(a.dim));
+  }
+  if (e.meta.distance != a.distance) {
+    throw Error(source, "distance",
+                "is " + std::string(to_string(e.meta.distance)) + " but " + where + " uses " +
+                    std::string(to_string(a.distance)));
+  }
+  if (e.meta.model_fingerprint != a.model_fingerprint) {
+    const std::string detail = "is " + shown(e.meta.model_fingerprint) + " but " + where +
+                               " holds embeddings of model " + shown(a.model_fingerprint);
+    if (!options.force) throw Error(source, "model_fingerprint", detail + " (embed with that model, or --force)");
+    spdlog::warn("{}: model_fingerprint: {}; adding anyway (--force)", source, detail);
+  }
+
+  // Which input row each id ends up as (the last one with --replace), and what happens to it.
+  std::unordered_map<std::string, std::size_t> existing = a.positions_by_id();
+  std::unordered_map<std::string, std::size_t> last_row;
+  for (std::size_t r = 0; r < e.count(); ++r) {
+    const auto [it, fresh] = last_row.emplace(e.ids[r], r);
+    if (!fresh) {
+      if (!options.replace) throw Error(source, "ids", shown(e.ids[r]) + " appears twice (--replace keeps the last)");
+      it->second = r;
+    }
+  }
+  AddReport report;
+  std::vector<std::size_t> new_rows;
+  std::vector<std::pair<std::size_t, std::size_t>> updates;  // (position, row)
+  for (std::size_t r = 0; r < e.count(); ++r) {
+    if (last_row.at(e.ids[r]) != r) continue;
+    const auto found = existing.find(e.ids[r]);
+    if (found == existing.end()) {
+      new_rows.push_back(r);
+    } else if (a.is_deleted(found->second)) {
+      updates.emplace_back(found->second, r);
+      ++report.revived;
+    } else if (options.replace) {
+      updates.emplace_back(found->second, r);
+      ++report.replaced;
+    } else {
+      throw Error(source, "ids", shown(e.ids[r]) + " is already in " + where + " (--replace replaces it)");
+    }
+  }
+
+  // Classes merged by name: the index's positions stay, unseen names are appended.
+  std::vector<std::int64_t> relabel(e.meta.classes.size());
+  for (std::size_t c = 0; c < e.meta.classes.size(); ++c) {
+    const auto at = std::find(a.classes.begin(), a.classes.end(), e.meta.classes[c]);
+    if (at == a.classes.end()) {
+      report.new_classes.push_back(e.meta.classes[c]);
+      a.classes.push_back(e.meta.classes[c]);
+    }
+    relabel[c] = std::find(a.classes.begin(), a.classes.end(), e.meta.classes[c]) - a.classes.begin();
+  }
+  const auto label_of = [&](std::size_t r) { return e.labels[r] < 0 ? -1 : relabel[std::size_t(e.labels[r])]; };
+
+  if (!e.meta.provenance.empty()) a.history.push_back(e.meta.provenance);  // what the new items came from
+  // Vectors first (the only step that can fail for want of memory), then the metadata.
+  for (const auto& [position, row] : updates) {
+    a.index->replace(position, e.row(row));
+    a.labels[position] = label_of(row);
+  }
+  // One add() for all new items (its threads then never wait at a batch's end); the rows are used
+  // in place when they are all new, as in a fresh build.
+  {
+    std::vector<float> copied;
+    const float* rows = e.data.data();
+    if (new_rows.size() != e.count()) {
+      copied.resize(new_rows.size() * a.dim);
+      for (std::size_t i = 0; i < new_rows.size(); ++i) std::copy_n(e.row(new_rows[i]), a.dim, copied.data() + i * a.dim);
+      rows = copied.data();
+    }
+    Progress progress("indexing", new_rows.size(), "items");
+    AddHints hints;
+    hints.progress = [&](std::size_t n) { progress.add(n); };
+    a.index->add(rows, new_rows.size(), options.threads, hints);
+    progress.finish();
+  }
+  std::vector<std::string> payloads;
+  bool any_payload = !a.payloads.empty();
+  for (std::size_t r : new_rows) {
+    a.ids.push_back(e.ids[r]);
+    a.labels.push_back(label_of(r));
+    payloads.push_back(payload_of(e.ids[r]));
+    any_payload = any_payload || !payloads.back().empty();
+  }
+  if (any_payload) {
+    a.payloads.resize(a.ids.size() - new_rows.size());
+    a.payloads.insert(a.payloads.end(), payloads.begin(), payloads.end());
+    for (const auto& [position, row] : updates) a.payloads[position] = payload_of(e.ids[row]);
+  }
+  if (options.store_data || !a.data.empty()) {
+    std::vector<std::pair<std::size_t, std::string>> refs;  // (position, what names its picture)
+    const std::size_t old_size = a.ids.size() - new_rows.size();
+    if (a.data.empty()) {  // the first pictures of this index: those of the items already in it too
+      std::vector<bool> updated(old_size, false);
+      for (const auto& update : updates) updated[update.first] = true;
+      for (std::size_t i = 0; i < old_size; ++i) {
+        if (a.is_deleted(i) || updated[i]) continue;
+        const bool by_payload = i < a.payloads.size() && !a.payloads[i].empty();
+        refs.emplace_back(i, by_payload ? a.payloads[i] : a.ids[i]);
+      }
+    }
+    a.data.resize(a.ids.size());
+    for (const auto& [position, row] : updates) refs.emplace_back(position, e.ids[row]);
+    for (std::size_t i = 0; i < new_rows.size(); ++i) refs.emplace_back(old_size + i, e.ids[new_rows[i]]);
+    store_pictures(a, refs);
+  }
+  report.added = new_rows.size();
+  return report;
+}
+
+void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids) {
+  const std::unordered_map<std::string, std::size_t> positions = a.positions_by_id();
+  std::vector<std::size_t> doomed;
+  for (const std::string& id : ids) {
+    const auto found = positions.find(id);
+    if (found == positions.end() || a.is_deleted(found->second)) {
+      throw Error(
+          a.path, "ids",
+          shown(id) + " is not in the index" + (found == positions.end() ? std::string() : " (already deleted)"));
+    }
+    doomed.push_back(found->second);
+  }
+  std::sort(doomed.begin(), doomed.end());
+  doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());  // "delete x x" deletes x once
+  for (std::size_t position : doomed) a.index->mark_deleted(position);
+}
+
+Facts index_facts(const IndexArtifact& a) {
+  const std::size_t deleted = std::size_t(std::count(a.deleted.begin(), a.deleted.end(), 1));
+  Facts s;
+  const auto line = [&](const std::string& key, const std::string& value) { s.add(key, value); };
+  const auto number = [&](const std::string& key, std::size_t value) { s.add(key, value); };
+  line("index", a.path);
+  line("format", std::string(kIndexFormat) + " version " + std::to_string(kIndexVersion));
+  line("type", std::string(to_string(a.type)));
+  line("distance", std::string(to_string(a.distance)));
+  number("dim", a.dim);
+  number("count", a.size());
+  number("deleted", deleted);
+  number("live", a.size() - deleted);
+  if (a.type == IndexType::Hnsw) {
+    char crc[16];
+    std::snprintf(crc, sizeof crc, "%08x", unsigned(a.hnsw_stamp.crc32));
+    line("hnswlib file", a.hnsw_path() + " (" + std::to_string(a.hnsw_stamp.size) + " bytes, CRC-32 " + crc + ")");
+    number("M", a.hnsw.m);
+    number("ef_construction", a.hnsw.ef_construction);
+    number("ef", a.hnsw.ef);
+  }
+  number("generation", a.generation);
+  line("classes", count_and_names(a.classes));
+  line("payloads", a.payloads.empty() ? "none" : "yes");
+  if (a.data.empty()) {
+    line("data", "none");
+  } else {
+    std::size_t items = 0, bytes = 0;
+    for (const std::string& d : a.data) {
+      items += d.empty() ? 0 : 1;
+      bytes += d.size();
+    }
+    line("data", "pictures of " + std::to_string(items) + " of " + std::to_string(a.size()) + " items, " +
+                     std::to_string(bytes) + " bytes");
+  }
+  line("model fingerprint", a.model_fingerprint.empty() ? "(none)" : a.model_fingerprint);
+  if (a.calibration.empty()) {
+    line("calibration", "none");
+  } else {
+    std::string t;
+    for (std::size_t i = 0; i < a.calibration.names.size(); ++i) {
+      t += (t.empty() ? "" : ", ") + a.calibration.names[i] + "=" + std::to_string(a.calibration.thresholds[i]);
+    }
+    line("calibration", t + " (default: " +
+                            (a.calibration.default_name.empty() ? a.calibration.names[0] : a.calibration.default_name) +
+                            ")");
+  }
+  if (a.provenance.empty()) {
+    line("provenance", "(none)");
+  } else {
+    s.add_json("provenance", a.provenance);
+  }
+  for (const std::string& h : a.history) s.add_json_item("history", h);
+  return s;
+}
+
+std::string describe_index(const IndexArtifact& a) { return format_facts(index_facts(a)); }
+
+}  // namespace sim

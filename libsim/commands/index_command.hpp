@@ -1,0 +1,83 @@
+// What sim-index does, as library calls: build an index from embeddings, add to it (new classes
+// included: no retraining), delete from it, describe it. Every check happens before anything
+// changes, so a refused command leaves the index exactly as it was.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "data/dataset.hpp"
+#include "formats/embeddings.hpp"
+#include "base/facts.hpp"
+#include "search/index_file.hpp"
+
+namespace sim {
+
+// Flags shared by building and adding.
+struct AddOptions {
+  bool replace = false;  // --replace: an id already in the index gets the new vector and label
+  bool force = false;    // --force: accept embeddings of another model (fingerprint differs)
+  // --store-data: keep each item's picture in the index (IndexArtifact::data)
+  bool store_data = false;
+  DatasetOptions columns;  // --label-column, --id-column: for a vector dataset in CSV/TSV
+  unsigned threads = 1;    // from --threads
+
+  void add_to(CLI::App& app);
+};
+
+struct BuildOptions : AddOptions {
+  bool exact = false;    // --exact: brute force instead of HNSW
+  HnswParams hnsw;       // --M, --ef-construction, --ef, and --seed (set by the caller)
+  std::string distance;  // --distance: for a vector dataset (embeddings files carry theirs); "" = cosine
+
+  void add_to(CLI::App& app);
+};
+
+// What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
+// sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
+// indexed as they are, under `vector_distance` (vectors carry no distance, and no model
+// fingerprint). `requested` is the distance the user asked for ("" = none): with an embeddings
+// file it must be the file's own. `columns` names a CSV/TSV file's label and id columns. Throws
+// the readers' errors, UsageError for an image dataset (embed it with sim-embed first) or a
+// distance that contradicts the file.
+Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested = "",
+                            const DatasetOptions& columns = {});
+
+// A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,
+// classes and model fingerprint. Throws Error naming `source` for empty input, a distance HNSW
+// cannot serve (manhattan without --exact), or duplicate ids without --replace (then the last
+// occurrence wins); UsageError for bad HNSW parameters.
+IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options);
+
+struct AddReport {
+  std::size_t added = 0;     // new positions
+  std::size_t replaced = 0;  // existing ids given a new vector (--replace)
+  std::size_t revived = 0;   // ids that were deleted and are back
+  std::vector<std::string> new_classes;
+};
+
+// Appends e's items to `a`. Class names are merged by name: classes the index has never seen are
+// appended to its list and the new items relabelled to the merged positions. An id that is deleted
+// in the index comes back with its new vector; one that is live is refused unless
+// options.replace. Throws Error naming `source` and the field: empty input, dimension or distance
+// different from the index's, a model fingerprint different from the index's (unless
+// options.force), a duplicate id (unless options.replace).
+// Pictures (IndexArtifact::data) are stored when options.store_data or when the index already
+// stores them: each new or replaced item's image file bytes, or its IDX item's pixels as PNG
+// (item_images.hpp); when the index had none yet, those of the items already in it too (from
+// their payload, else their id). An item without a picture gets "" and a warning, not an error.
+AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string& source, const AddOptions& options);
+
+// Marks the items with these ids deleted (an exact index drops them when saved). All or nothing:
+// throws Error naming the index and the first id that is not (or no longer) in it.
+void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids);
+
+// What `sim-index info` (and sim-info) says about an index, property by property...
+Facts index_facts(const IndexArtifact& a);
+// ...and as it prints it: one "key: value" line per property.
+std::string describe_index(const IndexArtifact& a);
+
+}  // namespace sim

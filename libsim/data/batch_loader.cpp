@@ -1,0 +1,141 @@
+#include "data/batch_loader.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <map>
+
+#include "base/error.hpp"
+#include "base/parallel.hpp"
+#include "base/rng.hpp"
+
+namespace sim {
+namespace {
+
+int resolve_classes_per_batch(int requested, const Dataset& d) {
+  if (requested > 0) return requested;
+  std::set<std::int64_t> present;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (d.label(i) >= 0) present.insert(d.label(i));
+  }
+  return std::max(1, std::min<int>(16, int(present.size())));
+}
+
+// Auto: 16 per class (batches of 160 on Fashion-MNIST's 10 classes), fewer when the smallest class
+// is smaller, so that small datasets do not repeat items in every batch.
+int resolve_examples_per_class(int requested, const Dataset& d) {
+  if (requested > 0) return requested;
+  std::map<std::int64_t, int> counts;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (d.label(i) >= 0) ++counts[d.label(i)];
+  }
+  int smallest = 16;
+  for (const auto& [label, n] : counts) smallest = std::min(smallest, n);
+  return std::max(2, smallest);
+}
+
+}  // namespace
+
+void BatchConfig::add_to(CLI::App& app) {
+  app.add_option("--classes-per-batch", classes_per_batch,
+                 "Classes in each batch (P of a P x K batch); 0 = all classes, at most 16")
+      ->default_val(0)
+      ->check(CLI::Range(0, 100000));
+  app.add_option("--examples-per-class", examples_per_class,
+                 "Items of each class in a batch (K of a P x K batch); 0 = 16, or the smallest class's size (at "
+                 "least 2) if smaller")
+      ->default_val(0)
+      ->check(CLI::Range(0, 100000));
+}
+
+std::vector<std::int64_t> all_labels(const Dataset& d) {
+  std::vector<std::int64_t> labels(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) labels[i] = d.label(i);
+  return labels;
+}
+
+BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConfig& batch, const AugmentConfig& augment,
+                         std::uint64_t seed, unsigned threads, bool skip_bad, int rank, int world_size,
+                         std::uint64_t start_step)
+    : dataset_(std::move(dataset)),
+      augment_(augment),
+      sampler_(all_labels(*dataset_), resolve_classes_per_batch(batch.classes_per_batch, *dataset_),
+               resolve_examples_per_class(batch.examples_per_class, *dataset_), seed, rank, world_size, start_step),
+      seed_(seed),
+      threads_(threads),
+      skip_bad_(skip_bad),
+      views_(batch.views) {
+  augment_.validate();
+  if (views_ < 1 || views_ > 2) throw UsageError("views must be 1 or 2");
+  if (augment_.enabled() && !dataset_->shape().image) {
+    throw UsageError("augmentation applies to images; this dataset holds vectors", "--aug-*");
+  }
+  for (std::int64_t c : sampler_.small_classes()) {
+    spdlog::warn("class '{}' has fewer than {} items: its batches repeat items", dataset_->classes()[std::size_t(c)],
+                 sampler_.examples_per_class());
+  }
+}
+
+std::size_t BatchLoader::load_one(std::size_t item, const std::size_t* group, std::size_t group_size, float* out) {
+  std::vector<std::size_t> candidates{item};
+  candidates.insert(candidates.end(), group, group + group_size);
+  std::exception_ptr first_error;
+  for (std::size_t candidate : candidates) {
+    {
+      std::lock_guard<std::mutex> lock(bad_mutex_);
+      if (bad_.count(candidate)) continue;
+    }
+    try {
+      dataset_->load(candidate, out);
+      return candidate;
+    } catch (const FormatError&) {
+      if (!skip_bad_) throw;
+      if (!first_error) first_error = std::current_exception();
+      std::lock_guard<std::mutex> lock(bad_mutex_);
+      if (bad_.insert(candidate).second) {
+        ++skipped_;
+        try {
+          throw;
+        } catch (const std::exception& e) {
+          spdlog::warn("skipped: {}", e.what());
+        }
+      }
+    }
+  }
+  // Every item of the class in this batch failed: nothing left to substitute.
+  if (first_error) std::rethrow_exception(first_error);
+  throw FormatError(dataset_->id(item), "", "no readable item of this class is left (--skip-bad)");
+}
+
+void BatchLoader::next(Batch& batch) {
+  const std::uint64_t step = sampler_.step();
+  sampler_.next(indices_);
+  const ItemShape shape = dataset_->shape();
+  batch.size = indices_.size();
+  batch.values = shape.values();
+  batch.views = views_;
+  batch.data.resize(std::size_t(views_) * batch.size * batch.values);
+  batch.labels.resize(batch.size);
+  batch.items.resize(batch.size);
+  const auto k = std::size_t(sampler_.examples_per_class());
+  parallel_for(batch.size, threads_, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      float* out = batch.data.data() + i * batch.values;
+      const std::size_t group = i / k * k;  // items of the same class sit together in the batch
+      batch.items[i] = load_one(indices_[i], indices_.data() + group, std::min(k, batch.size - group), out);
+      batch.labels[i] = dataset_->label(batch.items[i]);
+      const std::uint64_t item_seed = mix_seed(mix_seed(seed_, step), i);
+      float* second = views_ == 2 ? batch.data.data() + (batch.size + i) * batch.values : nullptr;
+      if (!augment_.enabled()) {
+        if (second) std::copy_n(out, batch.values, second);
+      } else if (second) {
+        const std::vector<float> source(out, out + batch.values);
+        two_views(augment_, source.data(), out, second, shape.channels, shape.height, shape.width, item_seed);
+      } else {
+        augment(augment_, out, shape.channels, shape.height, shape.width, mix_seed(item_seed, 0));
+      }
+    }
+  });
+}
+
+}  // namespace sim

@@ -1,0 +1,78 @@
+// Class-balanced, augmented batches of a dataset, decoded by worker threads.
+//
+// Each batch is classes_per_batch x examples_per_class items from BalancedSampler (grouped by
+// class), loaded with Dataset::load on `threads` threads and augmented (images only) with seeds
+// derived from (run seed, step, position in batch, view), so a batch depends only on the seed and
+// the step, never on thread timing. With views = 2 every item appears as two independently
+// augmented copies (for self-supervised losses): data holds view 0 of the whole batch, then view 1.
+//
+// An item that fails to load (a file truncated after the dataset was opened) stops the run with
+// its FormatError, or, with skip_bad, is replaced by another item of the same class in the batch,
+// remembered, and counted in skipped().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <vector>
+
+#include "data/augment.hpp"
+#include "data/balanced_sampler.hpp"
+#include "data/dataset.hpp"
+
+namespace sim {
+
+struct BatchConfig {
+  int classes_per_batch = 0;   // --classes-per-batch; 0 = all classes, at most 16
+  int examples_per_class = 0;  // --examples-per-class; 0 = 16, or the smallest class's size if smaller
+  int views = 1;               // 2 for self-supervised losses
+
+  void add_to(CLI::App& app);
+};
+
+struct Batch {
+  std::vector<float> data;           // views x size x values, row-major
+  std::vector<std::int64_t> labels;  // size
+  std::vector<std::size_t> items;    // size: dataset indices actually loaded
+  std::size_t size = 0, values = 0;
+  int views = 1;
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConfig& batch, const AugmentConfig& augment,
+              std::uint64_t seed, unsigned threads, bool skip_bad, int rank = 0, int world_size = 1,
+              std::uint64_t start_step = 0);
+
+  // Fills `batch` with the next batch (storage reused between calls).
+  void next(Batch& batch);
+
+  const BalancedSampler& sampler() const { return sampler_; }
+  std::size_t skipped() const { return skipped_.load(); }
+
+ private:
+  // Loads dataset item `item` into out (values floats); on failure with skip_bad, tries the other
+  // items of the same class in `group` and returns the index actually used.
+  std::size_t load_one(std::size_t item, const std::size_t* group, std::size_t group_size, float* out);
+
+  std::shared_ptr<const Dataset> dataset_;
+  AugmentConfig augment_;
+  BalancedSampler sampler_;
+  std::uint64_t seed_;
+  unsigned threads_;
+  bool skip_bad_;
+  int views_;
+  std::vector<std::size_t> indices_;
+  std::atomic<std::size_t> skipped_{0};
+  std::mutex bad_mutex_;
+  std::set<std::size_t> bad_;  // items known to fail, not tried again
+};
+
+// The labels of every item of a dataset, in order (what BalancedSampler takes).
+std::vector<std::int64_t> all_labels(const Dataset& d);
+
+}  // namespace sim

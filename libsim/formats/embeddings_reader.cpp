@@ -1,0 +1,249 @@
+// read_embeddings: every check the format promises, in the order that gives the most useful message
+// (what the file is, its version, whether its writer finished, then shapes, then values), and every
+// size bounded by the file's own size before anything is allocated.
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <new>
+#include <set>
+
+#include "formats/embeddings.hpp"
+#include "base/error.hpp"
+#include "formats/h5.hpp"
+#include "base/utf8.hpp"
+
+namespace sim {
+namespace {
+
+// Uncompressed data cannot be larger than the file; filtered data (other tools may write gzip) can
+// expand by at most about this much (deflate's limit is ~1032:1).
+constexpr std::uint64_t kMaxFilterRatio = 1024;
+
+// All of stdin in one growable anonymous mapping: growing it with mremap moves pages instead of
+// copying them, so reading a pipe never needs more than the bytes read.
+class StdinBytes {
+ public:
+  StdinBytes() { read_all(STDIN_FILENO); }
+  ~StdinBytes() {
+    if (base_ != nullptr) ::munmap(base_, capacity_);
+  }
+  StdinBytes(const StdinBytes&) = delete;
+  StdinBytes& operator=(const StdinBytes&) = delete;
+
+  const void* data() const noexcept { return base_; }
+  std::size_t size() const noexcept { return size_; }
+
+ private:
+  void reserve(std::size_t capacity) {
+    void* p = base_ == nullptr ? ::mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                               : ::mremap(base_, capacity_, capacity, MREMAP_MAYMOVE);
+    if (p == MAP_FAILED) throw std::bad_alloc();
+    base_ = p;
+    capacity_ = capacity;
+  }
+
+  void read_all(int fd) {
+    std::size_t initial = std::size_t(1) << 16;
+    struct stat st {};
+    if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {  // `< file`: its size is known
+      const off_t at = ::lseek(fd, 0, SEEK_CUR);
+      if (at >= 0 && st.st_size > at) initial = std::size_t(st.st_size - at) + 1;
+    }
+    reserve(initial);
+    for (;;) {
+      if (size_ == capacity_) reserve(capacity_ * 2);
+      const ssize_t n = ::read(fd, static_cast<char*>(base_) + size_, capacity_ - size_);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        throw io_error("-", "cannot read standard input", errno);
+      }
+      if (n == 0) break;
+      size_ += std::size_t(n);
+    }
+  }
+
+  void* base_ = nullptr;
+  std::size_t capacity_ = 0, size_ = 0;
+};
+
+std::string row_name(const Embeddings& e, std::size_t row) {
+  return "row " + std::to_string(row) + " (id '" + to_valid_utf8(e.ids[row]) + "')";
+}
+
+// What a file without our format attribute seems to be, for the error message.
+std::string describe_foreign(const H5File& f) {
+  if (f.has("features")) return "it looks like a vector dataset (features, labels) that sim-train reads";
+  if (f.has("embeddings")) return "it has an `embeddings` dataset but was not written by sim";
+  return "an HDF5 file without sim's format attribute";
+}
+
+Distance parse_canonical_distance(const H5File& f, const std::string& name) {
+  std::string valid;
+  for (Distance d : all_distances()) {
+    if (to_string(d) == name) return d;
+    valid += (valid.empty() ? "" : ", ") + std::string(to_string(d));
+  }
+  throw FormatError(f.path(), "distance", "unknown distance '" + to_valid_utf8(name) + "' (expected " + valid + ")");
+}
+
+// Refuses storage that reads other files (external raw data, virtual datasets); returns whether
+// the data passes through filters (compression), which changes how large it may be.
+bool check_storage(const H5File& f, const std::string& name) {
+  const H5Handle set{H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT), H5Dclose};
+  const H5Handle dcpl{set.valid() ? H5Dget_create_plist(set.get()) : -1, H5Pclose};
+  if (!dcpl.valid()) throw FormatError(f.path(), name, "cannot read the dataset's layout (corrupt file)");
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout == H5D_VIRTUAL) {
+    throw FormatError(f.path(), name, "is a virtual dataset; sim reads data stored in the file itself");
+  }
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT) {
+    throw FormatError(f.path(), name, "has an unreadable storage layout (corrupt file)");
+  }
+  if (H5Pget_external_count(dcpl.get()) > 0) {
+    throw FormatError(f.path(), name, "is stored in external files; sim reads data stored in the file itself");
+  }
+  return H5Pget_nfilters(dcpl.get()) > 0;
+}
+
+// The length of a 1-D dataset stored in the file itself.
+std::size_t vector_length(const H5File& f, const std::string& name) {
+  const std::vector<std::size_t> shape = f.shape(name);
+  if (shape.size() != 1) {
+    throw FormatError(f.path(), name, "expected a 1-D dataset, found " + std::to_string(shape.size()) + " dimensions");
+  }
+  (void)check_storage(f, name);
+  return shape[0];
+}
+
+void require_rows(const H5File& f, const std::string& name, std::size_t n) {
+  const std::size_t length = vector_length(f, name);
+  if (length != n) {
+    throw FormatError(f.path(), name,
+                      "has " + std::to_string(length) + " entries but embeddings has " + std::to_string(n) + " rows");
+  }
+}
+
+Embeddings read_from(const H5File& f) {
+  const std::string& path = f.path();
+  if (!f.has_attribute("format"))
+    throw FormatError(path, "format", "missing: not sim embeddings; " + describe_foreign(f));
+  const std::string format = f.read_string_attribute("format");
+  if (format != kEmbeddingsFormat) {
+    throw FormatError(
+        path, "format",
+        "is '" + to_valid_utf8(format) + "', not '" + kEmbeddingsFormat + "': another kind of file, not embeddings");
+  }
+  const std::int64_t version = f.read_int_attribute("version");
+  if (version > kEmbeddingsVersion) {
+    throw FormatError(path, "version",
+                      "written by a newer sim (version " + std::to_string(version) + "); this build reads version " +
+                          std::to_string(kEmbeddingsVersion));
+  }
+  if (version < 1) throw FormatError(path, "version", "is " + std::to_string(version) + ", not a valid version");
+  if (!f.has_attribute("count")) {
+    throw FormatError(path, "count", "missing: the file is incomplete (its writer did not finish) or was truncated");
+  }
+  const std::int64_t count = f.read_int_attribute("count");
+
+  Embeddings e;
+  e.meta.distance = parse_canonical_distance(f, f.read_string_attribute("distance"));
+  const std::int64_t dim = f.read_int_attribute("dim");
+  if (dim < 1) throw FormatError(path, "dim", "is " + std::to_string(dim) + ", must be at least 1");
+  e.meta.dim = std::size_t(dim);
+  if (f.has_attribute("model_fingerprint")) e.meta.model_fingerprint = f.read_string_attribute("model_fingerprint");
+  if (f.has_attribute("provenance")) e.meta.provenance = f.read_string_attribute("provenance");
+
+  // Shapes and sizes, before allocating anything.
+  const std::vector<std::size_t> shape = f.shape("embeddings");
+  if (shape.size() != 2) {
+    throw FormatError(path, "embeddings",
+                      "expected 2-D [N x D], found " + std::to_string(shape.size()) + " dimensions");
+  }
+  const std::size_t n = shape[0];
+  if (shape[1] != e.meta.dim) {
+    throw FormatError(path, "dim",
+                      "is " + std::to_string(dim) + " but embeddings has " + std::to_string(shape[1]) + " columns");
+  }
+  const bool filtered = check_storage(f, "embeddings");
+  hsize_t file_bytes = 0;
+  if (H5Fget_filesize(f.id(), &file_bytes) < 0) throw FormatError(path, "", "cannot tell the file's size");
+  const std::uint64_t max_values = std::uint64_t(file_bytes) / sizeof(float) * (filtered ? kMaxFilterRatio : 1);
+  if (n > max_values / e.meta.dim) {
+    throw FormatError(path, "embeddings",
+                      "claims " + std::to_string(n) + " x " + std::to_string(dim) + " values, more than a " +
+                          std::to_string(file_bytes) + "-byte file can hold (corrupt or incomplete file)");
+  }
+  if (count < 0 || std::uint64_t(count) != n) {
+    throw FormatError(path, "count",
+                      "is " + std::to_string(count) + " but embeddings has " + std::to_string(n) +
+                          " rows: the file is truncated or incomplete");
+  }
+  require_rows(f, "labels", n);
+  require_rows(f, "ids", n);
+  e.labels = f.read_int64s("labels", n);
+  e.ids = f.read_strings("ids", n);
+  if (f.has("classes")) {
+    // Each stored string takes at least one byte of the file (16 for variable-length ones).
+    if (vector_length(f, "classes") > file_bytes) {
+      throw FormatError(path, "classes", "claims more names than the file can hold (corrupt file)");
+    }
+    e.meta.classes = f.read_strings("classes", file_bytes);
+    std::set<std::string> seen;
+    for (const std::string& name : e.meta.classes) {
+      if (!seen.insert(name).second) {
+        throw FormatError(path, "classes", "class name '" + to_valid_utf8(name) + "' appears twice");
+      }
+    }
+  }
+  const std::int64_t classes = std::int64_t(e.meta.classes.size());
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::int64_t label = e.labels[r];
+    if (label >= 0 && classes == 0) {
+      throw FormatError(path, "classes",
+                        "missing, but " + row_name(e, r) + " has label " + std::to_string(label) +
+                            " (labels are positions in classes)");
+    }
+    if (label < -1 || label >= classes) {
+      throw FormatError(path, "labels",
+                        row_name(e, r) + " has label " + std::to_string(label) + ", outside -1 (unlabelled) .. " +
+                            std::to_string(classes - 1) + " (" + std::to_string(classes) + " classes)");
+    }
+  }
+
+  e.data = f.read_floats("embeddings", 2, n * e.meta.dim);
+  for (std::size_t r = 0; r < n; ++r) {
+    const float* row = e.row(r);
+    if (!std::all_of(row, row + e.meta.dim, [](float v) { return std::isfinite(v); })) {
+      throw FormatError(path, "embeddings", row_name(e, r) + " holds NaN or infinity");
+    }
+  }
+  return e;
+}
+
+}  // namespace
+
+Embeddings read_embeddings(const std::string& path) {
+  if (path != "-") return read_from(H5File(path));
+  const StdinBytes image;  // ~1x the file, freed on return; the decoded Embeddings are the other ~1x
+  return read_embeddings_image("-", image.data(), image.size());
+}
+
+Embeddings read_embeddings_image(const std::string& name, const void* data, std::size_t size) {
+  return read_from(H5File(name, data, size));
+}
+
+bool looks_like_embeddings(const std::string& path) {
+  try {
+    if (path == "-" || !looks_like_hdf5(path)) return false;
+    const H5File f(path);
+    return f.has_attribute("format") && f.read_string_attribute("format") == kEmbeddingsFormat;
+  } catch (...) {
+    return false;
+  }
+}
+
+}  // namespace sim

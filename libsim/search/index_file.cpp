@@ -1,0 +1,293 @@
+// load_index: the sidecar's checks in the order that gives the most useful message (what the file
+// is, its version, whether its writer finished, then sizes, then values), every size bounded by
+// the file's own size before anything is allocated; then the hnswlib file, checked against it.
+#include "search/index_file.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "formats/embeddings.hpp"
+#include "base/error.hpp"
+#include "formats/h5.hpp"
+#include "base/repeats.hpp"
+#include "base/utf8.hpp"
+#include "search/exact_index.hpp"
+#include "search/hnsw_file.hpp"
+
+namespace sim {
+namespace {
+
+constexpr std::int64_t kMaxDim = std::int64_t(1) << 24;
+
+std::string parent_dir(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// A 1-D dataset's length, which must be `n`.
+void require_length(const H5File& f, const std::string& name, std::size_t n) {
+  const std::vector<std::size_t> shape = f.shape(name);
+  if (shape.size() != 1 || shape[0] != n) {
+    throw FormatError(f.path(), name,
+                      "has shape [" + (shape.empty() ? std::string() : std::to_string(shape[0])) +
+                          (shape.size() > 1 ? ",...]" : "]") + " but the index holds " + std::to_string(n) + " items");
+  }
+}
+
+std::vector<std::string> read_unique_strings(const H5File& f, const std::string& name, std::size_t max) {
+  std::vector<std::string> values = f.read_strings(name, max);
+  if (const std::string* repeat = find_repeat(values)) {
+    throw FormatError(f.path(), name, "'" + to_valid_utf8(*repeat) + "' appears twice");
+  }
+  return values;
+}
+
+std::int64_t read_bounded_int(const H5File& f, const std::string& name, std::int64_t lo, std::int64_t hi) {
+  const std::int64_t v = f.read_int_attribute(name);
+  if (v < lo || v > hi) {
+    throw FormatError(f.path(), name,
+                      "is " + std::to_string(v) + ", expected " + std::to_string(lo) + " to " + std::to_string(hi));
+  }
+  return v;
+}
+
+Distance read_distance(const H5File& f) {
+  const std::string name = f.read_string_attribute("distance");
+  for (Distance d : all_distances()) {
+    if (to_string(d) == name) return d;
+  }
+  throw FormatError(f.path(), "distance", "unknown distance '" + to_valid_utf8(name) + "'");
+}
+
+void check_format(const H5File& f) {
+  const std::string& path = f.path();
+  if (!f.has_attribute("format")) throw FormatError(path, "format", "missing: not a sim index");
+  const std::string format = f.read_string_attribute("format");
+  if (format == kEmbeddingsFormat) {
+    throw FormatError(path, "format",
+                      "is an embeddings file, not an index (build one: sim-index -i " + path + " -o INDEX)");
+  }
+  if (format != kIndexFormat) {
+    throw FormatError(path, "format", "is '" + to_valid_utf8(format) + "', not '" + kIndexFormat + "': not an index");
+  }
+  const std::int64_t version = f.read_int_attribute("version");
+  if (version > kIndexVersion) {
+    throw FormatError(path, "version",
+                      "written by a newer sim (version " + std::to_string(version) + "); this build reads version " +
+                          std::to_string(kIndexVersion));
+  }
+  if (version < 1) throw FormatError(path, "version", "is " + std::to_string(version) + ", not a valid version");
+  if (!f.has_attribute("count")) {
+    throw FormatError(path, "count", "missing: the sidecar is incomplete (its writer did not finish) or truncated");
+  }
+}
+
+Calibration read_calibration(const H5File& f, std::size_t max) {
+  Calibration c;
+  if (!f.has("calibration/names")) return c;
+  c.names = read_unique_strings(f, "calibration/names", max);
+  require_length(f, "calibration/thresholds", c.names.size());
+  for (float t : f.read_floats("calibration/thresholds", 1, c.names.size())) c.thresholds.push_back(t);
+  for (double t : c.thresholds) {
+    if (!std::isfinite(t)) throw FormatError(f.path(), "calibration/thresholds", "holds NaN or infinity");
+  }
+  if (f.has_attribute("calibration", "default")) c.default_name = f.read_string_attribute("calibration", "default");
+  if (!c.default_name.empty() && !c.threshold(c.default_name)) {
+    throw FormatError(f.path(), "calibration/default", "names no threshold: '" + to_valid_utf8(c.default_name) + "'");
+  }
+  if (f.has_attribute("calibration", "source")) c.source = f.read_string_attribute("calibration", "source");
+  if (f.has_attribute("calibration", "provenance")) {
+    c.provenance = f.read_string_attribute("calibration", "provenance");
+  }
+  return c;
+}
+
+// `data` and `data_offsets`: every item's bytes end to end, and where each starts (a ragged array,
+// read in two contiguous reads: HDF5's variable-length sequences took 9 s for Fashion-MNIST's 60k).
+std::vector<std::string> read_data(const H5File& f, std::size_t n, std::uint64_t file_bytes) {
+  const std::string& path = f.path();
+  if (!f.has("data_offsets")) throw FormatError(path, "data_offsets", "missing: needed to read `data`");
+  const std::vector<std::size_t> count = f.shape("data_offsets");
+  if (count.size() != 1 || count[0] != n + 1) {
+    throw FormatError(path, "data_offsets",
+                      "has " + std::string(count.size() == 1 ? std::to_string(count[0]) : "not 1-D") +
+                          " entries, expected one more than the " + std::to_string(n) + " items");
+  }
+  const std::vector<std::int64_t> offsets = f.read_int64s("data_offsets", n + 1);
+  const std::vector<std::size_t> shape = f.shape("data");
+  if (shape.size() != 1) throw FormatError(path, "data", "expected a 1-D array of bytes");
+  if (shape[0] > file_bytes) {
+    throw FormatError(path, "data", "claims " + std::to_string(shape[0]) + " bytes, more than the file holds");
+  }
+  if (offsets.front() != 0 || offsets.back() != std::int64_t(shape[0])) {
+    throw FormatError(path, "data_offsets",
+                      "must run from 0 to the size of `data` (" + std::to_string(shape[0]) + " bytes)");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (offsets[i + 1] < offsets[i]) throw FormatError(path, "data_offsets", "decreases at item " + std::to_string(i));
+  }
+  const H5Handle set{H5Dopen2(f.id(), "data", H5P_DEFAULT), H5Dclose};
+  const H5Handle type{set.valid() ? H5Dget_type(set.get()) : -1, H5Tclose};
+  if (!type.valid() || H5Tget_class(type.get()) != H5T_INTEGER || H5Tget_size(type.get()) != 1) {
+    throw FormatError(path, "data", "expected bytes (uint8)");
+  }
+  std::string bytes(shape[0], '\0');
+  if (!bytes.empty() && H5Dread(set.get(), H5T_NATIVE_UINT8, H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) < 0) {
+    throw FormatError(path, "data", "cannot read (corrupt or truncated file)");
+  }
+  std::vector<std::string> data(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    data[i].assign(bytes, std::size_t(offsets[i]), std::size_t(offsets[i + 1] - offsets[i]));
+  }
+  return data;
+}
+
+void read_vectors(const H5File& f, IndexArtifact& a, std::uint64_t file_bytes) {
+  const std::vector<std::size_t> shape = f.shape("vectors");
+  if (shape.size() != 2 || shape[0] != a.size() || shape[1] != a.dim) {
+    throw FormatError(f.path(), "vectors",
+                      "is not [count x dim] = [" + std::to_string(a.size()) + " x " + std::to_string(a.dim) + "]");
+  }
+  if (std::uint64_t(a.size()) * a.dim > file_bytes / sizeof(float)) {
+    throw FormatError(f.path(), "vectors", "claims more values than the file can hold (corrupt file)");
+  }
+  const std::vector<float> data = f.read_floats("vectors", 2, a.size() * a.dim);
+  if (!std::all_of(data.begin(), data.end(), [](float v) { return std::isfinite(v); })) {
+    throw FormatError(f.path(), "vectors", "holds NaN or infinity");
+  }
+  auto exact = std::make_unique<ExactIndex>(a.distance, a.dim);
+  exact->add(data.data(), a.size(), 1);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.deleted[i]) exact->mark_deleted(i);
+  }
+  a.index = std::move(exact);
+}
+
+void open_hnsw(IndexArtifact& a, bool with_vectors) {
+  const std::string file = a.hnsw_path();
+  if (!with_vectors) {
+    check_hnsw_file_size(file, a.hnsw_stamp.size);
+    return;
+  }
+  auto hnsw = HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (hnsw->is_deleted(i) != (a.deleted[i] != 0)) {
+      throw FormatError(a.path, "deleted",
+                        "disagrees with the hnswlib file '" + file + "' (item " + std::to_string(i) + ")");
+    }
+  }
+  a.index = std::move(hnsw);
+  a.saved_revision = a.index->revision();
+}
+
+}  // namespace
+
+std::optional<double> Calibration::threshold(const std::string& name) const {
+  const std::string& want = name.empty() ? default_name : name;
+  if (want.empty()) return names.empty() ? std::nullopt : std::optional<double>(thresholds.at(0));
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == want) return thresholds.at(i);
+  }
+  return std::nullopt;
+}
+
+const std::string& IndexArtifact::class_name(std::size_t position) const {
+  static const std::string none;
+  const std::int64_t label = labels.at(position);
+  return label < 0 ? none : classes.at(std::size_t(label));
+}
+
+std::unordered_map<std::string, std::size_t> IndexArtifact::positions_by_id() const {
+  std::unordered_map<std::string, std::size_t> map;
+  map.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) map.emplace(ids[i], i);
+  return map;
+}
+
+std::string IndexArtifact::hnsw_path() const {
+  if (hnsw_file.empty()) return "";
+  return path.find('/') == std::string::npos ? hnsw_file : parent_dir(path) + "/" + hnsw_file;
+}
+
+bool looks_like_index(const std::string& path) {
+  try {
+    if (path == "-" || !looks_like_hdf5(path)) return false;
+    const H5File f(path);
+    return f.has_attribute("format") && f.read_string_attribute("format") == kIndexFormat;
+  } catch (...) {
+    return false;
+  }
+}
+
+IndexArtifact load_index(const std::string& path, bool with_vectors) {
+  if (path == "-") throw UsageError("an index is a path, not '-' (standard input)");
+  const H5File f(path);
+  check_format(f);
+  hsize_t file_bytes = 0;
+  if (H5Fget_filesize(f.id(), &file_bytes) < 0) throw FormatError(path, "", "cannot tell the file's size");
+
+  IndexArtifact a;
+  a.path = path;
+  const std::string type = f.read_string_attribute("type");
+  if (type != "hnsw" && type != "exact") {
+    throw FormatError(path, "type", "is '" + to_valid_utf8(type) + "', expected 'hnsw' or 'exact'");
+  }
+  a.type = type == "hnsw" ? IndexType::Hnsw : IndexType::Exact;
+  a.distance = read_distance(f);
+  a.dim = std::size_t(read_bounded_int(f, "dim", 1, kMaxDim));
+  // Every item takes well over one byte of the sidecar (its id alone takes 16): a bound on N.
+  const std::size_t n = std::size_t(read_bounded_int(f, "count", 0, std::int64_t(file_bytes)));
+  a.hnsw.m = std::size_t(read_bounded_int(f, "M", 2, std::int64_t(kHnswMaxM)));
+  a.hnsw.ef_construction = std::size_t(read_bounded_int(f, "ef_construction", 1, 1000000));
+  a.hnsw.ef = std::size_t(read_bounded_int(f, "ef", 1, 1000000));
+  a.generation = std::uint64_t(read_bounded_int(f, "generation", 0, INT64_MAX));
+  a.model_fingerprint = f.read_string_attribute("model_fingerprint");
+  if (f.has_attribute("provenance")) a.provenance = f.read_string_attribute("provenance");
+
+  require_length(f, "ids", n);
+  require_length(f, "labels", n);
+  require_length(f, "deleted", n);
+  a.ids = read_unique_strings(f, "ids", n);
+  a.labels = f.read_int64s("labels", n);
+  a.classes = read_unique_strings(f, "classes", file_bytes);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (a.labels[i] < -1 || a.labels[i] >= std::int64_t(a.classes.size())) {
+      throw FormatError(path, "labels",
+                        "item '" + to_valid_utf8(a.ids[i]) + "' has label " + std::to_string(a.labels[i]) +
+                            ", outside -1 .. " + std::to_string(a.classes.size()) + " - 1");
+    }
+  }
+  for (std::int64_t d : f.read_int64s("deleted", n)) {
+    if (d != 0 && d != 1) throw FormatError(path, "deleted", "holds a value other than 0 and 1");
+    a.deleted.push_back(std::uint8_t(d));
+  }
+  const auto deleted = std::int64_t(std::count(a.deleted.begin(), a.deleted.end(), 1));
+  if (f.read_int_attribute("deleted_count") != deleted) {
+    throw FormatError(path, "deleted_count", "does not match the deleted flags");
+  }
+  if (f.has("payload")) {
+    require_length(f, "payload", n);
+    a.payloads = f.read_strings("payload", n);
+  }
+  if (f.has("data") || f.has("data_offsets")) a.data = read_data(f, n, file_bytes);
+  if (f.has("history")) a.history = f.read_strings("history", file_bytes);
+  a.calibration = read_calibration(f, file_bytes);
+
+  if (a.type == IndexType::Exact) {
+    if (with_vectors) read_vectors(f, a, file_bytes);
+    return a;
+  }
+  a.hnsw_file = f.read_string_attribute("hnsw_file");
+  if (a.hnsw_file.empty() || a.hnsw_file.find('/') != std::string::npos || a.hnsw_file == "." || a.hnsw_file == "..") {
+    throw FormatError(path, "hnsw_file", "is '" + to_valid_utf8(a.hnsw_file) + "', not a file name beside the sidecar");
+  }
+  a.hnsw_stamp.size = std::uint64_t(read_bounded_int(f, "hnsw_file_size", 0, INT64_MAX));
+  a.hnsw_stamp.crc32 = std::uint32_t(read_bounded_int(f, "hnsw_file_crc32", 0, 0xffffffffLL));
+  if (n == 0) throw FormatError(path, "count", "is 0: an HNSW index always holds at least one item");
+  open_hnsw(a, with_vectors);
+  return a;
+}
+
+}  // namespace sim

@@ -1,0 +1,146 @@
+// The index artifact: an Index plus everything that gives its positions meaning (ids, labels,
+// class names, payloads), its parameters, calibration and provenance — and its files.
+//
+// On disk an index is two files side by side (an exact index is the sidecar alone):
+//
+//   INDEX              the sidecar: HDF5, the path users name (never "-")
+//   INDEX.gN.hnsw      the stock hnswlib 0.6.2 file (hnsw_file.hpp), loadable unchanged by hnswlib's
+//                      Python bindings: hnswlib.Index(space, dim).load_index("INDEX.gN.hnsw");
+//                      N is a generation number, bumped at every write that changes the graph
+//
+// The sidecar, format version 1 (h5py/h5dump readable):
+//   root attributes
+//     format "sim-index"; version 1; type "hnsw" or "exact"; distance (canonical name); dim;
+//     model_fingerprint (of the embeddings it was built from, may be empty); provenance (JSON of
+//     the last write); generation; M, ef_construction, ef (hnswlib parameters; ef = default query
+//     ef); hnsw_file (basename of the hnswlib file, resolved beside the sidecar; "" for exact);
+//     hnsw_file_size and hnsw_file_crc32 (zlib CRC-32) of that file; hnsw_space ("l2", "ip" or
+//     "cosine": the space name to give hnswlib's Python bindings; "" for exact); deleted_count;
+//     count N, written last (the trailer: a sidecar without it is refused)
+//   datasets
+//     ids      UTF-8 strings [N], unique: an item's key (the embeddings' id); row = position =
+//              hnswlib label
+//     labels   int64 [N]: -1 unlabelled, else a position in `classes`
+//     classes  UTF-8 strings [C], unique
+//     deleted  uint8 [N]: 1 = marked deleted (HNSW; an exact index drops deleted rows on save)
+//     payload  UTF-8 strings [N], optional: e.g. the absolute path of the item's source file
+//     data     uint8 [B], optional (sim-index --store-data): each item's picture as the bytes of an
+//              image file (PNG, JPEG, PGM/PPM or BMP, told by content: a source file's own bytes,
+//              an IDX item's pixels as a binary PGM), all items end to end; with
+//     data_offsets  uint64 [N+1]: item i's bytes are data[data_offsets[i] : data_offsets[i+1]]
+//              (0 first, B last, never decreasing; an empty range = no picture). h5py:
+//              o = f["data_offsets"]; Image.open(io.BytesIO(f["data"][o[i]:o[i+1]].tobytes()))
+//     vectors  float32 [N x dim], exact indices only (L2-normalised for cosine)
+//     history  UTF-8 strings, oldest first: the provenance JSON of every write, each preceded by
+//              that of the embeddings it consumed (when they carry one)
+//   group calibration (optional; written by sim-eval)
+//     names       UTF-8 strings [K]: named thresholds, e.g. "optimal", "precision>=0.99"
+//     thresholds  float64 [K]: distances; a match farther than the threshold is "unknown"
+//     attributes  default (the name sim-query --match uses), source (what it was calibrated on),
+//                 provenance (JSON)
+//
+// Crash safety (save_index): the hnswlib file is written first under a new generation's name
+// (temporary file, fsync, rename, fsync of the directory); then the sidecar naming it replaces the
+// old sidecar atomically the same way; only then is the old generation's hnswlib file removed.
+// Killed at any point, the directory holds the old pair (sidecar + the file it names) or the new
+// pair, both intact; at worst an unreferenced INDEX.gN.hnsw or hidden .INDEX.tmp.XXXXXX is left.
+// One writer at a time per index.
+//
+// Readers validate: the format and version (newer refused), the count trailer, every size against
+// the file's own size before allocating, ids unique and labels in range, and the hnswlib file
+// against the sidecar (size, CRC-32, every header field and link: hnsw_file.hpp) before hnswlib
+// sees it. Every error is a FormatError/IoError naming the file and the field.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "search/hnsw_index.hpp"
+#include "search/index.hpp"
+
+namespace sim {
+
+inline constexpr const char* kIndexFormat = "sim-index";
+inline constexpr int kIndexVersion = 1;
+
+// Named match thresholds, filled by sim-eval's calibration.
+struct Calibration {
+  std::vector<std::string> names;
+  std::vector<double> thresholds;  // distances, one per name
+  std::string default_name;        // the threshold sim-query --match uses; empty = the first
+  std::string source;              // free text: what the thresholds were calibrated on
+  std::string provenance;          // JSON (make_provenance) of the calibrating run
+
+  bool empty() const noexcept { return names.empty(); }
+  // The threshold called `name` (or the default one when `name` is empty); nullopt if absent.
+  std::optional<double> threshold(const std::string& name = "") const;
+};
+
+struct IndexArtifact {
+  std::unique_ptr<Index> index;  // null when loaded without vectors
+  IndexType type = IndexType::Hnsw;
+  Distance distance = Distance::Cosine;
+  std::size_t dim = 0;
+  HnswParams hnsw;  // M, ef_construction, default ef (meaningful for HNSW)
+
+  // Per position (index->size() entries each):
+  std::vector<std::string> ids;
+  std::vector<std::int64_t> labels;   // -1 = unlabelled
+  std::vector<std::string> payloads;  // empty vector: no payloads
+  std::vector<std::string> data;      // empty vector: no stored pictures; else image file bytes ("" = none)
+  std::vector<std::uint8_t> deleted;  // as the sidecar records it; is_deleted() is current
+
+  std::vector<std::string> classes;
+  std::string model_fingerprint;
+  std::string provenance;            // of the last write
+  std::vector<std::string> history;  // every write's provenance, oldest first
+  Calibration calibration;
+
+  // Where the files are (set by load_index and save_index).
+  std::string path;       // the sidecar
+  std::string hnsw_file;  // basename of the hnswlib file beside it; "" for exact
+  HnswFileStamp hnsw_stamp;
+  std::uint64_t generation = 0;
+  std::uint64_t saved_revision = ~std::uint64_t(0);  // index->revision() when it matched hnsw_file
+
+  std::size_t size() const { return ids.size(); }
+  bool is_deleted(std::size_t position) const { return index ? index->is_deleted(position) : deleted.at(position); }
+  // The class name of a position's label, "" when unlabelled.
+  const std::string& class_name(std::size_t position) const;
+  // id -> position, for every position (deleted ones included).
+  std::unordered_map<std::string, std::size_t> positions_by_id() const;
+  // The hnswlib file's full path ("" for exact).
+  std::string hnsw_path() const;
+};
+
+// Reads and validates an index. with_vectors = false reads the sidecar only (ids, labels, classes,
+// calibration...: what sim-eval needs to grade results) and checks that the hnswlib file exists
+// with the recorded size, without reading it; `index` stays null and `deleted` is filled.
+// Throws IoError / FormatError naming the file (sidecar or hnswlib file) and the field.
+IndexArtifact load_index(const std::string& path, bool with_vectors = true);
+
+// True if `path` is an HDF5 file whose format attribute is "sim-index". Never throws.
+bool looks_like_index(const std::string& path);
+
+struct SaveOptions {
+  // Test hook: called after each durable step ("hnsw file committed", "sidecar committed").
+  std::function<void(const std::string& step)> after_step;
+};
+
+// Writes `a` to `path` crash-safely (see above); records `provenance` (a JSON object, may be
+// empty) as the last write and appends it to the history. An exact index drops its deleted rows
+// first (positions then shift: ids, labels, payloads and data with them). If the graph is unchanged since
+// it was loaded from or saved to this same path, the hnswlib file is kept and only the sidecar is
+// rewritten (e.g. sim-eval adding calibration). Refuses (IoError) to replace a file at `path` that
+// is not a sim index. Throws FormatError naming the field if `a` is inconsistent (sizes, duplicate
+// ids, labels out of range, text that is not UTF-8).
+void save_index(IndexArtifact& a, const std::string& path, const std::string& provenance,
+                const SaveOptions& options = {});
+
+}  // namespace sim

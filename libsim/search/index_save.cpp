@@ -1,0 +1,237 @@
+// save_index: the two-file write whose every intermediate state leaves a loadable pair on disk
+// (see index_file.hpp), and the sidecar's bytes.
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+#include "base/atomic_file.hpp"
+#include "base/error.hpp"
+#include "formats/h5.hpp"
+#include "base/repeats.hpp"
+#include "base/utf8.hpp"
+#include "search/exact_index.hpp"
+#include "search/index_file.hpp"
+
+namespace sim {
+namespace {
+
+std::string parent_dir(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// What is at the target now: nothing, an empty file, or a sim index (whose hnswlib file is removed
+// once the new pair is in place). Anything else is refused: `-o` pointing at embeddings by mistake
+// must not destroy them.
+struct Previous {
+  std::string hnsw_file;
+  std::uint64_t generation = 0;
+};
+
+Previous inspect_target(const std::string& path) {
+  Previous previous;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) return previous;
+  if (!looks_like_index(path)) {
+    throw IoError(path, "", "exists and is not a sim index; refusing to replace it (remove it first)");
+  }
+  try {  // best effort: an old sidecar too damaged to name its files simply has none to clean up
+    const H5File f(path);
+    if (f.has_attribute("hnsw_file")) previous.hnsw_file = f.read_string_attribute("hnsw_file");
+    if (f.has_attribute("generation")) previous.generation = std::uint64_t(f.read_int_attribute("generation"));
+  } catch (const Error&) {
+  }
+  if (previous.hnsw_file.find('/') != std::string::npos) previous.hnsw_file.clear();
+  return previous;
+}
+
+void check_text(const std::string& path, const std::string& field, const std::string& text) {
+  if (text.find('\0') != std::string::npos) throw FormatError(path, field, "holds a NUL byte");
+  if (!is_valid_utf8(text)) throw FormatError(path, field, "'" + to_valid_utf8(text) + "' is not valid UTF-8");
+}
+
+void validate(const IndexArtifact& a, const std::string& path) {
+  const std::size_t n = a.index->size();
+  if (a.index->type() != a.type || a.index->dim() != a.dim || a.index->distance() != a.distance) {
+    throw std::logic_error("save_index: the artifact's type, dim or distance disagree with its index");
+  }
+  if (a.ids.size() != n || a.labels.size() != n || (!a.payloads.empty() && a.payloads.size() != n) ||
+      (!a.data.empty() && a.data.size() != n)) {
+    throw std::logic_error("save_index: ids, labels, payloads and data must have one entry per position");
+  }
+  if (a.type == IndexType::Hnsw && n == 0) throw FormatError(path, "count", "an HNSW index needs at least one item");
+  for (const std::string& id : a.ids) check_text(path, "ids", id);
+  if (const std::string* repeat = find_repeat(a.ids)) throw FormatError(path, "ids", "'" + *repeat + "' appears twice");
+  for (const std::string& c : a.classes) check_text(path, "classes", c);
+  if (const std::string* repeat = find_repeat(a.classes)) {
+    throw FormatError(path, "classes", "'" + *repeat + "' appears twice");
+  }
+  for (std::int64_t label : a.labels) {
+    if (label < -1 || label >= std::int64_t(a.classes.size())) {
+      throw FormatError(path, "labels", "label " + std::to_string(label) + " is not a class");
+    }
+  }
+  for (const std::string& p : a.payloads) check_text(path, "payload", p);
+  const Calibration& c = a.calibration;
+  if (c.thresholds.size() != c.names.size()) throw FormatError(path, "calibration", "one threshold per name");
+  if (!c.default_name.empty() && !c.threshold(c.default_name)) {
+    throw FormatError(path, "calibration/default", "names no threshold");
+  }
+  for (const std::string& name : c.names) check_text(path, "calibration/names", name);
+  check_text(path, "model_fingerprint", a.model_fingerprint);
+}
+
+// An exact index keeps no deleted rows on disk.
+void compact(IndexArtifact& a) {
+  auto* exact = dynamic_cast<ExactIndex*>(a.index.get());
+  if (exact == nullptr || exact->deleted_count() == 0) return;
+  const std::vector<std::int64_t> moved = exact->compact();
+  std::size_t out = 0;
+  for (std::size_t i = 0; i < moved.size(); ++i) {
+    if (moved[i] < 0) continue;
+    if (out != i) {  // (a self-move would empty the string)
+      a.ids[out] = std::move(a.ids[i]);
+      a.labels[out] = a.labels[i];
+      if (!a.payloads.empty()) a.payloads[out] = std::move(a.payloads[i]);
+      if (!a.data.empty()) a.data[out] = std::move(a.data[i]);
+    }
+    ++out;
+  }
+  a.ids.resize(out);
+  a.labels.resize(out);
+  if (!a.payloads.empty()) a.payloads.resize(out);
+  if (!a.data.empty()) a.data.resize(out);
+}
+
+std::string hnsw_space_name(Distance d) {
+  if (d == Distance::Cosine) return "cosine";
+  return hnsw_mapping(d).space == HnswSpace::L2 ? "l2" : "ip";
+}
+
+// Every item's bytes end to end, and where each starts: item i is data[offsets[i] .. offsets[i+1]).
+void write_data(hid_t root, const std::vector<std::string>& data, const std::string& path) {
+  std::vector<std::uint64_t> offsets{0};
+  for (const std::string& bytes : data) offsets.push_back(offsets.back() + bytes.size());
+  std::string all;
+  all.reserve(offsets.back());
+  for (const std::string& bytes : data) all += bytes;
+  write_dataset(root, "data", H5T_STD_U8LE, H5T_NATIVE_UINT8, all.data(), {all.size()}, path);
+  write_dataset(root, "data_offsets", H5T_STD_U64LE, H5T_NATIVE_UINT64, offsets.data(), {offsets.size()}, path);
+}
+
+void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::string& path) {
+  H5Handle file = create_h5_file(temp, path);
+  const hid_t root = file.get();
+  const std::size_t n = a.ids.size();
+  const bool hnsw = a.type == IndexType::Hnsw;
+  write_string_attribute(root, "format", kIndexFormat, path);
+  write_int_attribute(root, "version", kIndexVersion, path);
+  write_string_attribute(root, "type", std::string(to_string(a.type)), path);
+  write_string_attribute(root, "distance", std::string(to_string(a.distance)), path);
+  write_int_attribute(root, "dim", std::int64_t(a.dim), path);
+  write_string_attribute(root, "model_fingerprint", a.model_fingerprint, path);
+  if (!a.provenance.empty()) write_string_attribute(root, "provenance", a.provenance, path);
+  write_int_attribute(root, "generation", std::int64_t(a.generation), path);
+  write_int_attribute(root, "M", std::int64_t(a.hnsw.m), path);
+  write_int_attribute(root, "ef_construction", std::int64_t(a.hnsw.ef_construction), path);
+  write_int_attribute(root, "ef", std::int64_t(a.hnsw.ef), path);
+  write_string_attribute(root, "hnsw_file", hnsw ? a.hnsw_file : "", path);
+  write_int_attribute(root, "hnsw_file_size", hnsw ? std::int64_t(a.hnsw_stamp.size) : 0, path);
+  write_int_attribute(root, "hnsw_file_crc32", hnsw ? std::int64_t(a.hnsw_stamp.crc32) : 0, path);
+  write_string_attribute(root, "hnsw_space", hnsw ? hnsw_space_name(a.distance) : "", path);
+  write_int_attribute(root, "deleted_count", std::int64_t(a.index->deleted_count()), path);
+
+  write_strings(root, "ids", a.ids, path);
+  write_dataset(root, "labels", H5T_STD_I64LE, H5T_NATIVE_INT64, a.labels.data(), {n}, path);
+  write_strings(root, "classes", a.classes, path);
+  write_dataset(root, "deleted", H5T_STD_U8LE, H5T_NATIVE_UINT8, a.deleted.data(), {n}, path);
+  if (!a.payloads.empty()) write_strings(root, "payload", a.payloads, path);
+  if (!a.data.empty()) write_data(root, a.data, path);
+  if (!hnsw) {
+    const auto& exact = dynamic_cast<const ExactIndex&>(*a.index);
+    write_dataset(root, "vectors", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, exact.vectors().data(), {n, a.dim}, path);
+  }
+  write_strings(root, "history", a.history, path);
+  if (!a.calibration.empty()) {
+    const Calibration& c = a.calibration;
+    const H5Handle group = create_h5_group(root, "calibration", path);
+    write_strings(group.get(), "names", c.names, path);
+    write_dataset(group.get(), "thresholds", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, c.thresholds.data(),
+                  {c.thresholds.size()}, path);
+    write_string_attribute(group.get(), "default", c.default_name, path);
+    write_string_attribute(group.get(), "source", c.source, path);
+    write_string_attribute(group.get(), "provenance", c.provenance, path);
+  }
+  write_int_attribute(root, "count", std::int64_t(n), path);  // the trailer, last
+  if (file.reset() < 0) throw IoError(path, "", "cannot finish writing the sidecar (disk full?)");
+}
+
+}  // namespace
+
+void save_index(IndexArtifact& a, const std::string& path, const std::string& provenance, const SaveOptions& options) {
+  if (!a.index) throw std::logic_error("save_index: the index was loaded without its vectors");
+  if (path == "-") throw UsageError("an index is a path, not '-' (standard output)");
+  compact(a);
+  validate(a, path);
+  const Previous previous = inspect_target(path);
+  const auto step = [&](const std::string& name) {
+    if (options.after_step) options.after_step(name);
+  };
+  a.provenance = provenance;
+  if (!provenance.empty()) a.history.push_back(provenance);
+  a.deleted.assign(a.index->size(), 0);
+  for (std::size_t i = 0; i < a.deleted.size(); ++i) a.deleted[i] = a.index->is_deleted(i) ? 1 : 0;
+
+  const std::string dir = parent_dir(path);
+  const bool unchanged_graph = a.type == IndexType::Hnsw && a.path == path && !a.hnsw_file.empty() &&
+                               a.hnsw_file == previous.hnsw_file && a.saved_revision == a.index->revision();
+  if (!unchanged_graph) {
+    a.generation = std::max(a.generation, previous.generation) + 1;
+    a.hnsw_file.clear();
+    a.hnsw_stamp = {};
+  }
+  if (a.type == IndexType::Hnsw && !unchanged_graph) {
+    // Never overwrite an existing file: it may be the one the current sidecar names.
+    std::string name;
+    for (;; ++a.generation) {
+      name = base_name(path) + ".g" + std::to_string(a.generation) + ".hnsw";
+      if (!exists(dir + "/" + name)) break;
+    }
+    AtomicFile out(dir + "/" + name);
+    a.hnsw_stamp = dynamic_cast<const HnswIndex&>(*a.index).write(out);
+    out.commit();
+    a.hnsw_file = name;
+    step("hnsw file committed");
+  }
+  {
+    AtomicFile sidecar(path);
+    write_sidecar(a, sidecar.temp_path(), path);
+    sidecar.commit();
+  }
+  step("sidecar committed");
+  a.path = path;
+  a.saved_revision = a.index->revision();
+  if (!previous.hnsw_file.empty() && previous.hnsw_file != a.hnsw_file) {
+    const std::string old = dir + "/" + previous.hnsw_file;
+    if (::unlink(old.c_str()) != 0 && errno != ENOENT) {
+      spdlog::warn("{}: cannot remove the previous hnswlib file: {}", old, std::strerror(errno));
+    }
+  }
+}
+
+}  // namespace sim

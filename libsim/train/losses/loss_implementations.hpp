@@ -1,0 +1,228 @@
+// The losses behind make_loss (train/losses/loss_interface.hpp), one class per loss, one file each
+// (train/losses/loss_<name>.cpp). Shapes, the meaning of "similarity" (s = 1 - distance) and the
+// degenerate-batch rule are in loss_interface.hpp. Below, for each anchor i of a batch: P(i) are the other
+// rows with its label (positives), N(i) the rows with another label (negatives), d the distance
+// and s = 1 - d. "Valid" anchors are those the loss is defined for; the loss is the mean over
+// valid anchors, 0 (connected to the graph) when there is none. Every loss is vectorised: tensor
+// operations over the whole batch, no loop over rows.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+#include "train/losses/loss_interface.hpp"
+
+namespace sim {
+
+// Multi-Similarity loss: Wang, Han, Huang, Dong, Scott, "Multi-Similarity Loss with General Pair
+// Weighting for Deep Metric Learning", CVPR 2019, with its pair mining (section 4.1).
+//   mining   keep positive p if s_ip - epsilon < max_{n in N(i)} s_in,
+//            keep negative n if s_in + epsilon > min_{p in P(i)} s_ip      (under no_grad)
+//   L_i  =   1/alpha log(1 + sum_{kept p} exp(-alpha (s_ip - base)))
+//          + 1/beta  log(1 + sum_{kept n} exp( beta  (s_in - base)))
+// Defaults alpha=2, beta=50, base (the paper's lambda)=0.5, epsilon=0.1: pytorch-metric-learning's
+// MultiSimilarityLoss + MultiSimilarityMiner, alpha and beta as the paper's experiments. TF
+// Similarity's MultiSimilarityLoss uses beta=40 and drops an anchor unless both its positive and
+// negative sets survive mining; we follow pytorch-metric-learning in both.
+// Distances: all. base and epsilon are in similarity units (s = 1 - d; for cosine, cos).
+// Valid anchors: at least one positive and one negative in the batch; an anchor whose pairs the
+// mining drops entirely still counts, with 0 (as in pytorch-metric-learning, so the loss shrinks as
+// the hard pairs disappear).
+class MultiSimilarityLoss : public Loss {
+ public:
+  MultiSimilarityLoss(Distance distance, double alpha, double beta, double base, double epsilon);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double alpha_, beta_, base_, epsilon_;
+};
+
+// How triplet-style losses choose, per anchor, the positive and negative they compare.
+//   hard       the farthest positive and the closest negative ("batch hard", Hermans, Beyer, Leibe,
+//              "In Defense of the Triplet Loss for Person Re-Identification", 2017)
+//   semi-hard  the farthest positive, and the closest negative that is farther than it (FaceNet's
+//              semi-hard negative: Schroff, Kalenichenko, Philbin, CVPR 2015); when no negative is
+//              farther, the farthest negative (as TF Similarity's and TF Addons' semi-hard mining)
+//   easy       the closest positive and the closest negative ("easy positive, hard negative": Xuan,
+//              Stylianou, Pless, "Improved Embeddings with Easy Positive Triplet Mining", WACV 2020)
+//   all        every (anchor, positive, negative) triplet ("batch all", Hermans et al.); only the
+//              triplet loss offers it: it materialises an N x N x N tensor
+enum class TripletMining { Hard, SemiHard, Easy, All };
+
+// "hard", "semi-hard", "easy", "all"; throws UsageError (field `flag`) for anything else.
+TripletMining parse_triplet_mining(const std::string& name, const std::string& flag);
+
+// Per-anchor choice of mining (not All) on a [N x N] distance matrix: indices [N] of the chosen
+// positive and negative, and which anchors are valid ([N] bool: at least one positive and one
+// negative). Indices of invalid anchors are in range but meaningless. Computed without gradient.
+struct MinedTriplets {
+  torch::Tensor positive, negative, valid;
+};
+MinedTriplets mine_triplets(const torch::Tensor& distances, const torch::Tensor& positive_mask,
+                            const torch::Tensor& negative_mask, TripletMining mining);
+
+// Triplet loss: per mined triplet, [d_ap - d_an + margin]_+, or with `soft` the soft margin
+// log(1 + exp(d_ap - d_an)) (Hermans et al. 2017, section 2), which ignores the margin.
+// Default margin 0.2: FaceNet's alpha (Schroff et al. 2015, on squared L2 of unit vectors; TF
+// Similarity uses 1.0 or the soft margin). Default mining semi-hard: FaceNet's, and TF Similarity's
+// TripletLoss default. Distances: all; the margin is in distance units (on unit vectors, cosine
+// distance is half the squared euclidean one).
+// Reduction: hard / semi-hard / easy: mean over valid anchors. all: mean over the triplets whose
+// loss is non-zero (Hermans et al.'s "BA != 0", pytorch-metric-learning's AvgNonZeroReducer);
+// with `soft`, mean over all triplets. No triplet at all: 0.
+class TripletLoss : public Loss {
+ public:
+  TripletLoss(Distance distance, double margin, TripletMining mining, bool soft);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double margin_;
+  TripletMining mining_;
+  bool soft_;
+};
+
+// PN loss: Szubert, Cole, Monaco, Drozdov, "Structure-preserving visualisation of high dimensional
+// single-cell datasets" (ivis), Scientific Reports 9, 8914 (2019); as TF Similarity's PNLoss. Per
+// anchor a with mined positive p and negative n:
+//   [d_ap - min(d_an, d_pn) + margin]_+     (or softplus(d_ap - min(d_an, d_pn)) with `soft`)
+// so that the positive, not just the anchor, is pushed away from the negative.
+// Defaults margin 1.0 and semi-hard mining: ivis's and TF Similarity's. Mining hard|semi-hard|easy
+// (not all). Distances: all. Reduction: mean over valid anchors.
+class PnLoss : public Loss {
+ public:
+  PnLoss(Distance distance, double margin, TripletMining mining, bool soft);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double margin_;
+  TripletMining mining_;
+  bool soft_;
+};
+
+// Circle loss: Sun, Cheng, Zhang, Zhang, Zheng, Wang, Wei, "Circle Loss: A Unified Perspective of
+// Pair Similarity Optimization", CVPR 2020, pair-wise labels (equation 4):
+//   L_i = log(1 + sum_{n in N(i)} exp(gamma a_n (s_in - m)) * sum_{p in P(i)} exp(-gamma a_p (s_ip - 1 + m)))
+//   a_p = [1 + m - s_ip]_+, a_n = [s_in + m]_+   (weights, not differentiated)
+// Defaults m=0.4, gamma=80: the paper's setting for fine-grained image retrieval, the pair-wise
+// task closest to ours, and pytorch-metric-learning's CircleLoss defaults (the paper uses m=0.25,
+// gamma=256 for face recognition and re-identification). Distances: cosine only (the optimum
+// 1 + m / -m assumes s = cos in [-1, 1]; pytorch-metric-learning likewise requires cosine).
+// Valid anchors: at least one positive and one negative.
+class CircleLoss : public Loss {
+ public:
+  CircleLoss(Distance distance, double m, double gamma);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double m_, gamma_;
+};
+
+// Soft Nearest Neighbour loss: Frosst, Papernot, Hinton, "Analyzing and Improving Representations
+// with the Soft Nearest Neighbor Loss", ICML 2019; as TF Similarity's SoftNearestNeighborLoss:
+//   L_i = -log( sum_{p in P(i)} exp(-d_ip / T) / sum_{k != i} exp(-d_ik / T) )
+// Default temperature 1 (TF Similarity). Distances: all (the paper and TF Similarity's default use
+// sqeuclidean). Valid anchors: at least one positive (TF Similarity also excludes the others, but
+// divides by the whole batch); an anchor without negatives has loss 0 and counts.
+class SoftNearestNeighborLoss : public Loss {
+ public:
+  SoftNearestNeighborLoss(Distance distance, double temperature);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double temperature_;
+};
+
+// Contrastive loss: Hadsell, Chopra, LeCun, "Dimensionality Reduction by Learning an Invariant
+// Mapping", CVPR 2006, in pytorch-metric-learning's ContrastiveLoss form (not squared):
+//   positive pairs [d - pos_margin]_+, negative pairs [neg_margin - d]_+
+// loss = mean over the positive pairs with non-zero loss + mean over the negative pairs with
+// non-zero loss (pytorch-metric-learning's AvgNonZeroReducer); an empty set adds 0. Pairs are
+// ordered (i, j), i != j; the means equal those over unordered pairs.
+// Defaults pos_margin=0, neg_margin=1 (pytorch-metric-learning). Distances: all; the margins are in
+// distance units and pos_margin < neg_margin.
+class ContrastiveLoss : public Loss {
+ public:
+  ContrastiveLoss(Distance distance, double pos_margin, double neg_margin);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double pos_margin_, neg_margin_;
+};
+
+// Proxy-based large-margin softmax: a learnable weight W [num_classes x D] (parameter "weight",
+// initialised N(0, 1) as pytorch-metric-learning's LargeMarginSoftmaxLoss) whose rows are class
+// proxies. Embeddings and rows of W are L2-normalised; cos_ij = cos(x_i, W_j); the target logit
+// cos_iy is replaced by target_logit(cos_iy); the loss is the cross-entropy of scale * logits,
+// averaged over the batch (every row is valid). Distances: cosine only. Labels must lie in
+// [0, num_classes) (sim::Error, field "labels", otherwise).
+class ProxyMarginLoss : public Loss {
+ public:
+  ProxyMarginLoss(const std::string& name, Distance distance, int64_t num_classes, int64_t embedding_dim, double scale);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool has_parameters() const override { return true; }
+  const torch::Tensor& weight() const { return weight_; }
+
+ protected:
+  // The margin-modified logit of the target class, elementwise on cos(theta) in [-1, 1].
+  virtual torch::Tensor target_logit(const torch::Tensor& cosine) const = 0;
+
+ private:
+  int64_t num_classes_;
+  double scale_;
+  torch::Tensor weight_;
+};
+
+// ArcFace: Deng, Guo, Xue, Zafeiriou, "ArcFace: Additive Angular Margin Loss for Deep Face
+// Recognition", CVPR 2019: target logit cos(theta + m). Where theta + m would pass pi (so the
+// logit would stop decreasing in theta) it is cos(theta) - m sin(m) instead, as the authors'
+// insightface code does. Defaults m=0.5 rad (28.6 degrees), scale 64: the paper's, and
+// pytorch-metric-learning's ArcFaceLoss.
+class ArcFaceLoss : public ProxyMarginLoss {
+ public:
+  ArcFaceLoss(Distance distance, int64_t num_classes, int64_t embedding_dim, double margin, double scale);
+
+ protected:
+  torch::Tensor target_logit(const torch::Tensor& cosine) const override;
+
+ private:
+  double margin_;
+};
+
+// CosFace: Wang, Wang, Zhou, Ji, Gong, Zhou, Li, Liu, "CosFace: Large Margin Cosine Loss for Deep
+// Face Recognition", CVPR 2018: target logit cos(theta) - m. Defaults m=0.35, scale 64: the
+// paper's, and pytorch-metric-learning's CosFaceLoss.
+class CosFaceLoss : public ProxyMarginLoss {
+ public:
+  CosFaceLoss(Distance distance, int64_t num_classes, int64_t embedding_dim, double margin, double scale);
+
+ protected:
+  torch::Tensor target_logit(const torch::Tensor& cosine) const override;
+
+ private:
+  double margin_;
+};
+
+// NT-Xent (normalised temperature-scaled cross-entropy): Chen, Kornblith, Norouzi, Hinton, "A
+// Simple Framework for Contrastive Learning of Visual Representations" (SimCLR), ICML 2020.
+// Embeddings [2B x D]: rows i and i + B are two views of item i; labels are ignored. For each of
+// the 2B rows, with j its other view:
+//   L_i = -log( exp(s_ij / T) / sum_{k != i} exp(s_ik / T) )
+// and the loss is the mean over all 2B rows. Default T=0.5: SimCLR's setting for CIFAR-10
+// (appendix B.9), small batches like ours; SimCLR's ImageNet runs use 0.1 and
+// pytorch-metric-learning's NTXentLoss defaults to 0.07. Distances: all (SimCLR uses cosine;
+// s = 1 - d, and the constant shifts cancel in the softmax, so other distances mean logits -d/T).
+// With B = 1 there are no negatives and the loss is 0. Throws sim::Error (field "embeddings") for
+// an odd number of rows.
+class NtXentLoss : public Loss {
+ public:
+  NtXentLoss(Distance distance, double temperature);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool needs_two_views() const override { return true; }
+
+ private:
+  double temperature_;
+};
+
+}  // namespace sim

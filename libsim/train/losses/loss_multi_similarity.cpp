@@ -1,0 +1,37 @@
+#include <limits>
+
+#include "train/losses/loss_ops.hpp"
+#include "train/losses/loss_implementations.hpp"
+#include "model/torch_distance.hpp"
+
+namespace sim {
+
+MultiSimilarityLoss::MultiSimilarityLoss(Distance distance, double alpha, double beta, double base, double epsilon)
+    : Loss("multi_similarity", distance), alpha_(alpha), beta_(beta), base_(base), epsilon_(epsilon) {}
+
+torch::Tensor MultiSimilarityLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
+  loss_ops::check_batch(embeddings, labels);
+  if (embeddings.size(0) == 0) return loss_ops::connected_zero(embeddings);
+  const auto s = pairwise_similarities(distance(), embeddings, embeddings);
+  const auto pos = loss_ops::positive_mask(labels);
+  const auto neg = loss_ops::negative_mask(labels);
+
+  // Mining chooses pairs; it is not part of the function being differentiated (as in the paper and
+  // pytorch-metric-learning's miner). An anchor without negatives keeps no positive (max over
+  // nothing is -inf) and one without positives keeps no negative.
+  torch::Tensor pos_kept, neg_kept;
+  {
+    torch::NoGradGuard no_grad;
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    const auto sd = s.detach();
+    const auto hardest_negative = sd.masked_fill(~neg, -inf).amax(1, /*keepdim=*/true);
+    const auto hardest_positive = sd.masked_fill(~pos, inf).amin(1, /*keepdim=*/true);
+    pos_kept = pos & (sd - epsilon_ < hardest_negative);
+    neg_kept = neg & (sd + epsilon_ > hardest_positive);
+  }
+  const auto positive_term = loss_ops::masked_logsumexp(-alpha_ * (s - base_), pos_kept, /*add_one=*/true) / alpha_;
+  const auto negative_term = loss_ops::masked_logsumexp(beta_ * (s - base_), neg_kept, /*add_one=*/true) / beta_;
+  return loss_ops::mean_over(positive_term + negative_term, pos.any(1) & neg.any(1));
+}
+
+}  // namespace sim

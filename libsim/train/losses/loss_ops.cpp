@@ -1,0 +1,71 @@
+#include "train/losses/loss_ops.hpp"
+
+#include <limits>
+#include <string>
+
+#include "base/error.hpp"
+
+namespace sim::loss_ops {
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+}  // namespace
+
+void check_batch(const torch::Tensor& embeddings, const torch::Tensor& labels) {
+  if (embeddings.dim() != 2 || !embeddings.is_floating_point()) {
+    throw Error(
+        "", "embeddings",
+        "a loss needs a 2-D floating-point [N x D] tensor, got " + std::to_string(embeddings.dim()) + " dimension(s)");
+  }
+  if (labels.dim() != 1 || labels.is_floating_point() || labels.is_complex() || labels.scalar_type() == torch::kBool) {
+    throw Error("", "labels", "a loss needs a 1-D integer [N] tensor of labels");
+  }
+  if (labels.size(0) != embeddings.size(0)) {
+    throw Error("", "labels",
+                std::to_string(labels.size(0)) + " labels for " + std::to_string(embeddings.size(0)) + " embeddings");
+  }
+}
+
+torch::Tensor positive_mask(const torch::Tensor& labels) {
+  const auto n = labels.size(0);
+  const auto same = labels.unsqueeze(1) == labels.unsqueeze(0);
+  return same & ~torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(labels.device()));
+}
+
+torch::Tensor negative_mask(const torch::Tensor& labels) { return labels.unsqueeze(1) != labels.unsqueeze(0); }
+
+torch::Tensor masked_logsumexp(const torch::Tensor& x, const torch::Tensor& mask, bool add_one) {
+  const auto masked = x.masked_fill(~mask, -kInf);
+  const auto any = mask.any(1, /*keepdim=*/true);
+  // Shift by the row's largest kept value (0 for an empty row, and at least 0 with add_one so that
+  // exp(-shift) for the "1" cannot overflow). The shift is a constant for autograd: log-sum-exp is
+  // shift-invariant, so the gradient is still the softmax.
+  auto shift = torch::where(any, masked.amax(1, /*keepdim=*/true), torch::zeros_like(any, x.options()));
+  if (add_one) shift = shift.clamp_min(0.0);
+  shift = shift.detach();
+  // Masked entries are exp(-inf) = 0 with zero gradient (masked_fill cuts them from x's graph).
+  auto sum = (masked - shift).exp().sum(1, /*keepdim=*/true);
+  // An empty row gets log(1) = 0 without add_one too, so log never sees 0 (whose gradient, even
+  // multiplied by the 0 a caller's mask sends back, would be NaN).
+  sum = sum + (add_one ? (-shift).exp() : (~any).to(x.scalar_type()));
+  return (sum.log() + shift).squeeze(1);
+}
+
+torch::Tensor masked_argmax(const torch::Tensor& x, const torch::Tensor& mask) {
+  return x.detach().masked_fill(~mask, -kInf).argmax(1);
+}
+
+torch::Tensor masked_argmin(const torch::Tensor& x, const torch::Tensor& mask) {
+  return x.detach().masked_fill(~mask, kInf).argmin(1);
+}
+
+torch::Tensor mean_over(const torch::Tensor& per_row, const torch::Tensor& valid) {
+  const auto weight = valid.to(per_row.scalar_type());
+  // Divide by at least 1: with no valid row the (zero) sum comes back unchanged and connected.
+  return (per_row * weight).sum() / weight.sum().clamp_min(1.0);
+}
+
+torch::Tensor connected_zero(const torch::Tensor& t) { return t.sum() * 0.0; }
+
+}  // namespace sim::loss_ops

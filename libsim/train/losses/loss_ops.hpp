@@ -1,0 +1,34 @@
+// Building blocks shared by the similarity losses (train/losses/loss_implementations.hpp): batch checks, label masks,
+// masked reductions that stay finite (values and gradients) on rows with nothing to reduce.
+// All are vectorised over the batch. Masks are bool tensors; "rows" are anchors.
+#pragma once
+
+#include <torch/torch.h>
+
+namespace sim::loss_ops {
+
+// Throws sim::Error (field "embeddings") unless embeddings is a 2-D floating tensor, and (field
+// "labels") unless labels is a 1-D integer tensor with one label per embedding row.
+void check_batch(const torch::Tensor& embeddings, const torch::Tensor& labels);
+
+// [N x N]: labels equal and i != j (positives) / labels differ (negatives).
+torch::Tensor positive_mask(const torch::Tensor& labels);
+torch::Tensor negative_mask(const torch::Tensor& labels);
+
+// [N]: log(sum_{j in mask_i} exp(x_ij)), or with add_one log(1 + sum ...), computed stably. A row
+// whose mask is empty gives 0 (log 1) either way, with zero (not NaN) gradient. x: [N x M].
+torch::Tensor masked_logsumexp(const torch::Tensor& x, const torch::Tensor& mask, bool add_one);
+
+// [N] int64: for each row, the column of the largest / smallest x among the mask's entries; an
+// arbitrary valid column for an empty row. Not differentiable (indices); use gather for values.
+torch::Tensor masked_argmax(const torch::Tensor& x, const torch::Tensor& mask);
+torch::Tensor masked_argmin(const torch::Tensor& x, const torch::Tensor& mask);
+
+// The mean of per_row [N] over the rows where valid [N] is true. per_row must be finite everywhere
+// (invalid rows included). With no valid row: 0, still connected to per_row's graph.
+torch::Tensor mean_over(const torch::Tensor& per_row, const torch::Tensor& valid);
+
+// A scalar 0 connected to `t`'s graph: backward() through it gives zero gradients.
+torch::Tensor connected_zero(const torch::Tensor& t);
+
+}  // namespace sim::loss_ops

@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <string>
+
+#include "base/distance.hpp"
+#include "base/error.hpp"
+
+using sim::Distance;
+
+TEST_CASE("distance names round-trip and aliases parse") {
+  for (Distance d : sim::all_distances()) CHECK(sim::parse_distance(sim::to_string(d)) == d);
+  CHECK(sim::parse_distance("L2") == Distance::Euclidean);
+  CHECK(sim::parse_distance("l2sq") == Distance::SquaredEuclidean);
+  CHECK(sim::parse_distance("squared_euclidean") == Distance::SquaredEuclidean);
+  CHECK(sim::parse_distance("dot") == Distance::InnerProduct);
+  CHECK(sim::parse_distance("ip") == Distance::InnerProduct);
+  CHECK(sim::parse_distance("Cityblock") == Distance::Manhattan);
+  CHECK(sim::to_string(Distance::InnerProduct) == "inner_product");
+}
+
+TEST_CASE("an unknown distance is a usage error listing the valid names") {
+  try {
+    sim::parse_distance("hamming");
+    FAIL("expected a UsageError");
+  } catch (const sim::UsageError& e) {
+    const std::string message = e.what();
+    CHECK(message.find("hamming") != std::string::npos);
+    CHECK(message.find("cosine, euclidean, sqeuclidean, inner_product, manhattan") != std::string::npos);
+    CHECK(e.field() == "--distance");
+  }
+}
+
+TEST_CASE("reference distances on a worked example") {
+  // a = (3, 4), b = (0, 1): |a| = 5, <a,b> = 4, a - b = (3, 3).
+  const float a[] = {3, 4}, b[] = {0, 1};
+  CHECK(sim::distance(Distance::Cosine, a, b, 2) == doctest::Approx(1.0 - 4.0 / 5.0));
+  CHECK(sim::distance(Distance::Euclidean, a, b, 2) == doctest::Approx(std::sqrt(18.0)));
+  CHECK(sim::distance(Distance::SquaredEuclidean, a, b, 2) == doctest::Approx(18.0));
+  CHECK(sim::distance(Distance::InnerProduct, a, b, 2) == doctest::Approx(1.0 - 4.0));
+  CHECK(sim::distance(Distance::Manhattan, a, b, 2) == doctest::Approx(6.0));
+}
+
+TEST_CASE("cosine of a zero vector is treated as orthogonal") {
+  const float zero[] = {0, 0}, b[] = {1, 2};
+  CHECK(sim::distance(Distance::Cosine, zero, b, 2) == doctest::Approx(1.0));
+}
+
+TEST_CASE("hnswlib mapping") {
+  CHECK(sim::hnsw_mapping(Distance::Cosine).space == sim::HnswSpace::InnerProduct);
+  CHECK(sim::hnsw_mapping(Distance::Cosine).normalize);
+  CHECK_FALSE(sim::hnsw_mapping(Distance::InnerProduct).normalize);
+  CHECK(sim::hnsw_mapping(Distance::Euclidean).space == sim::HnswSpace::L2);
+  CHECK(sim::hnsw_mapping(Distance::SquaredEuclidean).space == sim::HnswSpace::L2);
+  CHECK_FALSE(sim::hnsw_can_serve(Distance::Manhattan));
+  CHECK_THROWS_AS(sim::hnsw_mapping(Distance::Manhattan), sim::UsageError);
+
+  // hnswlib's L2 space returns squared distances: euclidean takes the root, and a tiny negative
+  // from rounding becomes 0 rather than NaN.
+  CHECK(sim::from_hnsw(Distance::Euclidean, 9.0f) == doctest::Approx(3.0));
+  CHECK(sim::from_hnsw(Distance::Euclidean, -1e-7f) == 0.0f);
+  CHECK(sim::from_hnsw(Distance::SquaredEuclidean, 9.0f) == doctest::Approx(9.0));
+}
+
+TEST_CASE("l2_normalize") {
+  float v[] = {3, 4};
+  CHECK(sim::l2_normalize(v, 2) == doctest::Approx(5.0));
+  CHECK(v[0] == doctest::Approx(0.6));
+  CHECK(v[1] == doctest::Approx(0.8));
+  float zero[] = {0, 0};
+  CHECK(sim::l2_normalize(zero, 2) == 0.0f);
+  CHECK(zero[0] == 0.0f);
+}
