@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
+#include <iostream>
 
 #include "base/error.hpp"
 
@@ -99,6 +101,19 @@ std::vector<std::string> list_directory(const std::string& path) {
 std::string join_path(const std::string& dir, const std::string& name) {
   if (dir.empty()) return name;
   return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+void flush_stdout() {
+  // std::cout writes through stdio's stdout; whichever flush fails first has the real errno.
+  errno = 0;
+  std::cout.flush();
+  int err = std::cout ? 0 : errno;
+  if (std::fflush(stdout) != 0 && err == 0) err = errno;
+  if (!std::cout || std::ferror(stdout)) {
+    std::cout.clear();
+    std::clearerr(stdout);
+    throw io_error("-", "writing to standard output failed", err != 0 ? err : EIO);
+  }
 }
 
 }  // namespace sim

@@ -38,4 +38,8 @@ std::vector<std::string> list_directory(const std::string& path);
 // "dir/name" without doubling a trailing slash.
 std::string join_path(const std::string& dir, const std::string& name);
 
+// Flushes stdout and throws IoError("-", ...) if anything written to it was lost (closed pipe,
+// full disk). Programs call it at the end (run_main) and streaming ones after each answer.
+void flush_stdout();
+
 }  // namespace sim

@@ -2,15 +2,12 @@
 
 #include <hdf5.h>
 #include <spdlog/version.h>
-#include <CLI/Version.hpp>
 
 #include "base/version_config.hpp"
 
 namespace sim {
 
 std::string sim_version() { return SIM_VERSION; }
-
-std::string cli11_version() { return CLI11_VERSION; }
 
 std::string spdlog_version() {
   return std::to_string(SPDLOG_VER_MAJOR) + "." + std::to_string(SPDLOG_VER_MINOR) + "." +
@@ -22,7 +19,5 @@ std::string hdf5_version() {
   if (H5get_libversion(&major, &minor, &release) < 0) return "unknown";
   return std::to_string(major) + "." + std::to_string(minor) + "." + std::to_string(release);
 }
-
-Runtime hdf5_runtime() { return {"HDF5", hdf5_version(), nullptr}; }
 
 }  // namespace sim

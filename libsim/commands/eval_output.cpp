@@ -7,7 +7,6 @@
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "base/program.hpp"
 #include "eval/quality_gates.hpp"
 
 namespace sim {

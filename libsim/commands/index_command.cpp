@@ -71,36 +71,10 @@ void store_pictures(IndexArtifact& a, const std::vector<std::pair<std::size_t, s
 
 }  // namespace
 
-void AddOptions::add_to(CLI::App& app) {
-  app.add_flag("--replace", replace, "An id already in the index gets the new vector and label (default: refuse)");
-  app.add_flag("--force", force, "Accept embeddings of another model (a different model fingerprint)");
-  app.add_flag("--store-data", store_data,
-               "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
-               "for sim-query --grid");
-  columns.add_column_flags(app);
-}
-
-void BuildOptions::add_to(CLI::App& app) {
-  AddOptions::add_to(app);
-  app.add_flag("--exact", exact, "Brute-force index: exact results, any distance (manhattan too), slower queries");
-  app.add_option("--M", hnsw.m, "HNSW links per node (level 0 has twice as many)")
-      ->default_val(16)
-      ->check(CLI::Range(2, 10000));
-  app.add_option("--ef-construction", hnsw.ef_construction, "HNSW candidate list size while inserting")
-      ->default_val(200)
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--ef", hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
-      ->default_val(64)
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--distance", distance,
-                 "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
-                 "(default cosine); embeddings files carry their own");
-}
-
-Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested,
+Embeddings read_index_input(const std::string& path, Distance vector_distance, std::optional<Distance> requested,
                             const DatasetOptions& columns) {
-  const bool asked = !requested.empty();
-  const Distance distance = asked ? parse_distance(requested) : vector_distance;
+  const bool asked = requested.has_value();
+  const Distance distance = requested.value_or(vector_distance);
   if (path == "-" || looks_like_embeddings(path)) {
     Embeddings e = read_embeddings(path);
     if (asked && distance != e.meta.distance) {

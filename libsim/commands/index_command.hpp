@@ -3,9 +3,8 @@
 // changes, so a refused command leaves the index exactly as it was.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -24,26 +23,22 @@ struct AddOptions {
   bool store_data = false;
   DatasetOptions columns;  // --label-column, --id-column: for a vector dataset in CSV/TSV
   unsigned threads = 1;    // from --threads
-
-  void add_to(CLI::App& app);
 };
 
 struct BuildOptions : AddOptions {
   bool exact = false;    // --exact: brute force instead of HNSW
   HnswParams hnsw;       // --M, --ef-construction, --ef, and --seed (set by the caller)
-  std::string distance;  // --distance: for a vector dataset (embeddings files carry theirs); "" = cosine
-
-  void add_to(CLI::App& app);
+  std::optional<Distance> distance;  // --distance: for a vector dataset (embeddings files carry theirs); none = cosine
 };
 
 // What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
 // sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
 // indexed as they are, under `vector_distance` (vectors carry no distance, and no model
-// fingerprint). `requested` is the distance the user asked for ("" = none): with an embeddings
-// file it must be the file's own. `columns` names a CSV/TSV file's label and id columns. Throws
+// fingerprint). `requested` is the distance the user asked for, if any: with an embeddings file it
+// must be the file's own. `columns` names a CSV/TSV file's label and id columns. Throws
 // the readers' errors, UsageError for an image dataset (embed it with sim-embed first) or a
 // distance that contradicts the file.
-Embeddings read_index_input(const std::string& path, Distance vector_distance, const std::string& requested = "",
+Embeddings read_index_input(const std::string& path, Distance vector_distance, std::optional<Distance> requested = {},
                             const DatasetOptions& columns = {});
 
 // A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,

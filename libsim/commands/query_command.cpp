@@ -8,7 +8,7 @@
 #include <iostream>
 
 #include "base/error.hpp"
-#include "base/program.hpp"
+#include "base/file_io.hpp"
 #include "base/progress.hpp"
 #include "base/utf8.hpp"
 
@@ -57,27 +57,6 @@ void print(const std::string& text) {
 }
 
 }  // namespace
-
-void QueryOptions::add_to(CLI::App& app) {
-  app.add_option("-k", k, "Neighbours per query (fewer when the index holds fewer)")
-      ->default_val(10)
-      ->check(CLI::Range(1, 1000000));
-  app.add_option("--ef", ef, "HNSW candidate list size (default: the one stored in the index)")
-      ->check(CLI::Range(1, 1000000));
-  // Strings on the command line (CLI11's enum mapping would also accept "0" and "1").
-  app.add_option_function<std::string>(
-         "--format", [this](const std::string& v) { format = v == "jsonl" ? OutputFormat::Jsonl : OutputFormat::Tsv; },
-         "Output: tsv (one row per query and rank) or jsonl (one object per query)")
-      ->check(CLI::IsMember({"tsv", "jsonl"}))
-      ->default_str("tsv");
-  app.add_option_function<std::string>(
-         "--match",
-         [this](const std::string& v) { match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest; },
-         "Add each query's decided class: nearest neighbour's, or majority vote of the k; "
-         "'unknown' beyond the index's calibrated threshold")
-      ->check(CLI::IsMember({"nearest", "majority"}));
-  app.add_flag("--force", force, "Accept queries embedded by another model (a different model fingerprint)");
-}
 
 void check_queries(const IndexArtifact& index, const EmbeddingsMeta& queries, const std::string& source, bool force) {
   const std::string where = "the index '" + index.path + "'";

@@ -14,8 +14,6 @@
 // "match_distance" is null when there is no match.)
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <istream>
 #include <optional>
@@ -38,8 +36,6 @@ struct QueryOptions {
   MatchRule match = MatchRule::None;        // --match
   bool force = false;                       // --force: accept queries of another model
   unsigned threads = 1;                     // from --threads
-
-  void add_to(CLI::App& app);
 };
 
 // Refuses query embeddings that do not fit the index, naming `source`: another dimension or

@@ -62,14 +62,6 @@ std::vector<GridRow> query_grid_rows(const IndexArtifact& index, const std::vect
   return rows;
 }
 
-void GridOptions::add_to(CLI::App& app) {
-  app.add_option("--grid", path,
-                 "Also draw the first queries beside their neighbours (pictures, classes, distances) into this PNG");
-  app.add_option("--grid-rows", rows, "How many queries --grid draws (the first ones)")
-      ->default_val(20)
-      ->check(CLI::Range(1, 200));
-}
-
 void write_query_grid(const IndexArtifact& index, const Embeddings& queries, const QueryOptions& options,
                       std::size_t rows, AtomicFile& out) {
   const std::size_t n = std::min(rows, queries.count());

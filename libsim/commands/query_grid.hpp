@@ -8,8 +8,6 @@
 // item). A picture that cannot be found is a "no image" box and a warning, never an error.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -42,8 +40,6 @@ std::vector<GridRow> query_grid_rows(const IndexArtifact& index, const std::vect
 struct GridOptions {
   std::string path;       // --grid: the PNG to write; "" = none
   std::size_t rows = 20;  // --grid-rows: how many queries (the first ones)
-
-  void add_to(CLI::App& app);
 };
 
 // Searches the first `rows` queries again (as query_batch did: same k, ef; searching is

@@ -31,29 +31,13 @@ std::size_t image_size(int channels, int height, int width) {
 
 }  // namespace
 
-void AugmentConfig::add_to(CLI::App& app) {
-  app.add_option("--aug-pad", pad,
-                 "Augmentation: random translation by up to N pixels each way (a crop of the image zero-padded by "
-                 "N); 0 = off")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_flag("--aug-flip", flip, "Augmentation: random horizontal flip (probability 1/2)");
-  app.add_option("--aug-brightness", brightness, "Augmentation: add a random offset in [-B, B]; 0 = off")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--aug-contrast", contrast,
-                 "Augmentation: scale around each channel's mean by a random factor in [1-C, 1+C]; 0 = off")
-      ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-}
-
-void AugmentConfig::validate() const {
+void AugmentOptions::validate() const {
   if (pad < 0) throw UsageError("must be >= 0, not " + std::to_string(pad), "--aug-pad");
   check_amount(brightness, "--aug-brightness");
   check_amount(contrast, "--aug-contrast");
 }
 
-void augment(const AugmentConfig& config, float* image, int channels, int height, int width, std::uint64_t seed) {
+void augment(const AugmentOptions& config, float* image, int channels, int height, int width, std::uint64_t seed) {
   config.validate();
   const std::size_t count = image_size(channels, height, width);
   if (!config.enabled()) return;
@@ -81,7 +65,7 @@ void augment(const AugmentConfig& config, float* image, int channels, int height
   }
 }
 
-void two_views(const AugmentConfig& config, const float* src, float* view_a, float* view_b, int c, int h, int w,
+void two_views(const AugmentOptions& config, const float* src, float* view_a, float* view_b, int c, int h, int w,
                std::uint64_t seed) {
   const std::size_t count = image_size(c, h, w);
   std::memcpy(view_a, src, count * sizeof(float));

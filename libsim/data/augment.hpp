@@ -15,8 +15,6 @@
 // with mix_seed, e.g. mix_seed(mix_seed(mix_seed(run_seed, step), item), view). No allocation.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 
@@ -24,13 +22,11 @@
 
 namespace sim {
 
-struct AugmentConfig {
+struct AugmentOptions {
   int pad = 0;             // --aug-pad: maximum translation in pixels; 0 = off
   bool flip = false;       // --aug-flip: random horizontal flip
   float brightness = 0.f;  // --aug-brightness: maximum offset B; 0 = off
   float contrast = 0.f;    // --aug-contrast: maximum factor change C; 0 = off
-
-  void add_to(CLI::App& app);
 
   // True when any step is on; augment() is a no-op otherwise.
   bool enabled() const { return pad > 0 || flip || brightness > 0.f || contrast > 0.f; }
@@ -42,12 +38,12 @@ struct AugmentConfig {
 // Augments `image` (channels × height × width, in place) with a PRNG seeded from `seed`.
 // Throws UsageError ("--aug-pad") unless pad < min(height, width), UsageError from validate(),
 // and Error (field "image") for a non-positive dimension.
-void augment(const AugmentConfig& config, float* image, int channels, int height, int width, std::uint64_t seed);
+void augment(const AugmentOptions& config, float* image, int channels, int height, int width, std::uint64_t seed);
 
 // Two independently augmented copies of `src` (for self-supervised losses such as SimCLR), using
 // seeds mix_seed(seed, 0) and mix_seed(seed, 1). With augmentation off both are plain copies.
 // `src`, `view_a` and `view_b` each hold c × h × w values and must not overlap.
-void two_views(const AugmentConfig& config, const float* src, float* view_a, float* view_b, int c, int h, int w,
+void two_views(const AugmentOptions& config, const float* src, float* view_a, float* view_b, int c, int h, int w,
                std::uint64_t seed);
 
 // --- The deterministic steps augment() is made of (exposed for tests and for callers that want

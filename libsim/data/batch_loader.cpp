@@ -36,25 +36,13 @@ int resolve_examples_per_class(int requested, const Dataset& d) {
 
 }  // namespace
 
-void BatchConfig::add_to(CLI::App& app) {
-  app.add_option("--classes-per-batch", classes_per_batch,
-                 "Classes in each batch (P of a P x K batch); 0 = all classes, at most 16")
-      ->default_val(0)
-      ->check(CLI::Range(0, 100000));
-  app.add_option("--examples-per-class", examples_per_class,
-                 "Items of each class in a batch (K of a P x K batch); 0 = 16, or the smallest class's size (at "
-                 "least 2) if smaller")
-      ->default_val(0)
-      ->check(CLI::Range(0, 100000));
-}
-
 std::vector<std::int64_t> all_labels(const Dataset& d) {
   std::vector<std::int64_t> labels(d.size());
   for (std::size_t i = 0; i < d.size(); ++i) labels[i] = d.label(i);
   return labels;
 }
 
-BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConfig& batch, const AugmentConfig& augment,
+BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOptions& batch, const AugmentOptions& augment,
                          std::uint64_t seed, unsigned threads, bool skip_bad, int rank, int world_size,
                          std::uint64_t start_step)
     : dataset_(std::move(dataset)),

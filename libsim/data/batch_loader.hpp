@@ -11,8 +11,6 @@
 // remembered, and counted in skipped().
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -26,12 +24,10 @@
 
 namespace sim {
 
-struct BatchConfig {
+struct BatchOptions {
   int classes_per_batch = 0;   // --classes-per-batch; 0 = all classes, at most 16
   int examples_per_class = 0;  // --examples-per-class; 0 = 16, or the smallest class's size if smaller
   int views = 1;               // 2 for self-supervised losses
-
-  void add_to(CLI::App& app);
 };
 
 struct Batch {
@@ -44,7 +40,7 @@ struct Batch {
 
 class BatchLoader {
  public:
-  BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchConfig& batch, const AugmentConfig& augment,
+  BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOptions& batch, const AugmentOptions& augment,
               std::uint64_t seed, unsigned threads, bool skip_bad, int rank = 0, int world_size = 1,
               std::uint64_t start_step = 0);
 
@@ -60,7 +56,7 @@ class BatchLoader {
   std::size_t load_one(std::size_t item, const std::size_t* group, std::size_t group_size, float* out);
 
   std::shared_ptr<const Dataset> dataset_;
-  AugmentConfig augment_;
+  AugmentOptions augment_;
   BalancedSampler sampler_;
   std::uint64_t seed_;
   unsigned threads_;

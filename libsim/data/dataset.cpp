@@ -15,21 +15,6 @@ namespace {
 
 const std::vector<std::string> kSplitNames{"train", "test", "val", "validation"};
 
-// "28" or "32x24" (height x width).
-void parse_image_size(const std::string& text, int& height, int& width) {
-  const auto x = text.find('x');
-  try {
-    std::size_t used = 0;
-    height = std::stoi(text.substr(0, x), &used);
-    width = x == std::string::npos ? height : std::stoi(text.substr(x + 1));
-  } catch (const std::exception&) {
-    throw UsageError("'" + text + "' is not a size like 28 or 32x24 (height x width)", "--image-size");
-  }
-  if (height < 1 || width < 1 || height > 4096 || width > 4096) {
-    throw UsageError("'" + text + "': height and width must be 1..4096", "--image-size");
-  }
-}
-
 // A folder whose sub-folders are all split names (and include train) holds splits, not classes.
 std::vector<std::string> split_dirs_of(const std::string& dir, const std::vector<std::string>& subdirs) {
   if (std::find(subdirs.begin(), subdirs.end(), "train") == subdirs.end()) return {};
@@ -59,34 +44,6 @@ std::string describe(const Dataset& d) {
   }
   return std::to_string(d.size()) + " items, " + std::to_string(used) + " classes, shape " + d.shape().str() + " (" +
          d.kind() + ")";
-}
-
-void DatasetOptions::add_to(CLI::App& app) {
-  add_image_flags(app);
-  add_reading_flags(app);
-}
-
-void DatasetOptions::add_image_flags(CLI::App& app) {
-  app.add_option_function<std::string>(
-         "--image-size", [this](const std::string& s) { parse_image_size(s, image_height, image_width); },
-         "Resize images to HxW (or N for NxN): scale to cover, crop the centre. Default: the images' own size")
-      ->type_name("HxW");
-  app.add_option("--channels", channels, "Image channels: 1 (grey) or 3 (RGB). Default: 3 if any image has colour")
-      ->check(CLI::IsMember({1, 3}));
-}
-
-void DatasetOptions::add_reading_flags(CLI::App& app) {
-  app.add_flag("--skip-bad", skip_bad,
-               "Skip unreadable files and classes with too few items (each logged, then counted) instead of "
-               "stopping");
-  add_column_flags(app);
-  app.add_option("--cache-mib", cache_mib, "Decode an image folder once and keep it in memory if it fits in this")
-      ->default_str("2048");
-}
-
-void DatasetOptions::add_column_flags(CLI::App& app) {
-  app.add_option("--label-column", label_column, "CSV/TSV: the column holding labels")->default_str("label");
-  app.add_option("--id-column", id_column, "CSV/TSV: the column holding item ids, if present")->default_str("id");
 }
 
 DatasetSubset::DatasetSubset(std::shared_ptr<const Dataset> base, std::vector<std::size_t> indices)

@@ -13,8 +13,6 @@
 // vectors as their D features. load() is thread-safe, so batches can be decoded by worker threads.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -50,7 +48,7 @@ class Dataset {
 // "N items, C classes, shape ..." for logs.
 std::string describe(const Dataset& d);
 
-// How to read a dataset; every field has its flag (add_to).
+// How to read a dataset; the command line sets each field from its flag (tools/cli/data_flags.hpp).
 struct DatasetOptions {
   // Images: target size (0 = the images' own size, which must then be the same for all) and
   // channels (0 = 3 if any image has colour, else 1).
@@ -61,13 +59,6 @@ struct DatasetOptions {
   // Image folders whose decoded pixels fit in this many MiB are decoded once at open and kept.
   std::size_t cache_mib = 2048;
   unsigned threads = 1;  // for decoding at open (set from --threads by the caller)
-
-  // All flags: add_image_flags (--image-size, --channels) + add_reading_flags (the rest, which
-  // include add_column_flags: --label-column, --id-column).
-  void add_to(CLI::App& app);
-  void add_image_flags(CLI::App& app);
-  void add_reading_flags(CLI::App& app);
-  void add_column_flags(CLI::App& app);
 };
 
 // The splits found in a dataset: "train", "test", "val" when it has them, else just "all".

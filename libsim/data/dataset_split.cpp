@@ -77,19 +77,6 @@ std::string percent(double f) { return std::to_string(int(std::lround(f * 100)))
 
 }  // namespace
 
-void SplitOptions::add_to(CLI::App& app) {
-  app.add_option("--val-split", val_split,
-                 "Hold out this fraction of each training class for validation (0 = none). Default: the "
-                 "dataset's val/ or test/ split, else 0.1")
-      ->check(CLI::Range(0.0, 0.9));
-  app.add_option("--holdout-classes", holdout,
-                 "Hold out whole classes for validation, never trained on: a count N (chosen by --seed) or "
-                 "comma-separated class names");
-  app.add_option("--per-class", per_class,
-                 "Train on only the first N items of each class (after validation is set aside; 0 = all): "
-                 "a quick run on a subset");
-}
-
 std::vector<std::size_t> class_counts(const Dataset& d) {
   std::vector<std::size_t> counts(d.classes().size(), 0);
   for (std::size_t i = 0; i < d.size(); ++i) {

@@ -6,8 +6,6 @@
 // split; else 10% of the training items. Every random choice follows --seed.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,8 +20,6 @@ struct SplitOptions {
   std::string holdout;            // "" | "N" (N classes chosen by seed) | "name1,name2,..."
   std::size_t min_per_class = 2;  // training needs pairs: smaller classes are errors (or --skip-bad)
   std::size_t per_class = 0;      // --per-class: train on the first N items of each class only (0 = all)
-
-  void add_to(CLI::App& app);
 };
 
 struct TrainVal {

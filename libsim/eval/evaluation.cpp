@@ -20,25 +20,6 @@ namespace {
 // R in the thousands (Fashion-MNIST: 6,000 per class) a chunk is a few hundred queries.
 constexpr std::size_t kSlotsPerChunk = std::size_t(1) << 22;
 
-std::vector<double> parse_doubles(const std::string& list, const char* option) {
-  std::vector<double> out;
-  std::size_t at = 0;
-  while (at <= list.size()) {
-    const std::size_t comma = std::min(list.find(',', at), list.size());
-    const std::string word = list.substr(at, comma - at);
-    try {
-      std::size_t used = 0;
-      out.push_back(std::stod(word, &used));
-      if (used != word.size()) throw std::invalid_argument(word);
-    } catch (const std::exception&) {
-      throw UsageError("'" + word + "' is not a number", option);
-    }
-    if (!(out.back() > 0 && out.back() <= 1)) throw UsageError("'" + word + "' is not in (0, 1]", option);
-    at = comma + 1;
-  }
-  return out;
-}
-
 // Removes query q's self-match (index position `self`) from its row, shifting the rest left.
 void drop_position(SearchResult& r, std::size_t q, std::int64_t self) {
   std::int64_t* p = r.positions.data() + q * r.k;
@@ -63,28 +44,6 @@ SearchResult first_slots(const SearchResult& r, std::size_t q, std::size_t k) {
 }
 
 }  // namespace
-
-void EvalOptions::add_to(CLI::App& app) {
-  app.add_option("-k", k, "Neighbours for precision@k, recall@k, NDCG@k and majority votes")
-      ->default_val(10)
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--ef", ef, "HNSW candidate list size (default: the index's; always at least the neighbours asked)")
-      ->check(CLI::Range(1, 1000000));
-  app.add_option_function<std::string>(
-         "--match",
-         [this](const std::string& v) { match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest; },
-         "How a query is classified: its nearest labelled neighbour's class, or the majority of its k")
-      ->check(CLI::IsMember({"nearest", "majority"}))
-      ->default_str("nearest");
-  app.add_option("--unseen-classes", unseen_classes,
-                 "Classes the model never trained on (comma-separated): metrics reported separately for them")
-      ->delimiter(',');
-  app.add_option_function<std::string>(
-      "--target-precision",
-      [this](const std::string& v) { target_precisions = parse_doubles(v, "--target-precision"); },
-      "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
-  app.add_flag("--force", force, "Accept queries embedded by another model (a different model fingerprint)");
-}
 
 IndexArtifact reference_index(const Embeddings& reference, const std::string& source, unsigned threads) {
   BuildOptions build;

@@ -18,8 +18,6 @@
 // never hold a 10k x 1M matrix (exact search itself works block by block: exact_index.hpp).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -43,8 +41,6 @@ struct EvalOptions {
   std::size_t examples = 12;                // queries kept (with their neighbours) for the report
   bool force = false;                       // --force: queries of another model
   unsigned threads = 1;                     // from --threads
-
-  void add_to(CLI::App& app);
 };
 
 // Retrieval means over one group of queries.

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "base/error.hpp"
-#include "base/program.hpp"
+#include "base/file_io.hpp"
 #include "base/provenance.hpp"
 
 namespace sim {

@@ -16,7 +16,7 @@
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
 #include "formats/h5.hpp"
-#include "base/program.hpp"
+#include "base/file_io.hpp"
 #include "base/utf8.hpp"
 
 namespace sim {

@@ -13,27 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "base/distance.hpp"
+#include "model/arch_spec.hpp"
 
 namespace sim {
-
-// Everything needed to rebuild a network before loading its weights (stored in the model file).
-struct ArchSpec {
-  std::string arch;       // "hello", "small_cnn", "resnet", "mlp", or "script" (TorchScript backbone)
-  ItemShape input;        // what the network reads
-  std::int64_t dim = 64;  // embedding size
-  Distance distance = Distance::Cosine;
-  std::vector<float> mean, std;      // preprocessing: one value per channel (images) or feature (vectors)
-  std::int64_t script_features = 0;  // "script": the backbone's output width, found by a probe
-  bool freeze_backbone = false;
-
-  // The architecture --arch auto picks for this input: small_cnn for grey images up to 64 px,
-  // resnet for colour or larger images, mlp for vectors.
-  static std::string auto_arch(const ItemShape& input);
-  // Names accepted by --arch.
-  static const std::vector<std::string>& names();
-};
 
 class EmbeddingNetImpl : public torch::nn::Module {
  public:

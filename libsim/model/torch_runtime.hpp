@@ -1,15 +1,17 @@
-// LibTorch as a program runtime: version for --version, and start-up configuration from the common
-// flags: intra-op threads (LibTorch starts with one here unless told), the seed, and a loud warning
-// when the BLAS underneath is not OpenBLAS.
+// LibTorch's process-wide set-up: intra-op threads (LibTorch starts with one here unless told), the
+// seed, malloc tuning for its large tensors, and a loud warning when the BLAS underneath is not
+// OpenBLAS. Programs that run models call configure_torch once at start-up, from --threads and
+// --seed (the command line's LibTorch runtime does it, tools/cli/runtimes.hpp).
 #pragma once
 
-#include "base/program.hpp"
+#include <cstdint>
+#include <string>
 
 namespace sim {
 
-Runtime torch_runtime();
+std::string torch_version();  // "1.13.1"
 
-// Applies --threads and --seed to LibTorch; checks the BLAS. Called by run_main via torch_runtime().
-void configure_torch(const CommonOptions& common);
+// Applies `threads` (>= 1) and `seed` to LibTorch; checks the BLAS.
+void configure_torch(unsigned threads, std::uint64_t seed);
 
 }  // namespace sim

@@ -2,8 +2,6 @@
 // Also home of hnsw_space.hpp's functions, for the same reason.
 #include "search/hnsw_index.hpp"
 
-#include "base/blas_check.hpp"
-
 #include <hnswlib/hnswlib.h>
 #include <sys/mman.h>
 #include <zlib.h>
@@ -223,11 +221,7 @@ std::string hnsw_simd() {
 #endif
 }
 
-// The configure step checks the BLAS exact search multiplies with (a loud warning if it is the
-// reference BLAS), as LibTorch's runtime does for training.
-Runtime hnswlib_runtime() {
-  return {"hnswlib", std::string(SIM_HNSWLIB_VERSION) + ", " + hnsw_simd(), [](const CommonOptions&) { check_blas(); }};
-}
+std::string hnswlib_version() { return std::string(SIM_HNSWLIB_VERSION) + ", " + hnsw_simd(); }
 
 // --- HnswIndex ----------------------------------------------------------------------------------------
 

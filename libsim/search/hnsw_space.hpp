@@ -11,7 +11,6 @@
 #include <string>
 
 #include "base/distance.hpp"
-#include "base/program.hpp"
 
 namespace sim {
 
@@ -23,7 +22,7 @@ float hnsw_distance(Distance d, const float* a, const float* b, std::size_t dim)
 // Which SIMD kernels hnswlib was compiled with here: "AVX512", "AVX", "SSE" or "none".
 std::string hnsw_simd();
 
-// hnswlib as a program runtime, for --version ("0.6.2-2+deb12u1, AVX512").
-Runtime hnswlib_runtime();
+// hnswlib's packaged version and its SIMD level, for --version ("0.6.2-2+deb12u1, AVX512").
+std::string hnswlib_version();
 
 }  // namespace sim

@@ -1,18 +1,19 @@
-// sim-train's model and optimisation settings, with their flags.
+// sim-train's model and optimisation settings; each field names its flag (tools/cli/train_flags.cpp).
 #pragma once
 
-#include <CLI/CLI.hpp>
-
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
+#include "base/distance.hpp"
+
 namespace sim {
 
-struct TrainConfig {
+struct TrainOptions {
   // Model
   std::string arch = "auto";        // --arch
   std::int64_t dim = 64;            // --dim
-  std::string distance = "cosine";  // --distance
+  Distance distance = Distance::Cosine;  // --distance
   std::string backbone;             // --backbone FILE.pt (TorchScript)
   bool freeze_backbone = false;     // --freeze-backbone
 
@@ -28,8 +29,6 @@ struct TrainConfig {
   std::size_t val_max = 10000;     // --val-max: validate on at most this many items
 
   bool resume = false;  // --resume: continue from OUTPUT.ckpt
-
-  void add_to(CLI::App& app);
 };
 
 }  // namespace sim

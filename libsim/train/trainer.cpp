@@ -14,6 +14,7 @@
 #include "base/rng.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
+#include "train/losses/loss_factory.hpp"
 #include "train/validation.hpp"
 
 namespace sim {
@@ -38,7 +39,7 @@ void measure_preprocessing(const Dataset& train, std::uint64_t seed, unsigned th
   spec.std.assign(std.data_ptr<float>(), std.data_ptr<float>() + std.numel());
 }
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<torch::Tensor> params) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& c, std::vector<torch::Tensor> params) {
   if (c.optimizer == "sgd") {
     return std::make_unique<torch::optim::SGD>(
         params, torch::optim::SGDOptions(c.lr).momentum(c.momentum).weight_decay(std::max(0.0, c.weight_decay)));
@@ -52,7 +53,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, st
 }
 
 // Linear warm-up to the peak, then cosine decay to 0 (Loshchilov & Hutter 2017, without restarts).
-double learning_rate(const TrainConfig& c, std::int64_t step, std::int64_t total, std::int64_t warmup) {
+double learning_rate(const TrainOptions& c, std::int64_t step, std::int64_t total, std::int64_t warmup) {
   if (step < warmup) return c.lr * double(step + 1) / double(warmup);
   const double progress = double(step - warmup) / double(std::max<std::int64_t>(1, total - warmup));
   return c.lr * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
@@ -135,9 +136,9 @@ torch::jit::Module load_backbone(const std::string& path, ArchSpec& spec) {
 
 }  // namespace
 
-TrainSummary train_model(const TrainRequest& request, const CommonOptions& common) {
+TrainSummary train_model(const TrainRequest& request) {
   const TrainData& data = *request.data;
-  const TrainConfig& config = request.train;
+  const TrainOptions& config = request.train;
   const Dataset& train = *data.split.train;
   TrainSummary summary;
 
@@ -145,13 +146,13 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
   spec.input = train.shape();
   spec.arch = config.arch == "auto" ? ArchSpec::auto_arch(spec.input) : config.arch;
   spec.dim = config.dim;
-  spec.distance = parse_distance(config.distance);
+  spec.distance = config.distance;
   torch::jit::Module backbone;
   if (!config.backbone.empty()) {
     backbone = load_backbone(config.backbone, spec);
     spec.freeze_backbone = config.freeze_backbone;
   }
-  measure_preprocessing(train, common.seed, common.threads, spec);
+  measure_preprocessing(train, request.seed, request.threads, spec);
   EmbeddingNet net(spec, backbone);
 
   const auto counts = class_counts(train);
@@ -184,9 +185,9 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
     spdlog::info("resuming from {} at step {}", checkpoint, start_step);
   }
 
-  BatchConfig batch_config = request.batch;
+  BatchOptions batch_config = request.batch;
   batch_config.views = loss->needs_two_views() ? 2 : 1;
-  BatchLoader loader(data.split.train, batch_config, request.augment, common.seed, common.threads, request.skip_bad, 0,
+  BatchLoader loader(data.split.train, batch_config, request.augment, request.seed, request.threads, request.skip_bad, 0,
                      1, std::uint64_t(start_step));
   const auto steps_per_epoch = std::int64_t(loader.sampler().batches_per_epoch());
   const std::int64_t total = config.steps > 0 ? config.steps : steps_per_epoch * config.epochs;
@@ -206,12 +207,12 @@ TrainSummary train_model(const TrainRequest& request, const CommonOptions& commo
                    {"lr", config.lr},
                    {"steps", total},
                    {"batch_size", loader.sampler().batch_size()},
-                   {"seed", common.seed},
+                   {"seed", request.seed},
                    {"train_items", train.size()}};
-  const torch::Tensor samples = sample_inputs(train, common.threads);
+  const torch::Tensor samples = sample_inputs(train, request.threads);
   const auto val = validation_subset(data.split.val, config.val_max);
   EmbedOptions embed_options;
-  embed_options.threads = common.threads;
+  embed_options.threads = request.threads;
   embed_options.progress = false;
 
   const std::uint64_t images_per_step = loader.sampler().batch_size() * std::uint64_t(batch_config.views);

@@ -9,20 +9,21 @@
 
 #include "data/augment.hpp"
 #include "data/batch_loader.hpp"
-#include "base/program.hpp"
 #include "data/train_data.hpp"
-#include "train/losses/loss_interface.hpp"
+#include "train/losses/loss_options.hpp"
 #include "train/train_options.hpp"
 
 namespace sim {
 
 struct TrainRequest {
   const TrainData* data = nullptr;
-  TrainConfig train;
-  BatchConfig batch;
-  AugmentConfig augment;
-  LossConfig loss;
+  TrainOptions train;
+  BatchOptions batch;
+  AugmentOptions augment;
+  LossOptions loss;
   bool skip_bad = false;
+  unsigned threads = 1;     // --threads: LibTorch's (configure_torch) and the batch loader's
+  std::uint64_t seed = 0;   // --seed: sampling, augmentation, preprocessing statistics
   std::string output;         // the model file; its checkpoint is output + ".ckpt"
   nlohmann::json provenance;  // recorded in the model
 };
@@ -40,6 +41,6 @@ struct TrainSummary {
 
 // Trains and writes request.output (atomically). Throws UsageError for impossible settings,
 // Error when the loss becomes NaN or infinite (naming the step and the checkpoint kept).
-TrainSummary train_model(const TrainRequest& request, const CommonOptions& common);
+TrainSummary train_model(const TrainRequest& request);
 
 }  // namespace sim

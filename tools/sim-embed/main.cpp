@@ -6,16 +6,16 @@
 
 #include <memory>
 
+#include "cli/data_flags.hpp"
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
 #include "formats/embeddings.hpp"
 #include "formats/embeddings_text.hpp"
 #include "base/error.hpp"
-#include "base/program.hpp"
 #include "base/provenance.hpp"
-#include "base/versions.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
 #include "commands/embed_command.hpp"
-#include "model/torch_runtime.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-embed",
@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(1, 1 << 16));
         app.add_flag("--no-provenance", no_provenance,
                      "Record no command line, time or host: the same input then gives identical bytes");
-        input_options.add_to(app);
+        sim::add_flags(app, input_options);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (output == "-" && format == "h5" && ::isatty(STDOUT_FILENO)) {

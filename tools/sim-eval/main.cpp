@@ -7,16 +7,16 @@
 #include <chrono>
 #include <iostream>
 
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
+#include "cli/search_flags.hpp"
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "base/program.hpp"
 #include "base/provenance.hpp"
-#include "base/versions.hpp"
 #include "commands/eval_output.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/quality_gates.hpp"
 #include "commands/eval_report.hpp"
-#include "search/hnsw_space.hpp"
 #include "search/index_file.hpp"
 
 int main(int argc, char** argv) {
@@ -37,7 +37,7 @@ int main(int argc, char** argv) {
         app.add_option("--reference", reference,
                        "Reference embeddings to search exactly instead of an index (- for stdin)");
         app.add_option("-i,--input", input, "Labelled query embeddings (sim-embed), or - for stdin")->required();
-        options.add_to(app);
+        sim::add_flags(app, options);
         app.add_flag("--write", write, "Store the calibrated thresholds in the index, for sim-query --match");
         app.add_option("--json", json_path, "Write every figure as JSON to this file (- for stdout)");
         app.add_option("--report", report,

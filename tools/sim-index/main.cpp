@@ -9,12 +9,12 @@
 #include <iostream>
 #include <vector>
 
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
+#include "cli/search_flags.hpp"
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "base/program.hpp"
 #include "base/provenance.hpp"
-#include "base/versions.hpp"
-#include "search/hnsw_space.hpp"
 #include "search/index_file.hpp"
 #include "commands/index_command.hpp"
 
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
         const std::size_t common_options = app.get_options().size();
         app.add_option("-i,--input", input, "Embeddings to index (written by sim-embed), or - for stdin");
         app.add_option("-o,--output", output, "Index to write: the sidecar OUTPUT and OUTPUT.gN.hnsw beside it");
-        build.add_to(app);
+        sim::add_flags(app, build);
         const auto all = app.get_options();
         build_only.assign(all.begin() + std::ptrdiff_t(common_options), all.end());
         app.require_subcommand(0, 1);
@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
         add_cmd = app.add_subcommand("add", "Add items to an index (classes never seen before too)");
         add_cmd->add_option("index", index_path, "Index to grow")->required();
         add_cmd->add_option("-i,--input", add_input, "Embeddings to add, or - for stdin")->required();
-        add.add_to(*add_cmd);
+        sim::add_flags(*add_cmd, add);
 
         delete_cmd = app.add_subcommand("delete", "Delete items from an index by id");
         delete_cmd->add_option("index", index_path, "Index to shrink")->required();
@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
         }
         if (add_cmd->parsed()) {
           sim::IndexArtifact index = sim::load_index(index_path);
-          const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, "", add.columns);
+          const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, {}, add.columns);
           add.threads = common.threads;
           const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
           sim::save_index(index, index_path, provenance);

@@ -6,11 +6,10 @@
 #include <iostream>
 
 #include "base/error.hpp"
-#include "base/program.hpp"
-#include "base/versions.hpp"
-#include "search/hnsw_space.hpp"
+#include "base/file_io.hpp"
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
 #include "commands/info_command.hpp"
-#include "model/torch_runtime.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-info",

@@ -8,13 +8,13 @@
 #include <optional>
 
 #include "base/atomic_file.hpp"
+#include "cli/data_flags.hpp"
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
+#include "cli/search_flags.hpp"
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "data/input_options.hpp"
-#include "base/program.hpp"
 #include "base/subprocess.hpp"
-#include "base/versions.hpp"
-#include "search/hnsw_space.hpp"
 #include "search/index_file.hpp"
 #include "commands/query_command.hpp"
 #include "commands/query_grid.hpp"
@@ -29,7 +29,7 @@ sim::Embeddings embed_with_sim_embed(const std::string& model, const std::vector
   std::vector<std::string> args{"-m", model, "-o", "-", "--no-provenance", "--threads=" + std::to_string(common.threads)};
   for (int v = common.verbosity; v > 0; --v) args.emplace_back("-v");
   for (int v = common.verbosity; v < 0; ++v) args.emplace_back("-q");
-  const auto options = input.as_arguments();
+  const auto options = sim::input_arguments(input);
   args.insert(args.end(), options.begin(), options.end());
   args.emplace_back("--");  // the items are positional, even "-" or a name starting with '-'
   args.insert(args.end(), items.begin(), items.end());
@@ -66,9 +66,9 @@ int main(int argc, char** argv) {
                        "Embed raw ITEMS (image files, a dataset, or - for paths on stdin) with this model first "
                        "(runs sim-embed)");
         app.add_option("items", items, "With -m: the items to query");
-        options.add_to(app);
-        grid.add_to(app);
-        input_options.add_to(app);
+        sim::add_flags(app, options);
+        sim::add_flags(app, grid);
+        sim::add_flags(app, input_options);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (int(stream) + int(!input.empty()) + int(!model_path.empty()) != 1) {

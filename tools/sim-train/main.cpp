@@ -6,21 +6,22 @@
 #include <chrono>
 #include <cstdio>
 
+#include "cli/data_flags.hpp"
+#include "cli/program.hpp"
+#include "cli/runtimes.hpp"
+#include "cli/train_flags.hpp"
 #include "data/augment.hpp"
 #include "data/batch_loader.hpp"
 #include "base/error.hpp"
-#include "base/program.hpp"
 #include "base/progress.hpp"
 #include "base/provenance.hpp"
 #include "data/train_data.hpp"
-#include "base/versions.hpp"
-#include "model/torch_runtime.hpp"
 #include "train/trainer.hpp"
 
 namespace {
 
 // Draws `count` batches as training would and prints the timings as one JSON line on stdout.
-void dry_run(const sim::TrainData& data, const sim::BatchConfig& batch_config, const sim::AugmentConfig& augment,
+void dry_run(const sim::TrainData& data, const sim::BatchOptions& batch_config, const sim::AugmentOptions& augment,
              const sim::CommonOptions& common, bool skip_bad, std::uint64_t count) {
   const auto start = std::chrono::steady_clock::now();
   sim::BatchLoader loader(data.split.train, batch_config, augment, common.seed, common.threads, skip_bad);
@@ -50,10 +51,10 @@ int main(int argc, char** argv) {
   std::string dataset, output;
   sim::DatasetOptions data;
   sim::SplitOptions split;
-  sim::BatchConfig batch;
-  sim::AugmentConfig augment;
-  sim::TrainConfig train;
-  sim::LossConfig loss;
+  sim::BatchOptions batch;
+  sim::AugmentOptions augment;
+  sim::TrainOptions train;
+  sim::LossOptions loss;
   bool dry = false;
   std::uint64_t dry_batches = 100;
   return sim::run_main(
@@ -66,12 +67,12 @@ int main(int argc, char** argv) {
                                       "JSON on stdout, write nothing");
         app.add_option("--dry-run-batches", dry_batches, "Batches to draw with --dry-run")->default_val(100);
         out->excludes(dry_flag);
-        data.add_to(app);
-        split.add_to(app);
-        train.add_to(app);
-        loss.add_to(app);
-        batch.add_to(app);
-        augment.add_to(app);
+        sim::add_flags(app, data);
+        sim::add_flags(app, split);
+        sim::add_flags(app, train);
+        sim::add_flags(app, loss);
+        sim::add_flags(app, batch);
+        sim::add_flags(app, augment);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (!dry && output.empty()) throw sim::UsageError("give the model file to write with -o (or --dry-run)");
@@ -81,10 +82,18 @@ int main(int argc, char** argv) {
           dry_run(train_data, batch, augment, common, data.skip_bad, dry_batches);
           return sim::kExitOk;
         }
-        sim::TrainRequest request{
-            &train_data, train,         batch,  augment,
-            loss,        data.skip_bad, output, nlohmann::json::parse(sim::make_provenance(info.name, argc, argv))};
-        const sim::TrainSummary s = sim::train_model(request, common);
+        sim::TrainRequest request;
+        request.data = &train_data;
+        request.train = train;
+        request.batch = batch;
+        request.augment = augment;
+        request.loss = loss;
+        request.skip_bad = data.skip_bad;
+        request.threads = common.threads;
+        request.seed = common.seed;
+        request.output = output;
+        request.provenance = nlohmann::json::parse(sim::make_provenance(info.name, argc, argv));
+        const sim::TrainSummary s = sim::train_model(request);
         spdlog::info(
             "wrote {}: {} steps in {:.1f} s, {:.0f} images/s (data {:.1f} s, forward {:.1f} s, loss {:.1f} s, "
             "backward+step {:.1f} s, validation {:.1f} s)",

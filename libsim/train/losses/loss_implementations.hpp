@@ -13,6 +13,7 @@
 #include <string>
 
 #include "train/losses/loss_interface.hpp"
+#include "train/losses/loss_options.hpp"
 
 namespace sim {
 
@@ -49,10 +50,7 @@ class MultiSimilarityLoss : public Loss {
 //              Stylianou, Pless, "Improved Embeddings with Easy Positive Triplet Mining", WACV 2020)
 //   all        every (anchor, positive, negative) triplet ("batch all", Hermans et al.); only the
 //              triplet loss offers it: it materialises an N x N x N tensor
-enum class TripletMining { Hard, SemiHard, Easy, All };
-
-// "hard", "semi-hard", "easy", "all"; throws UsageError (field `flag`) for anything else.
-TripletMining parse_triplet_mining(const std::string& name, const std::string& flag);
+// (TripletMining and parse_triplet_mining: loss_options.hpp.)
 
 // Per-anchor choice of mining (not All) on a [N x N] distance matrix: indices [N] of the chosen
 // positive and negative, and which anchors are valid ([N] bool: at least one positive and one

@@ -5,14 +5,6 @@
 
 namespace sim {
 
-TripletMining parse_triplet_mining(const std::string& name, const std::string& flag) {
-  if (name == "hard") return TripletMining::Hard;
-  if (name == "semi-hard") return TripletMining::SemiHard;
-  if (name == "easy") return TripletMining::Easy;
-  if (name == "all") return TripletMining::All;
-  throw UsageError("unknown mining '" + name + "' (valid: hard, semi-hard, easy, all)", flag);
-}
-
 MinedTriplets mine_triplets(const torch::Tensor& distances, const torch::Tensor& positive_mask,
                             const torch::Tensor& negative_mask, TripletMining mining) {
   torch::NoGradGuard no_grad;

@@ -23,10 +23,10 @@ TEST_CASE("a batch is P x K items grouped by class, with their pixels and labels
   sim::test::TempDir dir;
   fx::write_image_folder(dir.path(), {"a", "b", "c"}, {5, 5, 5}, 6, 6, 1, 1);
   const auto d = folder(dir.path());
-  sim::BatchConfig config;
+  sim::BatchOptions config;
   config.classes_per_batch = 2;
   config.examples_per_class = 3;
-  sim::BatchLoader loader(d, config, sim::AugmentConfig{}, 42, 2, false);
+  sim::BatchLoader loader(d, config, sim::AugmentOptions{}, 42, 2, false);
   sim::Batch batch;
   loader.next(batch);
   REQUIRE(batch.size == 6);
@@ -46,9 +46,9 @@ TEST_CASE("batches depend on the seed and step, not on the number of threads") {
   sim::test::TempDir dir;
   fx::write_image_folder(dir.path(), {"a", "b", "c", "d"}, {6, 6, 6, 6}, 8, 8, 3, 2);
   const auto d = folder(dir.path());
-  sim::BatchConfig config;
+  sim::BatchOptions config;
   config.examples_per_class = 3;
-  sim::AugmentConfig augment;
+  sim::AugmentOptions augment;
   augment.pad = 2;
   augment.flip = true;
   augment.brightness = 0.2f;
@@ -71,17 +71,17 @@ TEST_CASE("two views: independent augmentations of the same items") {
   sim::test::TempDir dir;
   fx::write_image_folder(dir.path(), {"a", "b"}, {4, 4}, 8, 8, 1, 3);
   const auto d = folder(dir.path());
-  sim::BatchConfig config;
+  sim::BatchOptions config;
   config.examples_per_class = 2;
   config.views = 2;
   sim::Batch batch;
-  sim::BatchLoader plain(d, config, sim::AugmentConfig{}, 1, 1, false);
+  sim::BatchLoader plain(d, config, sim::AugmentOptions{}, 1, 1, false);
   plain.next(batch);
   const std::size_t half = batch.size * batch.values;
   REQUIRE(batch.data.size() == 2 * half);
   CHECK(std::equal(batch.data.begin(), batch.data.begin() + std::ptrdiff_t(half),
                    batch.data.begin() + std::ptrdiff_t(half)));
-  sim::AugmentConfig augment;
+  sim::AugmentOptions augment;
   augment.brightness = 0.3f;
   sim::BatchLoader augmented(d, config, augment, 1, 1, false);
   augmented.next(batch);
@@ -96,13 +96,13 @@ TEST_CASE("an image that fails while decoding on the fly stops the run, or is re
   std::rename((dir.path() + "/a/img000.png.tmp").c_str(), (dir.path() + "/a/img000.png").c_str());
   const auto lazy = folder(dir.path(), 0);  // header probe passes; decoding fails later
   REQUIRE(lazy->size() == 6);
-  sim::BatchConfig config;
+  sim::BatchOptions config;
   config.classes_per_batch = 2;
   config.examples_per_class = 3;  // every batch holds all of class a, so the bad file is drawn
   sim::Batch batch;
-  sim::BatchLoader strict(lazy, config, sim::AugmentConfig{}, 1, 2, false);
+  sim::BatchLoader strict(lazy, config, sim::AugmentOptions{}, 1, 2, false);
   CHECK_THROWS_WITH_AS(strict.next(batch), doctest::Contains("a/img000.png"), sim::FormatError);
-  sim::BatchLoader lenient(lazy, config, sim::AugmentConfig{}, 1, 2, true);
+  sim::BatchLoader lenient(lazy, config, sim::AugmentOptions{}, 1, 2, true);
   for (int step = 0; step < 3; ++step) lenient.next(batch);
   CHECK(lenient.skipped() == 1);
   for (std::size_t item : batch.items) CHECK(lazy->id(item) != dir.path() + "/a/img000.png");
@@ -112,10 +112,10 @@ TEST_CASE("augmentation is refused for vectors") {
   sim::test::TempDir dir;
   fx::write_h5_vectors(dir.path() + "/v.h5", 8, 3, {0, 0, 0, 0, 1, 1, 1, 1});
   const auto d = sim::open_dataset(dir.path() + "/v.h5", sim::DatasetOptions{}).at("all");
-  sim::AugmentConfig augment;
+  sim::AugmentOptions augment;
   augment.flip = true;
-  CHECK_THROWS_AS(sim::BatchLoader(d, sim::BatchConfig{}, augment, 1, 1, false), sim::UsageError);
-  sim::BatchLoader plain(d, sim::BatchConfig{}, sim::AugmentConfig{}, 1, 1, false);
+  CHECK_THROWS_AS(sim::BatchLoader(d, sim::BatchOptions{}, augment, 1, 1, false), sim::UsageError);
+  sim::BatchLoader plain(d, sim::BatchOptions{}, sim::AugmentOptions{}, 1, 1, false);
   sim::Batch batch;
   plain.next(batch);
   CHECK(batch.values == 3);

@@ -32,9 +32,3 @@ TEST_CASE("manhattan has no hnswlib space") {
   const float a[] = {1, 2}, b[] = {3, 4};
   CHECK_THROWS_AS(sim::hnsw_distance(Distance::Manhattan, a, b, 2), sim::UsageError);
 }
-
-TEST_CASE("hnswlib runtime names its SIMD level") {
-  const sim::Runtime r = sim::hnswlib_runtime();
-  CHECK(r.name == "hnswlib");
-  CHECK(r.version.find(sim::hnsw_simd()) != std::string::npos);
-}

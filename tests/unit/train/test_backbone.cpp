@@ -34,6 +34,7 @@ sim::TrainRequest request(const sim::TrainData& data, const std::string& output,
   r.train.backbone = backbone;
   r.train.steps = 3;
   r.train.dim = 8;
+  r.threads = 1;
   r.output = output;
   return r;
 }
@@ -47,15 +48,13 @@ TEST_CASE("a TorchScript backbone trains under sim's head and travels inside the
   split.val_split = 0;
   const sim::TrainData data = sim::open_train_data(dir.path() + "/data", sim::DatasetOptions{}, split, 1);
   const std::string backbone = write_backbone(dir.path(), 100);
-  sim::CommonOptions common;
-  common.threads = 1;
 
   for (bool freeze : {false, true}) {
     CAPTURE(freeze);
     const std::string out = dir.path() + (freeze ? "/frozen.sim" : "/tuned.sim");
     sim::TrainRequest r = request(data, out, backbone);
     r.train.freeze_backbone = freeze;
-    sim::train_model(r, common);
+    sim::train_model(r);
     sim::LoadedModel model = sim::load_model(out);  // runs the self-test, backbone included
     CHECK(model.info.spec.arch == "script");
     CHECK(model.info.spec.script_features == 12);
@@ -71,15 +70,13 @@ TEST_CASE("a backbone that is not TorchScript, or cannot read the data, is a For
   sim::SplitOptions split;
   split.val_split = 0;
   const sim::TrainData data = sim::open_train_data(dir.path() + "/data", sim::DatasetOptions{}, split, 1);
-  sim::CommonOptions common;
-  common.threads = 1;
   sim::fixtures::write_bytes(dir.path() + "/junk.pt", "not a zip archive");
-  CHECK_THROWS_WITH_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/junk.pt"), common),
+  CHECK_THROWS_WITH_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/junk.pt")),
                        doctest::Contains("junk.pt: not a TorchScript file"), sim::FormatError);
   const std::string wrong = write_backbone(dir.path(), 50);  // expects 50 inputs, the data has 100
-  CHECK_THROWS_WITH_AS(sim::train_model(request(data, dir.path() + "/m.sim", wrong), common),
+  CHECK_THROWS_WITH_AS(sim::train_model(request(data, dir.path() + "/m.sim", wrong)),
                        doctest::Contains("cannot read 1x10x10 image inputs"), sim::FormatError);
-  CHECK_THROWS_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/missing.pt"), common),
+  CHECK_THROWS_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/missing.pt")),
                   sim::IoError);
   CHECK_FALSE(std::ifstream(dir.path() + "/m.sim").good());  // nothing written
 }

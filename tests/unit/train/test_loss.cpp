@@ -5,20 +5,13 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "train/losses/loss_interface.hpp"
+#include "train/losses/loss_factory.hpp"
 
 using sim::Distance;
 
 namespace {
 
-// Parses a command line (without the program name) into `config`.
-void parse(sim::LossConfig& config, const std::string& command_line) {
-  CLI::App app("test");
-  config.add_to(app);
-  app.parse(command_line, /*program_name_included=*/false);
-}
-
-std::string usage_field(const sim::LossConfig& config, Distance d = Distance::Cosine) {
+std::string usage_field(const sim::LossOptions& config, Distance d = Distance::Cosine) {
   try {
     config.validate(d);
   } catch (const sim::UsageError& e) {
@@ -30,7 +23,7 @@ std::string usage_field(const sim::LossConfig& config, Distance d = Distance::Co
 }  // namespace
 
 TEST_CASE("loss defaults are the published ones") {
-  const sim::LossConfig c;
+  const sim::LossOptions c;
   CHECK(c.name == "multi_similarity");
   CHECK(c.ms_alpha == 2.0);
   CHECK(c.ms_beta == 50.0);
@@ -59,7 +52,7 @@ TEST_CASE("every loss builds, runs and trains on a batch with its accepted dista
   for (const std::string& name : sim::loss_names()) {
     for (Distance d : sim::all_distances()) {
       INFO("loss " << name << ", distance " << sim::to_string(d));
-      sim::LossConfig config;
+      sim::LossOptions config;
       config.name = name;
       if (!sim::loss_accepts(name, d)) {
         try {
@@ -88,7 +81,7 @@ TEST_CASE("every loss builds, runs and trains on a batch with its accepted dista
 }
 
 TEST_CASE("an unknown loss is a usage error listing the names") {
-  sim::LossConfig config;
+  sim::LossOptions config;
   config.name = "lifted";
   try {
     sim::make_loss(config, Distance::Cosine, 4, 3);
@@ -102,30 +95,30 @@ TEST_CASE("an unknown loss is a usage error listing the names") {
 
 TEST_CASE("values out of range are usage errors naming the flag") {
   const auto field_for = [](auto set) {
-    sim::LossConfig c;
+    sim::LossOptions c;
     set(c);
     return usage_field(c);
   };
-  CHECK(field_for([](sim::LossConfig& c) { c.ms_alpha = 0; }) == "--ms-alpha");
-  CHECK(field_for([](sim::LossConfig& c) { c.ms_beta = -1; }) == "--ms-beta");
-  CHECK(field_for([](sim::LossConfig& c) { c.ms_epsilon = -0.1; }) == "--ms-epsilon");
-  CHECK(field_for([](sim::LossConfig& c) { c.ms_base = std::nan(""); }) == "--ms-base");
-  CHECK(field_for([](sim::LossConfig& c) { c.triplet_margin = -0.2; }) == "--triplet-margin");
-  CHECK(field_for([](sim::LossConfig& c) { c.triplet_mining = "hardest"; }) == "--triplet-mining");
-  CHECK(field_for([](sim::LossConfig& c) { c.pn_mining = "all"; }) == "--pn-mining");
-  CHECK(field_for([](sim::LossConfig& c) { c.circle_m = 1.0; }) == "--circle-m");
-  CHECK(field_for([](sim::LossConfig& c) { c.circle_gamma = 0; }) == "--circle-gamma");
-  CHECK(field_for([](sim::LossConfig& c) { c.snn_temperature = 0; }) == "--snn-temperature");
-  CHECK(field_for([](sim::LossConfig& c) { c.contrastive_pos_margin = 1.0; }) == "--contrastive-pos-margin");
-  CHECK(field_for([](sim::LossConfig& c) { c.arcface_margin = 2.0; }) == "--arcface-margin");
-  CHECK(field_for([](sim::LossConfig& c) { c.arcface_scale = 0; }) == "--arcface-scale");
-  CHECK(field_for([](sim::LossConfig& c) { c.cosface_margin = -0.1; }) == "--cosface-margin");
-  CHECK(field_for([](sim::LossConfig& c) { c.cosface_scale = -64; }) == "--cosface-scale");
-  CHECK(field_for([](sim::LossConfig& c) { c.ntxent_temperature = 0; }) == "--ntxent-temperature");
+  CHECK(field_for([](sim::LossOptions& c) { c.ms_alpha = 0; }) == "--ms-alpha");
+  CHECK(field_for([](sim::LossOptions& c) { c.ms_beta = -1; }) == "--ms-beta");
+  CHECK(field_for([](sim::LossOptions& c) { c.ms_epsilon = -0.1; }) == "--ms-epsilon");
+  CHECK(field_for([](sim::LossOptions& c) { c.ms_base = std::nan(""); }) == "--ms-base");
+  CHECK(field_for([](sim::LossOptions& c) { c.triplet_margin = -0.2; }) == "--triplet-margin");
+  CHECK(field_for([](sim::LossOptions& c) { c.triplet_mining = "hardest"; }) == "--triplet-mining");
+  CHECK(field_for([](sim::LossOptions& c) { c.pn_mining = "all"; }) == "--pn-mining");
+  CHECK(field_for([](sim::LossOptions& c) { c.circle_m = 1.0; }) == "--circle-m");
+  CHECK(field_for([](sim::LossOptions& c) { c.circle_gamma = 0; }) == "--circle-gamma");
+  CHECK(field_for([](sim::LossOptions& c) { c.snn_temperature = 0; }) == "--snn-temperature");
+  CHECK(field_for([](sim::LossOptions& c) { c.contrastive_pos_margin = 1.0; }) == "--contrastive-pos-margin");
+  CHECK(field_for([](sim::LossOptions& c) { c.arcface_margin = 2.0; }) == "--arcface-margin");
+  CHECK(field_for([](sim::LossOptions& c) { c.arcface_scale = 0; }) == "--arcface-scale");
+  CHECK(field_for([](sim::LossOptions& c) { c.cosface_margin = -0.1; }) == "--cosface-margin");
+  CHECK(field_for([](sim::LossOptions& c) { c.cosface_scale = -64; }) == "--cosface-scale");
+  CHECK(field_for([](sim::LossOptions& c) { c.ntxent_temperature = 0; }) == "--ntxent-temperature");
 }
 
 TEST_CASE("proxy losses need classes and a dimension") {
-  sim::LossConfig config;
+  sim::LossOptions config;
   config.name = "arcface";
   CHECK_THROWS_AS(sim::make_loss(config, Distance::Cosine, 4, 0), sim::UsageError);
   CHECK_THROWS_AS(sim::make_loss(config, Distance::Cosine, 0, 3), sim::UsageError);
@@ -135,44 +128,9 @@ TEST_CASE("proxy losses need classes and a dimension") {
   CHECK(loss->parameters()[0].requires_grad());
 }
 
-TEST_CASE("flags set the config, and a flag of another loss is refused") {
-  sim::LossConfig config;
-  parse(config, "--loss triplet --triplet-mining hard --triplet-margin 0.3");
-  CHECK(config.name == "triplet");
-  CHECK(config.triplet_mining == "hard");
-  CHECK(config.triplet_margin == 0.3);
-  CHECK_NOTHROW(config.validate(Distance::Euclidean));
-
-  sim::LossConfig soft;
-  parse(soft, "--loss triplet --triplet-soft");
-  CHECK(soft.triplet_soft);
-  CHECK(soft.given.count("--triplet-soft") == 1);
-  CHECK_NOTHROW(soft.validate(Distance::Cosine));
-
-  sim::LossConfig wrong;
-  parse(wrong, "--loss triplet --ms-alpha 3");
-  try {
-    wrong.validate(Distance::Cosine);
-    FAIL("expected a UsageError");
-  } catch (const sim::UsageError& e) {
-    CHECK(e.field() == "--ms-alpha");
-    CHECK(std::string(e.what()).find("multi_similarity") != std::string::npos);
-  }
-  sim::LossConfig wrong_flag;
-  parse(wrong_flag, "--pn-soft");  // the default loss is multi_similarity
-  CHECK(usage_field(wrong_flag) == "--pn-soft");
-
-  sim::LossConfig both;
-  CHECK_THROWS_AS(parse(both, "--loss triplet --triplet-soft --triplet-margin 0.1"), CLI::ExcludesError);
-  sim::LossConfig bad_name;
-  CHECK_THROWS_AS(parse(bad_name, "--loss lifted"), CLI::ValidationError);
-  sim::LossConfig bad_mining;
-  CHECK_THROWS_AS(parse(bad_mining, "--loss pn --pn-mining all"), CLI::ValidationError);
-}
-
 TEST_CASE("angular losses refuse other distances") {
   for (const char* name : {"circle", "arcface", "cosface"}) {
-    sim::LossConfig config;
+    sim::LossOptions config;
     config.name = name;
     CHECK(usage_field(config, Distance::Euclidean) == "--distance");
     CHECK(usage_field(config, Distance::InnerProduct) == "--distance");

@@ -1,4 +1,4 @@
-// InputOptions::as_arguments is what sim-query -m hands to sim-embed: parsed back, it must give the
+// input_arguments is what sim-query -m hands to sim-embed: parsed back, it must give the
 // options the user gave sim-query, or sim-embed would embed other items than were asked for.
 #include <doctest/doctest.h>
 
@@ -6,14 +6,14 @@
 #include <string>
 #include <vector>
 
-#include "data/input_options.hpp"
+#include "cli/data_flags.hpp"
 
 namespace {
 
 sim::InputOptions parse(std::vector<std::string> args) {
   sim::InputOptions options;
   CLI::App app;
-  options.add_to(app);
+  sim::add_flags(app, options);
   std::reverse(args.begin(), args.end());  // CLI11 parses a vector from its back
   app.parse(args);
   return options;
@@ -21,7 +21,7 @@ sim::InputOptions parse(std::vector<std::string> args) {
 
 void check_round_trip(const std::vector<std::string>& args) {
   const sim::InputOptions given = parse(args);
-  const sim::InputOptions passed_on = parse(given.as_arguments());
+  const sim::InputOptions passed_on = parse(sim::input_arguments(given));
   CHECK(passed_on.dataset.skip_bad == given.dataset.skip_bad);
   CHECK(passed_on.dataset.label_column == given.dataset.label_column);
   CHECK(passed_on.dataset.id_column == given.dataset.id_column);

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "base/program.hpp"
+#include "cli/program.hpp"
 
 namespace {
 

@@ -1,10 +1,11 @@
 // What every sim program shares: its common flags, --help/--version, logging set-up, and the one
-// place where errors become exit codes.
+// place where errors become exit codes. This is the command-line layer (tools/cli, the only code
+// that sees CLI11): libsim takes plain option structs, and --threads and --seed as values.
 //
 // A program's main() is:
 //   sim::ProgramInfo info{"sim-x", "one-line summary", "an example command", {runtimes...}};
-//   sim::XConfig config;
-//   return sim::run_main(info, argc, argv, [&](CLI::App& app) { config.add_to(app); },
+//   sim::XOptions options;
+//   return sim::run_main(info, argc, argv, [&](CLI::App& app) { sim::add_flags(app, options); },
 //                        [&](const sim::CommonOptions& common) { ...; return sim::kExitOk; });
 //
 // run_main parses (CLI11's errors become exit 2 with a one-line message; --help and --version print
@@ -27,9 +28,10 @@ struct CommonOptions {
   unsigned threads = 0;    // --threads; 0 = all cores; resolved to a real count before run()
   std::uint64_t seed = 0;  // --seed
   int verbosity = 0;       // +1 per -v, -1 per -q
-
-  void add_to(CLI::App& app);
 };
+
+// Registers --threads, --seed, -v and -q (run_main does, for every program).
+void add_flags(CLI::App& app, CommonOptions& common);
 
 // A heavy dependency a program links: reported by --version, configured from the common flags
 // before run() (e.g. LibTorch's intra-op threads and seed).
@@ -50,11 +52,9 @@ struct ProgramInfo {
 // HDF5 always listed ("not linked" for those this program does not use).
 std::string version_text(const ProgramInfo& info);
 
+std::string cli11_version();
+
 int run_main(const ProgramInfo& info, int argc, char** argv, const std::function<void(CLI::App&)>& define,
              const std::function<int(const CommonOptions&)>& run);
-
-// Flushes stdout and throws IoError("-", ...) if anything written to it was lost (closed pipe,
-// full disk). run_main calls it at the end; streaming programs call it after each answer.
-void flush_stdout();
 
 }  // namespace sim

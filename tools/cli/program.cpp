@@ -1,5 +1,6 @@
-#include "base/program.hpp"
+#include "cli/program.hpp"
 
+#include <CLI/Version.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <iostream>
 
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "base/logging.hpp"
 #include "base/parallel.hpp"
 #include "base/progress.hpp"
@@ -51,8 +53,8 @@ std::string first_unknown_option(const CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
-void CommonOptions::add_to(CLI::App& app) {
-  app.add_option("--threads", threads, "Worker threads for LibTorch and hnswlib (0 = all cores)")
+void add_flags(CLI::App& app, CommonOptions& common) {
+  app.add_option("--threads", common.threads, "Worker threads for LibTorch and hnswlib (0 = all cores)")
       ->default_val(0)
       ->check(CLI::Range(0, 4096));
   // CLI11 2.1 quietly wraps "-5" and overflows into an unsigned; a seed must be exactly what was typed.
@@ -65,13 +67,13 @@ void CommonOptions::add_to(CLI::App& app) {
         return "";
       },
       "UINT64");
-  app.add_option("--seed", seed, "Seed for every random choice; a fixed seed repeats a run")
+  app.add_option("--seed", common.seed, "Seed for every random choice; a fixed seed repeats a run")
       ->default_val(0)
       ->check(exact_uint64);
   app.add_flag_function(
-      "-v,--verbose", [this](std::int64_t n) { verbosity += int(n); }, "More log detail (repeat for more)");
+      "-v,--verbose", [&common](std::int64_t n) { common.verbosity += int(n); }, "More log detail (repeat for more)");
   app.add_flag_function(
-      "-q,--quiet", [this](std::int64_t n) { verbosity -= int(n); }, "Less log detail: -q warnings, -qq errors");
+      "-q,--quiet", [&common](std::int64_t n) { common.verbosity -= int(n); }, "Less log detail: -q warnings, -qq errors");
 }
 
 std::string version_text(const ProgramInfo& info) {
@@ -87,18 +89,8 @@ std::string version_text(const ProgramInfo& info) {
   return text;
 }
 
-void flush_stdout() {
-  // std::cout writes through stdio's stdout; whichever flush fails first has the real errno.
-  errno = 0;
-  std::cout.flush();
-  int err = std::cout ? 0 : errno;
-  if (std::fflush(stdout) != 0 && err == 0) err = errno;
-  if (!std::cout || std::ferror(stdout)) {
-    std::cout.clear();
-    std::clearerr(stdout);
-    throw io_error("-", "writing to standard output failed", err != 0 ? err : EIO);
-  }
-}
+std::string cli11_version() { return CLI11_VERSION; }
+
 
 int run_main(const ProgramInfo& info, int argc, char** argv, const std::function<void(CLI::App&)>& define,
              const std::function<int(const CommonOptions&)>& run) {
@@ -111,7 +103,7 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
     CLI::App app(info.summary, info.name);
     app.footer("Example:\n" + info.example);
     app.set_version_flag("--version", version_text(info));
-    common.add_to(app);
+    add_flags(app, common);
     define(app);
     try {
       app.parse(argc, argv);

@@ -1,0 +1,78 @@
+// What sim-train's --loss chooses, and the choice checked, without LibTorch: the options of every
+// loss (with their published defaults), their names, which distances each accepts. The command
+// line (tools/cli/train_flags.cpp) fills LossOptions; make_loss (loss_factory.hpp) builds the loss.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/distance.hpp"
+
+namespace sim {
+
+// Which loss and its hyper-parameters, each with its flag and the published default. Flags are
+// prefixed by their loss so they stay unique; validate() refuses a flag that belongs to a loss other
+// than the chosen one.
+struct LossOptions {
+  std::string name = "multi_similarity";  // --loss
+
+  // Multi-Similarity (Wang et al. 2019), with its pair mining. pytorch-metric-learning's defaults.
+  double ms_alpha = 2.0;    // --ms-alpha: positive-pair scale
+  double ms_beta = 50.0;    // --ms-beta: negative-pair scale (TF Similarity uses 40)
+  double ms_base = 0.5;     // --ms-base: the similarity threshold lambda
+  double ms_epsilon = 0.1;  // --ms-epsilon: mining margin, in similarity units
+
+  // Triplet (Schroff et al. 2015; Hermans et al. 2017).
+  double triplet_margin = 0.2;               // --triplet-margin: FaceNet's alpha
+  std::string triplet_mining = "semi-hard";  // --triplet-mining: hard | semi-hard | easy | all
+  bool triplet_soft = false;                 // --triplet-soft: softplus instead of the hinge
+
+  // PN (Szubert et al. 2019, ivis; TF Similarity's PNLoss).
+  double pn_margin = 1.0;               // --pn-margin
+  std::string pn_mining = "semi-hard";  // --pn-mining: hard | semi-hard | easy
+  bool pn_soft = false;                 // --pn-soft
+
+  // Circle (Sun et al. 2020), pair-wise labels: the paper's fine-grained retrieval setting.
+  double circle_m = 0.4;       // --circle-m: relaxation margin
+  double circle_gamma = 80.0;  // --circle-gamma: scale
+
+  // Soft Nearest Neighbour (Frosst et al. 2019; TF Similarity's SoftNearestNeighborLoss).
+  double snn_temperature = 1.0;  // --snn-temperature
+
+  // Contrastive (Hadsell et al. 2006; pytorch-metric-learning's ContrastiveLoss), distance units.
+  double contrastive_pos_margin = 0.0;  // --contrastive-pos-margin
+  double contrastive_neg_margin = 1.0;  // --contrastive-neg-margin
+
+  // ArcFace (Deng et al. 2019) and CosFace (Wang et al. 2018): proxy-based, cosine only.
+  double arcface_margin = 0.5;   // --arcface-margin: additive angular margin, radians (28.6 degrees)
+  double arcface_scale = 64.0;   // --arcface-scale
+  double cosface_margin = 0.35;  // --cosface-margin: additive cosine margin
+  double cosface_scale = 64.0;   // --cosface-scale
+
+  // NT-Xent (Chen et al. 2020, SimCLR): self-supervised, two views.
+  double ntxent_temperature = 0.5;  // --ntxent-temperature
+
+  // The loss-specific flags the command line set, as spelled there ("--ms-alpha").
+  std::set<std::string> given;
+
+  // Throws UsageError naming the flag: an unknown --loss (field "--loss", listing the names), a
+  // value out of range, a flag of another loss than --loss, or a distance the loss does not accept
+  // (field "--distance").
+  void validate(Distance distance) const;
+};
+
+// Every --loss name, in a stable order (for --help, errors and exhaustive tests).
+const std::vector<std::string>& loss_names();
+
+// Whether the loss `name` accepts `distance` (false for an unknown name).
+bool loss_accepts(const std::string& name, Distance distance);
+
+// How triplet-style losses choose, per anchor, the positive and negative they compare
+// (loss_implementations.hpp says how each works).
+enum class TripletMining { Hard, SemiHard, Easy, All };
+
+// "hard", "semi-hard", "easy", "all"; throws UsageError (field `flag`) for anything else.
+TripletMining parse_triplet_mining(const std::string& name, const std::string& flag);
+
+}  // namespace sim

@@ -1,0 +1,65 @@
+// sim-train's loss flags (cli/train_flags.hpp): each sets its option, and LossOptions::validate
+// then refuses a flag that belongs to another loss than --loss.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "base/error.hpp"
+#include "cli/train_flags.hpp"
+
+using sim::Distance;
+
+namespace {
+
+// Parses a command line (without the program name) into `config`.
+void parse(sim::LossOptions& config, const std::string& command_line) {
+  CLI::App app("test");
+  sim::add_flags(app, config);
+  app.parse(command_line, /*program_name_included=*/false);
+}
+
+std::string usage_field(const sim::LossOptions& config, Distance d = Distance::Cosine) {
+  try {
+    config.validate(d);
+  } catch (const sim::UsageError& e) {
+    return e.field();
+  }
+  return "(accepted)";
+}
+
+}  // namespace
+
+TEST_CASE("flags set the config, and a flag of another loss is refused") {
+  sim::LossOptions config;
+  parse(config, "--loss triplet --triplet-mining hard --triplet-margin 0.3");
+  CHECK(config.name == "triplet");
+  CHECK(config.triplet_mining == "hard");
+  CHECK(config.triplet_margin == 0.3);
+  CHECK_NOTHROW(config.validate(Distance::Euclidean));
+
+  sim::LossOptions soft;
+  parse(soft, "--loss triplet --triplet-soft");
+  CHECK(soft.triplet_soft);
+  CHECK(soft.given.count("--triplet-soft") == 1);
+  CHECK_NOTHROW(soft.validate(Distance::Cosine));
+
+  sim::LossOptions wrong;
+  parse(wrong, "--loss triplet --ms-alpha 3");
+  try {
+    wrong.validate(Distance::Cosine);
+    FAIL("expected a UsageError");
+  } catch (const sim::UsageError& e) {
+    CHECK(e.field() == "--ms-alpha");
+    CHECK(std::string(e.what()).find("multi_similarity") != std::string::npos);
+  }
+  sim::LossOptions wrong_flag;
+  parse(wrong_flag, "--pn-soft");  // the default loss is multi_similarity
+  CHECK(usage_field(wrong_flag) == "--pn-soft");
+
+  sim::LossOptions both;
+  CHECK_THROWS_AS(parse(both, "--loss triplet --triplet-soft --triplet-margin 0.1"), CLI::ExcludesError);
+  sim::LossOptions bad_name;
+  CHECK_THROWS_AS(parse(bad_name, "--loss lifted"), CLI::ValidationError);
+  sim::LossOptions bad_mining;
+  CHECK_THROWS_AS(parse(bad_mining, "--loss pn --pn-mining all"), CLI::ValidationError);
+}

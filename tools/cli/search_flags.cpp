@@ -1,0 +1,106 @@
+#include "cli/search_flags.hpp"
+
+#include "cli/data_flags.hpp"
+#include "cli/value_flags.hpp"
+
+namespace sim {
+namespace {
+
+// -k, --ef and --match: sim-query and sim-eval spell and check them the same way; what differs
+// (what k is for, its limit, the default rule) is said by each caller.
+struct NeighbourFlags {
+  const char* k_help;
+  int k_max;
+  const char* ef_help;
+  const char* match_help;
+  const char* match_default;  // shown in --help; nullptr: no rule unless given
+};
+
+void add_k_and_ef_flags(CLI::App& app, std::size_t& k, std::size_t& ef, const NeighbourFlags& f) {
+  app.add_option("-k", k, f.k_help)->default_val(10)->check(CLI::Range(1, f.k_max));
+  app.add_option("--ef", ef, f.ef_help)->check(CLI::Range(1, 1000000));
+}
+
+void add_match_flag(CLI::App& app, MatchRule& match, const NeighbourFlags& f) {
+  // Strings on the command line (CLI11's enum mapping would also accept "0" and "1").
+  CLI::Option* rule = app.add_option_function<std::string>(
+                             "--match",
+                             [&match](const std::string& v) {
+                               match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest;
+                             },
+                             f.match_help)
+                          ->check(CLI::IsMember({"nearest", "majority"}));
+  if (f.match_default != nullptr) rule->default_str(f.match_default);
+}
+
+}  // namespace
+
+void add_flags(CLI::App& app, AddOptions& o) {
+  app.add_flag("--replace", o.replace, "An id already in the index gets the new vector and label (default: refuse)");
+  app.add_flag("--force", o.force, "Accept embeddings of another model (a different model fingerprint)");
+  app.add_flag("--store-data", o.store_data,
+               "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
+               "for sim-query --grid");
+  add_column_flags(app, o.columns);
+}
+
+void add_flags(CLI::App& app, BuildOptions& o) {
+  add_flags(app, static_cast<AddOptions&>(o));
+  app.add_flag("--exact", o.exact, "Brute-force index: exact results, any distance (manhattan too), slower queries");
+  app.add_option("--M", o.hnsw.m, "HNSW links per node (level 0 has twice as many)")
+      ->default_val(16)
+      ->check(CLI::Range(2, 10000));
+  app.add_option("--ef-construction", o.hnsw.ef_construction, "HNSW candidate list size while inserting")
+      ->default_val(200)
+      ->check(CLI::Range(1, 1000000));
+  app.add_option("--ef", o.hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
+      ->default_val(64)
+      ->check(CLI::Range(1, 1000000));
+  add_distance_flag(app, o.distance,
+                    "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
+                    "(default cosine); embeddings files carry their own");
+}
+
+void add_flags(CLI::App& app, QueryOptions& o) {
+  NeighbourFlags flags{"Neighbours per query (fewer when the index holds fewer)", 1000000,
+                       "HNSW candidate list size (default: the one stored in the index)",
+                       "Add each query's decided class: nearest neighbour's, or majority vote of the k; "
+                       "'unknown' beyond the index's calibrated threshold",
+                       nullptr};
+  add_k_and_ef_flags(app, o.k, o.ef, flags);
+  app.add_option_function<std::string>(
+         "--format",
+         [&o](const std::string& v) { o.format = v == "jsonl" ? OutputFormat::Jsonl : OutputFormat::Tsv; },
+         "Output: tsv (one row per query and rank) or jsonl (one object per query)")
+      ->check(CLI::IsMember({"tsv", "jsonl"}))
+      ->default_str("tsv");
+  add_match_flag(app, o.match, flags);
+  app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
+}
+
+void add_flags(CLI::App& app, GridOptions& o) {
+  app.add_option("--grid", o.path,
+                 "Also draw the first queries beside their neighbours (pictures, classes, distances) into this PNG");
+  app.add_option("--grid-rows", o.rows, "How many queries --grid draws (the first ones)")
+      ->default_val(20)
+      ->check(CLI::Range(1, 200));
+}
+
+void add_flags(CLI::App& app, EvalOptions& o) {
+  NeighbourFlags flags{"Neighbours for precision@k, recall@k, NDCG@k and majority votes", 100000,
+                       "HNSW candidate list size (default: the index's; always at least the neighbours asked)",
+                       "How a query is classified: its nearest labelled neighbour's class, or the majority of its k",
+                       "nearest"};
+  add_k_and_ef_flags(app, o.k, o.ef, flags);
+  add_match_flag(app, o.match, flags);
+  app.add_option("--unseen-classes", o.unseen_classes,
+                 "Classes the model never trained on (comma-separated): metrics reported separately for them")
+      ->delimiter(',');
+  app.add_option_function<std::string>(
+      "--target-precision",
+      [&o](const std::string& v) { o.target_precisions = parse_fractions(v, "--target-precision"); },
+      "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
+  app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
+}
+
+}  // namespace sim

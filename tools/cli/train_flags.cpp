@@ -1,0 +1,101 @@
+#include "cli/train_flags.hpp"
+
+#include "cli/value_flags.hpp"
+#include "model/arch_spec.hpp"
+
+namespace sim {
+namespace {
+
+std::string loss_list() {
+  std::string s;
+  for (const std::string& name : loss_names()) s += (s.empty() ? "" : ", ") + name;
+  return s;
+}
+
+}  // namespace
+
+void add_flags(CLI::App& app, TrainOptions& o) {
+  app.add_option("--arch", o.arch,
+                 "Network: auto (small_cnn for grey images up to 64 px, resnet for colour or larger, mlp for "
+                 "vectors), hello (TF Similarity's hello-world net), small_cnn, resnet, mlp")
+      ->default_str("auto")
+      ->check(CLI::IsMember(ArchSpec::names()));
+  app.add_option("--dim", o.dim, "Embedding size")->default_str("64")->check(CLI::Range(1, 65536));
+  add_distance_flag(app, o.distance,
+                    "Distance the embeddings are for: cosine, euclidean, sqeuclidean, inner_product, manhattan");
+  app.add_option("--backbone", o.backbone,
+                 "A TorchScript file (torch.jit.trace/script) used as the trunk under sim's embedding head");
+  app.add_flag("--freeze-backbone", o.freeze_backbone, "Train only the head on top of --backbone");
+  app.add_option("--epochs", o.epochs, "Passes over the training items")->default_str("8")->check(CLI::Range(1, 100000));
+  app.add_option("--steps", o.steps, "Total optimiser steps (overrides --epochs)")->check(CLI::Range(0LL, 1LL << 40));
+  app.add_option("--optimizer", o.optimizer, "adam, adamw or sgd (with --momentum)")
+      ->default_str("adam")
+      ->check(CLI::IsMember({"adam", "adamw", "sgd"}));
+  app.add_option("--lr", o.lr, "Peak learning rate (after warm-up; cosine decay to 0 at the end)")
+      ->default_str("0.002")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--weight-decay", o.weight_decay, "Weight decay (default 0, or 0.01 with adamw)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--momentum", o.momentum, "SGD momentum")->default_str("0.9")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--warmup-steps", o.warmup_steps, "Linear warm-up steps (default 5% of all steps, at most 500)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--clip-grad-norm", o.clip_grad_norm, "Clip the gradients' global norm to this (0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--val-max", o.val_max, "Validate on at most this many held-out items")
+      ->default_str("10000")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
+}
+
+
+void add_flags(CLI::App& app, LossOptions& o) {
+  app.add_option("--loss", o.name, "Training loss: " + loss_list() + " (see the man page)")
+      ->capture_default_str()
+      ->check(CLI::IsMember(loss_names()));
+
+  // Each knob records that it was given, so validate() can refuse one meant for another loss.
+  const auto knob = [&](const char* flag, auto& field, const std::string& help) {
+    return app.add_option(flag, field, help)->capture_default_str()->each([&o, flag](const std::string&) {
+      o.given.insert(flag);
+    });
+  };
+  const auto flag_knob = [&](const char* flag, bool& field, const std::string& help) {
+    return app.add_flag(flag, field, help)->each([&o, flag](const std::string&) { o.given.insert(flag); });
+  };
+
+  knob("--ms-alpha", o.ms_alpha, "multi_similarity: scale of the positive pairs (alpha)");
+  knob("--ms-beta", o.ms_beta, "multi_similarity: scale of the negative pairs (beta)");
+  knob("--ms-base", o.ms_base, "multi_similarity: similarity threshold (lambda); similarity = 1 - distance");
+  knob("--ms-epsilon", o.ms_epsilon, "multi_similarity: pair-mining margin, in similarity units");
+
+  CLI::Option* triplet_margin_opt =
+      knob("--triplet-margin", o.triplet_margin, "triplet: margin between positive and negative distances");
+  knob("--triplet-mining", o.triplet_mining, "triplet: which triplets: hard, semi-hard, easy (easy positive), all")
+      ->check(CLI::IsMember({"hard", "semi-hard", "easy", "all"}));
+  flag_knob("--triplet-soft", o.triplet_soft, "triplet: soft margin log(1 + exp(d_ap - d_an)) instead of the hinge")
+      ->excludes(triplet_margin_opt);
+
+  CLI::Option* pn_margin_opt = knob("--pn-margin", o.pn_margin, "pn: margin");
+  knob("--pn-mining", o.pn_mining, "pn: which triplets: hard, semi-hard, easy (easy positive)")
+      ->check(CLI::IsMember({"hard", "semi-hard", "easy"}));
+  flag_knob("--pn-soft", o.pn_soft, "pn: soft margin instead of the hinge")->excludes(pn_margin_opt);
+
+  knob("--circle-m", o.circle_m, "circle: relaxation margin m, in [0, 1)");
+  knob("--circle-gamma", o.circle_gamma, "circle: scale gamma");
+
+  knob("--snn-temperature", o.snn_temperature, "soft_nn: temperature of exp(-distance / T)");
+
+  knob("--contrastive-pos-margin", o.contrastive_pos_margin,
+       "contrastive: positive pairs farther than this distance are penalised");
+  knob("--contrastive-neg-margin", o.contrastive_neg_margin,
+       "contrastive: negative pairs closer than this distance are penalised");
+
+  knob("--arcface-margin", o.arcface_margin, "arcface: additive angular margin, radians (0.5 = 28.6 degrees)");
+  knob("--arcface-scale", o.arcface_scale, "arcface: logit scale s");
+  knob("--cosface-margin", o.cosface_margin, "cosface: additive cosine margin");
+  knob("--cosface-scale", o.cosface_scale, "cosface: logit scale s");
+
+  knob("--ntxent-temperature", o.ntxent_temperature, "ntxent: softmax temperature");
+}
+
+}  // namespace sim

@@ -1,0 +1,23 @@
+// Flags whose text becomes a libsim value, parsed by one function wherever the flag appears, so a
+// mistake gets the same message in every program (exit 2, naming the flag).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/distance.hpp"
+
+namespace sim {
+
+// --distance NAME, read with parse_distance (canonical names and aliases; UsageError listing the
+// valid ones). The optional form stays empty unless the flag is given.
+CLI::Option* add_distance_flag(CLI::App& app, Distance& distance, const std::string& help);
+CLI::Option* add_distance_flag(CLI::App& app, std::optional<Distance>& distance, const std::string& help);
+
+// "0.9,0.99": comma-separated numbers in (0, 1]. Throws UsageError naming `flag`.
+std::vector<double> parse_fractions(const std::string& list, const char* flag);
+
+}  // namespace sim
