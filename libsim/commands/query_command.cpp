@@ -20,8 +20,6 @@ namespace {
 // step is a fraction of a second) and a closed pipe is noticed soon.
 constexpr std::size_t kQueryChunk = 8192;
 
-std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
-
 // Numbers separated by commas and/or blanks; an error message instead when a word is not a finite
 // number.
 bool parse_numbers(std::string_view text, std::vector<float>& out, std::string& error) {
@@ -57,35 +55,6 @@ void print(const std::string& text) {
 }
 
 }  // namespace
-
-void check_queries(const IndexArtifact& index, const EmbeddingsMeta& queries, const std::string& source, bool force) {
-  const std::string where = "the index '" + index.path + "'";
-  if (queries.dim != index.dim) {
-    throw Error(source, "dim",
-                "is " + std::to_string(queries.dim) + " but " + where + " has " + std::to_string(index.dim));
-  }
-  if (queries.distance != index.distance) {
-    throw Error(source, "distance",
-                "is " + std::string(to_string(queries.distance)) + " but " + where + " uses " +
-                    std::string(to_string(index.distance)));
-  }
-  if (queries.model_fingerprint != index.model_fingerprint) {
-    const std::string detail = "is " + shown(queries.model_fingerprint) + " but " + where +
-                               " holds embeddings of model " + shown(index.model_fingerprint);
-    if (!force) throw Error(source, "model_fingerprint", detail + " (embed with that model, or --force)");
-    spdlog::warn("{}: model_fingerprint: {}; querying anyway (--force)", source, detail);
-  }
-}
-
-std::optional<double> match_threshold(const IndexArtifact& index, MatchRule rule) {
-  if (rule == MatchRule::None) return std::nullopt;
-  if (index.calibration.empty()) {
-    spdlog::warn("{}: no calibration yet (sim-eval calibrates an index): --match decides without a threshold",
-                 index.path);
-    return std::nullopt;
-  }
-  return index.calibration.threshold();
-}
 
 void query_batch(const IndexArtifact& index, const Embeddings& queries, const QueryOptions& options) {
   const NeighbourWriter writer(index, options.format, options.match, match_threshold(index, options.match));

@@ -1,10 +1,9 @@
-// Match decisions and the TSV / JSON Lines text of query results.
+#include "commands/query_output.hpp"
+
 #include <charconv>
-#include <map>
 
 #include "base/provenance.hpp"
 #include "base/utf8.hpp"
-#include "commands/query_command.hpp"
 
 namespace sim {
 namespace {
@@ -22,32 +21,6 @@ void append_integer(std::string& out, std::size_t value) {
 }
 
 }  // namespace
-
-Decision decide(const IndexArtifact& index, const SearchResult& result, std::size_t q, MatchRule rule,
-                std::optional<double> threshold) {
-  Decision d;
-  const std::size_t found = result.found(q);
-  // Per class: votes and the best (first, as results are sorted) rank.
-  std::map<std::int64_t, std::pair<std::size_t, std::size_t>> classes;  // label -> (votes, best rank)
-  for (std::size_t j = 0; j < found; ++j) {
-    const std::int64_t label = index.labels.at(std::size_t(result.position(q, j)));
-    if (label < 0) continue;
-    auto [it, fresh] = classes.emplace(label, std::make_pair(std::size_t(0), j));
-    ++it->second.first;
-    if (rule == MatchRule::Nearest) break;
-  }
-  if (classes.empty()) return d;
-  auto best = classes.begin();
-  for (auto it = classes.begin(); it != classes.end(); ++it) {
-    const bool more_votes = it->second.first > best->second.first;
-    const bool tie_closer = it->second.first == best->second.first && it->second.second < best->second.second;
-    if (more_votes || tie_closer) best = it;
-  }
-  d.has_neighbour = true;
-  d.distance = result.distance(q, best->second.second);
-  d.label = threshold && double(d.distance) > *threshold ? -1 : best->first;
-  return d;
-}
 
 NeighbourWriter::NeighbourWriter(const IndexArtifact& index, OutputFormat format, MatchRule match,
                                  std::optional<double> threshold)

@@ -9,6 +9,9 @@
 // NaN and infinite values (and values beyond +-1e300) are skipped, a single value or all-equal
 // values get a range around them, and names too long for their place are cut with "..".
 // Every function throws std::invalid_argument only for a size its Canvas refuses.
+//
+// One file per chart (<kind>_chart.cpp) over the frame, axes and legend they share (chart_frame.hpp,
+// chart_frame.cpp, chart_axis.cpp): a new chart is a declaration here and a file of its own.
 #pragma once
 
 #include <cstddef>

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <limits>
 #include <unordered_map>
-#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/progress.hpp"
-#include "commands/index_command.hpp"
 
 namespace sim {
 namespace {
@@ -43,14 +43,134 @@ SearchResult first_slots(const SearchResult& r, std::size_t q, std::size_t k) {
   return one;
 }
 
-}  // namespace
+// The queries' classes as positions in result.classes (the index's classes, then the queries' that
+// it does not hold, appended there), and which of those are unseen (--unseen-classes).
+struct ClassMap {
+  std::vector<std::int64_t> of_query_class;  // query class -> position in result.classes
+  std::vector<bool> unseen;                  // by position in result.classes
+};
 
-IndexArtifact reference_index(const Embeddings& reference, const std::string& source, unsigned threads) {
-  BuildOptions build;
-  build.exact = true;
-  build.threads = threads;
-  return build_index(reference, source, build);
+ClassMap map_classes(const IndexArtifact& index, const Embeddings& queries, const std::vector<std::string>& unseen,
+                     EvalResult& result) {
+  ClassMap map;
+  result.classes = index.classes;
+  result.index_classes = index.classes.size();
+  std::unordered_map<std::string, std::int64_t> class_of;
+  for (std::size_t c = 0; c < result.classes.size(); ++c) class_of.emplace(result.classes[c], std::int64_t(c));
+  map.of_query_class.resize(queries.meta.classes.size());
+  for (std::size_t c = 0; c < queries.meta.classes.size(); ++c) {
+    auto [it, fresh] = class_of.emplace(queries.meta.classes[c], std::int64_t(result.classes.size()));
+    if (fresh) result.classes.push_back(queries.meta.classes[c]);
+    map.of_query_class[c] = it->second;
+  }
+  map.unseen.assign(result.classes.size(), false);
+  for (const std::string& name : unseen) {
+    const auto it = class_of.find(name);
+    if (it == class_of.end()) {
+      throw UsageError("'" + name + "' is neither a class of the index nor of the queries", "--unseen-classes");
+    }
+    map.unseen[std::size_t(it->second)] = true;
+  }
+  result.split = !unseen.empty();
+  return map;
 }
+
+// A labelled query: its row, class, R (live items of its class in the index, its own excluded)
+// and the index position of its self-match (-1: none).
+struct GradedQuery {
+  std::size_t row;
+  std::int64_t label;
+  std::size_t relevant;
+  std::int64_t self;
+};
+
+struct GradingPlan {
+  std::vector<GradedQuery> graded;  // in row order
+  std::size_t max_relevant = 0;
+  bool any_self = false;
+};
+
+// Which rows are graded, with their R and self positions; counts the unlabelled rows and the
+// self-matches into `result`. Throws Error naming `source` when no query is labelled.
+GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, const ClassMap& classes,
+                         const std::string& source, EvalResult& result) {
+  std::vector<std::size_t> live_per_class(result.classes.size(), 0);
+  for (std::size_t p = 0; p < index.size(); ++p) {
+    if (!index.is_deleted(p) && index.labels[p] >= 0) ++live_per_class[std::size_t(index.labels[p])];
+  }
+  const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
+  GradingPlan plan;
+  for (std::size_t row = 0; row < queries.count(); ++row) {
+    if (queries.labels[row] < 0) {
+      ++result.unlabelled;
+      continue;
+    }
+    GradedQuery g{row, classes.of_query_class[std::size_t(queries.labels[row])], 0, -1};
+    g.relevant = live_per_class[std::size_t(g.label)];
+    const auto self = position_of.find(queries.ids[row]);
+    if (self != position_of.end() && !index.is_deleted(self->second)) {
+      g.self = std::int64_t(self->second);
+      plan.any_self = true;
+      ++result.self_matches;
+      if (index.labels[self->second] == g.label && g.relevant > 0) --g.relevant;
+    }
+    plan.max_relevant = std::max(plan.max_relevant, g.relevant);
+    plan.graded.push_back(g);
+  }
+  if (plan.graded.empty()) throw Error(source, "labels", "no query is labelled: there is nothing to grade");
+  if (result.self_matches > 0) {
+    spdlog::info("{}: {} queries are items of the index too: their self-matches are left out", source,
+                 result.self_matches);
+  }
+  return plan;
+}
+
+// Grades query g, row i of `found` (its self-match dropped from there): ranking scores for its
+// groups, its match decision, its neighbours' distances by whether they share its class, and it
+// as a report example while there is room. `labels` is scratch space.
+void grade_query(const IndexArtifact& index, const GradedQuery& g, bool is_unseen, SearchResult& found, std::size_t i,
+                 const EvalOptions& options, std::vector<std::int64_t>& labels, EvalResult& result) {
+  if (g.self >= 0) drop_position(found, i, g.self);
+  const std::size_t count = found.found(i);
+  labels.resize(count);
+  for (std::size_t j = 0; j < count; ++j) labels[j] = index.labels[std::size_t(found.position(i, j))];
+
+  GroupScores* groups[] = {&result.all, result.split ? (is_unseen ? &result.unseen : &result.seen) : nullptr};
+  for (GroupScores* group : groups) {
+    if (group == nullptr) continue;
+    ++group->queries;
+    if (g.relevant == 0) {
+      ++group->no_relevant;
+    } else {
+      group->scores.add(score_query(labels.data(), count, g.label, g.relevant, options.k));
+    }
+  }
+
+  const SearchResult top = first_slots(found, i, options.k);
+  const Decision d = decide(index, top, 0, options.match, std::nullopt);
+  QueryRecord record;
+  record.row = g.row;
+  record.label = g.label;
+  record.matched = d.has_neighbour ? d.label : -1;
+  record.distance = d.has_neighbour ? d.distance : std::numeric_limits<float>::infinity();
+  record.unseen = is_unseen;
+  result.records.push_back(record);
+
+  for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
+    (labels[j] == g.label ? result.matching_distances : result.non_matching_distances).push_back(found.distance(i, j));
+  }
+  if (result.examples.size() < options.examples) {
+    ExampleQuery e;
+    e.row = g.row;
+    for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
+      e.positions.push_back(std::size_t(found.position(i, j)));
+      e.distances.push_back(found.distance(i, j));
+    }
+    result.examples.push_back(std::move(e));
+  }
+}
+
+}  // namespace
 
 EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const std::string& source,
                     const EvalOptions& options) {
@@ -59,68 +179,9 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
   result.k = options.k;
   result.match = options.match;
   result.queries = queries.count();
-
-  // One class list: the index's, then the queries' classes it does not hold.
-  result.classes = index.classes;
-  result.index_classes = index.classes.size();
-  std::unordered_map<std::string, std::int64_t> class_of;
-  for (std::size_t c = 0; c < result.classes.size(); ++c) class_of.emplace(result.classes[c], std::int64_t(c));
-  std::vector<std::int64_t> query_class(queries.meta.classes.size());
-  for (std::size_t c = 0; c < queries.meta.classes.size(); ++c) {
-    auto [it, fresh] = class_of.emplace(queries.meta.classes[c], std::int64_t(result.classes.size()));
-    if (fresh) result.classes.push_back(queries.meta.classes[c]);
-    query_class[c] = it->second;
-  }
-  std::vector<bool> unseen(result.classes.size(), false);
-  for (const std::string& name : options.unseen_classes) {
-    const auto it = class_of.find(name);
-    if (it == class_of.end()) {
-      throw UsageError("'" + name + "' is neither a class of the index nor of the queries", "--unseen-classes");
-    }
-    unseen[std::size_t(it->second)] = true;
-  }
-  result.split = !options.unseen_classes.empty();
-
-  // R per class: live labelled items of the index.
-  std::vector<std::size_t> live_per_class(result.classes.size(), 0);
-  for (std::size_t p = 0; p < index.size(); ++p) {
-    if (!index.is_deleted(p) && index.labels[p] >= 0) ++live_per_class[std::size_t(index.labels[p])];
-  }
-  const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
-
-  // Which rows are graded, their R and self position; the neighbours to ask for.
-  struct Graded {
-    std::size_t row;
-    std::int64_t label;
-    std::size_t relevant;
-    std::int64_t self;
-  };
-  std::vector<Graded> graded;
-  std::size_t max_relevant = 0;
-  bool any_self = false;
-  for (std::size_t row = 0; row < queries.count(); ++row) {
-    if (queries.labels[row] < 0) {
-      ++result.unlabelled;
-      continue;
-    }
-    Graded g{row, query_class[std::size_t(queries.labels[row])], 0, -1};
-    g.relevant = live_per_class[std::size_t(g.label)];
-    const auto self = position_of.find(queries.ids[row]);
-    if (self != position_of.end() && !index.is_deleted(self->second)) {
-      g.self = std::int64_t(self->second);
-      any_self = true;
-      ++result.self_matches;
-      if (index.labels[self->second] == g.label && g.relevant > 0) --g.relevant;
-    }
-    max_relevant = std::max(max_relevant, g.relevant);
-    graded.push_back(g);
-  }
-  if (graded.empty()) throw Error(source, "labels", "no query is labelled: there is nothing to grade");
-  if (result.self_matches > 0) {
-    spdlog::info("{}: {} queries are items of the index too: their self-matches are left out", source,
-                 result.self_matches);
-  }
-  const std::size_t slots = std::max(options.k, max_relevant) + (any_self ? 1 : 0);
+  const ClassMap classes = map_classes(index, queries, options.unseen_classes, result);
+  const GradingPlan plan = plan_grading(index, queries, classes, source, result);
+  const std::size_t slots = std::max(options.k, plan.max_relevant) + (plan.any_self ? 1 : 0);
   result.searched_slots = slots;
   const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(1024, kSlotsPerChunk / slots));
   SearchParams params{std::max(options.ef, slots), options.threads};
@@ -128,59 +189,19 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
 
   std::vector<float> block;
   std::vector<std::int64_t> labels_of_neighbours;
-  Progress progress("evaluating", graded.size(), "queries");
-  for (std::size_t first = 0; first < graded.size(); first += chunk) {
-    const std::size_t n = std::min(chunk, graded.size() - first);
+  Progress progress("evaluating", plan.graded.size(), "queries");
+  for (std::size_t first = 0; first < plan.graded.size(); first += chunk) {
+    const std::size_t n = std::min(chunk, plan.graded.size() - first);
     block.resize(n * queries.dim());
     for (std::size_t i = 0; i < n; ++i) {
-      std::copy_n(queries.row(graded[first + i].row), queries.dim(), block.data() + i * queries.dim());
+      std::copy_n(queries.row(plan.graded[first + i].row), queries.dim(), block.data() + i * queries.dim());
     }
     const auto start = std::chrono::steady_clock::now();
     SearchResult found = index.index->search(block.data(), n, slots, params);
     result.search_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
     for (std::size_t i = 0; i < n; ++i) {
-      const Graded& g = graded[first + i];
-      if (g.self >= 0) drop_position(found, i, g.self);
-      const std::size_t count = found.found(i);
-      labels_of_neighbours.resize(count);
-      for (std::size_t j = 0; j < count; ++j) labels_of_neighbours[j] = index.labels[std::size_t(found.position(i, j))];
-
-      const bool is_unseen = unseen[std::size_t(g.label)];
-      GroupScores* groups[] = {&result.all, result.split ? (is_unseen ? &result.unseen : &result.seen) : nullptr};
-      for (GroupScores* group : groups) {
-        if (group == nullptr) continue;
-        ++group->queries;
-        if (g.relevant == 0) {
-          ++group->no_relevant;
-        } else {
-          group->scores.add(score_query(labels_of_neighbours.data(), count, g.label, g.relevant, options.k));
-        }
-      }
-
-      const SearchResult top = first_slots(found, i, options.k);
-      const Decision d = decide(index, top, 0, options.match, std::nullopt);
-      QueryRecord record;
-      record.row = g.row;
-      record.label = g.label;
-      record.matched = d.has_neighbour ? d.label : -1;
-      record.distance = d.has_neighbour ? d.distance : std::numeric_limits<float>::infinity();
-      record.unseen = is_unseen;
-      result.records.push_back(record);
-
-      for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
-        (labels_of_neighbours[j] == g.label ? result.matching_distances : result.non_matching_distances)
-            .push_back(found.distance(i, j));
-      }
-      if (result.examples.size() < options.examples) {
-        ExampleQuery e;
-        e.row = g.row;
-        for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
-          e.positions.push_back(std::size_t(found.position(i, j)));
-          e.distances.push_back(found.distance(i, j));
-        }
-        result.examples.push_back(std::move(e));
-      }
+      const GradedQuery& g = plan.graded[first + i];
+      grade_query(index, g, classes.unseen[std::size_t(g.label)], found, i, options, labels_of_neighbours, result);
     }
     progress.add(n);
   }
@@ -192,21 +213,6 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
   result.curve = sweep_thresholds(outcomes);
   result.thresholds = calibrate(result.curve, options.target_precisions);
   return result;
-}
-
-void store_calibration(IndexArtifact& index, const EvalResult& result, const std::string& source,
-                       const std::string& provenance) {
-  Calibration c;
-  for (const CalibratedThreshold& t : result.thresholds) {
-    if (!t.reached) continue;
-    c.names.push_back(t.name);
-    c.thresholds.push_back(t.point.threshold);
-  }
-  if (c.names.empty()) throw Error(source, "", "no threshold could be calibrated: no query has a labelled neighbour");
-  c.default_name = "optimal";
-  c.source = source;
-  c.provenance = provenance;
-  index.calibration = std::move(c);
 }
 
 }  // namespace sim

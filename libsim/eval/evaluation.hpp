@@ -28,7 +28,7 @@
 #include "eval/retrieval_metrics.hpp"
 #include "eval/threshold_sweep.hpp"
 #include "search/index_file.hpp"
-#include "commands/query_command.hpp"
+#include "search/matching.hpp"
 
 namespace sim {
 
@@ -94,16 +94,8 @@ struct EvalResult {
 };
 
 // Grades `queries` (read from `source`, named in errors) against `index`. Throws Error naming
-// `source` when the queries do not fit the index (query.hpp check_queries) or none is labelled.
+// `source` when the queries do not fit the index (search/matching.hpp check_queries) or none is labelled.
 EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const std::string& source,
                     const EvalOptions& options);
-
-// The in-memory exact index of `reference` embeddings (sim-eval --reference), read from `source`.
-IndexArtifact reference_index(const Embeddings& reference, const std::string& source, unsigned threads);
-
-// Stores the calibrated thresholds that were reached into `index.calibration`; the default is
-// "optimal". `source` says what they were calibrated on.
-void store_calibration(IndexArtifact& index, const EvalResult& result, const std::string& source,
-                       const std::string& provenance);
 
 }  // namespace sim

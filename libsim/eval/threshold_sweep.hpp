@@ -1,7 +1,7 @@
 // Classification at a distance threshold, and calibration, as TF Similarity's calibrate().
 //
 // Each query has one decision (sim-query --match: the class of its nearest labelled neighbour, or
-// the majority of its k neighbours; commands/query_command.hpp decide()) made at the distance of the deciding
+// the majority of its k neighbours; search/matching.hpp decide()) made at the distance of the deciding
 // neighbour. It is *correct* when that class is the query's own. At threshold t the decision is
 // accepted when distance <= t, otherwise the answer is "unknown":
 //   TP = accepted and correct      FP = accepted and wrong

@@ -11,6 +11,7 @@
 #include <new>
 #include <set>
 
+#include "formats/artifact_header.hpp"
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
 #include "formats/h5.hpp"
@@ -81,15 +82,6 @@ std::string describe_foreign(const H5File& f) {
   return "an HDF5 file without sim's format attribute";
 }
 
-Distance parse_canonical_distance(const H5File& f, const std::string& name) {
-  std::string valid;
-  for (Distance d : all_distances()) {
-    if (to_string(d) == name) return d;
-    valid += (valid.empty() ? "" : ", ") + std::string(to_string(d));
-  }
-  throw FormatError(f.path(), "distance", "unknown distance '" + to_valid_utf8(name) + "' (expected " + valid + ")");
-}
-
 // Refuses storage that reads other files (external raw data, virtual datasets); returns whether
 // the data passes through filters (compression), which changes how large it may be.
 bool check_storage(const H5File& f, const std::string& name) {
@@ -137,20 +129,12 @@ Embeddings read_from(const H5File& f) {
         path, "format",
         "is '" + to_valid_utf8(format) + "', not '" + kEmbeddingsFormat + "': another kind of file, not embeddings");
   }
-  const std::int64_t version = f.read_int_attribute("version");
-  if (version > kEmbeddingsVersion) {
-    throw FormatError(path, "version",
-                      "written by a newer sim (version " + std::to_string(version) + "); this build reads version " +
-                          std::to_string(kEmbeddingsVersion));
-  }
-  if (version < 1) throw FormatError(path, "version", "is " + std::to_string(version) + ", not a valid version");
-  if (!f.has_attribute("count")) {
-    throw FormatError(path, "count", "missing: the file is incomplete (its writer did not finish) or was truncated");
-  }
+  check_version(f, kEmbeddingsVersion);
+  check_finished(f, "the file");
   const std::int64_t count = f.read_int_attribute("count");
 
   Embeddings e;
-  e.meta.distance = parse_canonical_distance(f, f.read_string_attribute("distance"));
+  e.meta.distance = read_distance_attribute(f);
   const std::int64_t dim = f.read_int_attribute("dim");
   if (dim < 1) throw FormatError(path, "dim", "is " + std::to_string(dim) + ", must be at least 1");
   e.meta.dim = std::size_t(dim);
@@ -237,13 +221,7 @@ Embeddings read_embeddings_image(const std::string& name, const void* data, std:
 }
 
 bool looks_like_embeddings(const std::string& path) {
-  try {
-    if (path == "-" || !looks_like_hdf5(path)) return false;
-    const H5File f(path);
-    return f.has_attribute("format") && f.read_string_attribute("format") == kEmbeddingsFormat;
-  } catch (...) {
-    return false;
-  }
+  return has_artifact_format(path, kEmbeddingsFormat);
 }
 
 }  // namespace sim

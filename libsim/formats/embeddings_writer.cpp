@@ -55,26 +55,6 @@ void validate(const std::string& path, const EmbeddingsMeta& meta) {
   check_text(path, "provenance", meta.provenance, "the provenance");
 }
 
-// A file creation list without timestamps (they would make every run's bytes differ) and access
-// with fixed format version bounds (1.8 objects: readable by every HDF5 since 1.8, h5py included,
-// and the same bytes whichever HDF5 1.10+ wrote them).
-H5Handle create_file(const std::string& temp_path, const std::string& path) {
-  H5Handle fcpl{H5Pcreate(H5P_FILE_CREATE), H5Pclose};
-  H5Pset_obj_track_times(fcpl.get(), false);
-  H5Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
-  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
-  H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
-  H5Handle file{H5Fcreate(temp_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose};
-  if (!file.valid()) throw IoError(path, "", "cannot create the HDF5 file '" + temp_path + "'");
-  return file;
-}
-
-H5Handle dataset_creation_list() {
-  H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-  H5Pset_obj_track_times(dcpl.get(), false);
-  return dcpl;
-}
-
 void write_all(int fd, const char* data, std::size_t size) {
   while (size > 0) {
     const ssize_t n = ::write(fd, data, size);
@@ -118,7 +98,7 @@ struct EmbeddingsWriter::Impl {
       stream_fd = ::mkostemp(name.data(), O_CLOEXEC);
       if (stream_fd < 0) throw io_error("-", "cannot create a temporary file in '" + dir + "'", errno);
       try {
-        file = create_file(name, path);
+        file = create_h5_file(name, path);
       } catch (...) {
         ::unlink(name.c_str());
         throw;
@@ -126,7 +106,7 @@ struct EmbeddingsWriter::Impl {
       ::unlink(name.c_str());  // HDF5 and stream_fd keep it alive; no name left behind on a crash
     } else {
       atomic = std::make_unique<AtomicFile>(path);
-      file = create_file(atomic->temp_path(), path);
+      file = create_h5_file(atomic->temp_path(), path);
     }
   }
 
@@ -139,18 +119,7 @@ struct EmbeddingsWriter::Impl {
     write_string_attribute(root, "model_fingerprint", meta.model_fingerprint, path);
     if (!meta.provenance.empty()) write_string_attribute(root, "provenance", meta.provenance, path);
 
-    const hsize_t count[1] = {meta.classes.size()};
-    const H5Handle space{H5Screate_simple(1, count, nullptr), H5Sclose};
-    const H5Handle type = utf8_string_type();
-    const H5Handle dcpl = dataset_creation_list();
-    const H5Handle classes{H5Dcreate2(root, "classes", type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
-                           H5Dclose};
-    std::vector<const char*> raw;
-    for (const std::string& name : meta.classes) raw.push_back(name.c_str());
-    if (!classes.valid() ||
-        (!raw.empty() && H5Dwrite(classes.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0)) {
-      throw IoError(path, "classes", "cannot write (disk full?)");
-    }
+    write_strings(root, "classes", meta.classes, path);
   }
 
   // An empty dataset [0 (x dim)], extendible along its first axis, in chunks of chunk_rows rows.
@@ -159,7 +128,7 @@ struct EmbeddingsWriter::Impl {
     const hsize_t max_dims[2] = {H5S_UNLIMITED, meta.dim};
     const hsize_t chunk[2] = {chunk_rows, meta.dim};
     const H5Handle space{H5Screate_simple(rank, dims, max_dims), H5Sclose};
-    const H5Handle dcpl = dataset_creation_list();
+    const H5Handle dcpl = untimed_dataset_creation();
     H5Pset_chunk(dcpl.get(), rank, chunk);
     // An explicit fill value: the unused tail of the last chunk is then defined bytes, not whatever
     // was in memory, so two runs write identical files.

@@ -296,6 +296,12 @@ H5Handle create_h5_file(const std::string& path, const std::string& name) {
   return file;
 }
 
+H5Handle untimed_dataset_creation() {
+  H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
+  H5Pset_obj_track_times(dcpl.get(), false);
+  return dcpl;
+}
+
 H5Handle create_h5_group(hid_t location, const std::string& group, const std::string& file) {
   silence_hdf5_errors();
   H5Handle gcpl{H5Pcreate(H5P_GROUP_CREATE), H5Pclose};
@@ -310,8 +316,7 @@ void write_dataset(hid_t location, const std::string& name, hid_t file_type, hid
   silence_hdf5_errors();
   const std::vector<hsize_t> h5dims(dims.begin(), dims.end());
   H5Handle space{H5Screate_simple(int(h5dims.size()), h5dims.data(), nullptr), H5Sclose};
-  H5Handle dcpl{H5Pcreate(H5P_DATASET_CREATE), H5Pclose};
-  H5Pset_obj_track_times(dcpl.get(), false);
+  const H5Handle dcpl = untimed_dataset_creation();
   H5Handle set{H5Dcreate2(location, name.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
                H5Dclose};
   std::size_t count = 1;

@@ -53,10 +53,15 @@ void write_int_attribute(hid_t object, const std::string& name, std::int64_t val
 
 // --- Writing -------------------------------------------------------------------------------------
 // Creates (truncating) an HDF5 file for writing whose bytes depend only on what is written: no
-// object timestamps, format bounds fixed at 1.8 (readable by every HDF5 since 1.8, h5py included).
+// object timestamps, format bounds fixed at 1.8 (readable by every HDF5 since 1.8, h5py included,
+// and the same bytes whichever HDF5 1.10+ wrote them).
 // `name` is what errors call it (e.g. the target of an AtomicFile whose temporary is `path`).
 // Throws IoError naming `name`.
 H5Handle create_h5_file(const std::string& path, const std::string& name);
+
+// A dataset creation property list without timestamps, for datasets a writer sets up itself
+// (chunked, extendible); write_dataset uses one.
+H5Handle untimed_dataset_creation();
 
 // Creates a group without timestamps. Throws IoError naming `file` and the group.
 H5Handle create_h5_group(hid_t location, const std::string& group, const std::string& file);

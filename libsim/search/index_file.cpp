@@ -7,6 +7,7 @@
 #include <cmath>
 #include <utility>
 
+#include "formats/artifact_header.hpp"
 #include "formats/embeddings.hpp"
 #include "base/error.hpp"
 #include "formats/h5.hpp"
@@ -53,14 +54,6 @@ std::int64_t read_bounded_int(const H5File& f, const std::string& name, std::int
   return v;
 }
 
-Distance read_distance(const H5File& f) {
-  const std::string name = f.read_string_attribute("distance");
-  for (Distance d : all_distances()) {
-    if (to_string(d) == name) return d;
-  }
-  throw FormatError(f.path(), "distance", "unknown distance '" + to_valid_utf8(name) + "'");
-}
-
 void check_format(const H5File& f) {
   const std::string& path = f.path();
   if (!f.has_attribute("format")) throw FormatError(path, "format", "missing: not a sim index");
@@ -72,16 +65,8 @@ void check_format(const H5File& f) {
   if (format != kIndexFormat) {
     throw FormatError(path, "format", "is '" + to_valid_utf8(format) + "', not '" + kIndexFormat + "': not an index");
   }
-  const std::int64_t version = f.read_int_attribute("version");
-  if (version > kIndexVersion) {
-    throw FormatError(path, "version",
-                      "written by a newer sim (version " + std::to_string(version) + "); this build reads version " +
-                          std::to_string(kIndexVersion));
-  }
-  if (version < 1) throw FormatError(path, "version", "is " + std::to_string(version) + ", not a valid version");
-  if (!f.has_attribute("count")) {
-    throw FormatError(path, "count", "missing: the sidecar is incomplete (its writer did not finish) or truncated");
-  }
+  check_version(f, kIndexVersion);
+  check_finished(f, "the sidecar");
 }
 
 Calibration read_calibration(const H5File& f, std::size_t max) {
@@ -212,13 +197,7 @@ std::string IndexArtifact::hnsw_path() const {
 }
 
 bool looks_like_index(const std::string& path) {
-  try {
-    if (path == "-" || !looks_like_hdf5(path)) return false;
-    const H5File f(path);
-    return f.has_attribute("format") && f.read_string_attribute("format") == kIndexFormat;
-  } catch (...) {
-    return false;
-  }
+  return has_artifact_format(path, kIndexFormat);
 }
 
 IndexArtifact load_index(const std::string& path, bool with_vectors) {
@@ -235,7 +214,7 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
     throw FormatError(path, "type", "is '" + to_valid_utf8(type) + "', expected 'hnsw' or 'exact'");
   }
   a.type = type == "hnsw" ? IndexType::Hnsw : IndexType::Exact;
-  a.distance = read_distance(f);
+  a.distance = read_distance_attribute(f);
   a.dim = std::size_t(read_bounded_int(f, "dim", 1, kMaxDim));
   // Every item takes well over one byte of the sidecar (its id alone takes 16): a bound on N.
   const std::size_t n = std::size_t(read_bounded_int(f, "count", 0, std::int64_t(file_bytes)));

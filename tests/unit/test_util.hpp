@@ -31,4 +31,14 @@ std::string error_of(const std::function<void()>& f) {
   return "no error";
 }
 
+// The option a UsageError from `f` names; "(accepted)" when `f` throws nothing.
+inline std::string usage_field_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const sim::UsageError& e) {
+    return e.field();
+  }
+  return "(accepted)";
+}
+
 }  // namespace sim::test

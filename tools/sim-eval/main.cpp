@@ -14,6 +14,7 @@
 #include "base/error.hpp"
 #include "base/provenance.hpp"
 #include "commands/eval_output.hpp"
+#include "commands/eval_command.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/quality_gates.hpp"
 #include "commands/eval_report.hpp"

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "test_util.hpp"
 #include "cli/train_flags.hpp"
 
 using sim::Distance;
@@ -19,12 +20,7 @@ void parse(sim::LossOptions& config, const std::string& command_line) {
 }
 
 std::string usage_field(const sim::LossOptions& config, Distance d = Distance::Cosine) {
-  try {
-    config.validate(d);
-  } catch (const sim::UsageError& e) {
-    return e.field();
-  }
-  return "(accepted)";
+  return sim::test::usage_field_of([&] { config.validate(d); });
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "base/error.hpp"
 #include "commands/eval_output.hpp"
+#include "commands/eval_command.hpp"
 #include "eval/evaluation.hpp"
 #include "test_util.hpp"
 

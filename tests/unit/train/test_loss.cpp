@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "test_util.hpp"
 #include "train/losses/loss_factory.hpp"
 
 using sim::Distance;
@@ -12,12 +13,7 @@ using sim::Distance;
 namespace {
 
 std::string usage_field(const sim::LossOptions& config, Distance d = Distance::Cosine) {
-  try {
-    config.validate(d);
-  } catch (const sim::UsageError& e) {
-    return e.field();
-  }
-  return "(accepted)";
+  return sim::test::usage_field_of([&] { config.validate(d); });
 }
 
 }  // namespace

@@ -1,0 +1,71 @@
+// One run of train_model (trainer.hpp), in the three parts of its loop: the set-up builds
+// everything a run needs (training_setup.cpp), a step trains on one batch (training_step.cpp), the
+// end of an epoch validates and checkpoints (epoch_end.cpp); trainer.cpp is the loop over them.
+// The optimiser and its schedule, and the checkpoint's optimiser state, are in optimizer.cpp.
+// Private to train/.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "data/batch_loader.hpp"
+#include "model/embedder.hpp"
+#include "model/model_file.hpp"
+#include "train/losses/loss_interface.hpp"
+#include "train/trainer.hpp"
+
+namespace sim {
+
+struct TrainingRun {
+  const TrainRequest* request = nullptr;
+  ArchSpec spec;
+  EmbeddingNet net{nullptr};
+  std::shared_ptr<Loss> loss;
+  std::vector<torch::Tensor> params;  // what the optimiser updates: the network's, then the loss's
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<BatchLoader> loader;
+  int views = 1;                       // 2 for self-supervised losses: two augmented views per item
+  std::int64_t start_step = 0;         // > 0 when resumed from the checkpoint
+  std::int64_t total = 0, warmup = 0;  // optimiser steps: all of them, and the warm-up's
+  std::int64_t steps_per_epoch = 0;
+  std::uint64_t images_per_step = 0;
+  std::string checkpoint;  // request->output + ".ckpt"
+  ModelInfo info;          // what the model file records
+  torch::Tensor samples;   // the model's self-test inputs
+  std::shared_ptr<const Dataset> val;
+  EmbedOptions embed_options;  // for validation
+  std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
+
+  double epoch_loss = 0;  // summed over the epoch's steps so far
+  std::int64_t epoch_steps = 0;
+  TrainSummary summary;
+};
+
+// Builds the network (its preprocessing measured on the training items, or a TorchScript backbone),
+// the loss, the optimiser and the batch loader, resuming from the checkpoint with --resume. Throws
+// UsageError for impossible settings, FormatError for too few classes or a checkpoint of another
+// architecture, IoError for a missing checkpoint.
+TrainingRun start_training(const TrainRequest& request);
+
+// Step `step`: its learning rate, the next batch, forward, loss, backward and optimiser step, each
+// timed into run.summary. Throws Error when the loss, the embeddings or the weights stop being
+// finite (naming the step and the checkpoint kept). Returns the batch's loss.
+double train_step(TrainingRun& run, std::int64_t step, Batch& batch);
+
+// After the last step of an epoch (`step`, 0-based): logs the epoch's mean loss and the validation
+// figures, and writes the checkpoint unless training is over.
+void end_epoch(TrainingRun& run, std::int64_t step);
+
+// optimizer.cpp: --optimizer over `params`; the learning rate at `step` (linear warm-up, then
+// cosine decay to 0); and the checkpoint's optimiser state (its OPTM section).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainOptions& options, std::vector<torch::Tensor> params);
+double learning_rate(const TrainOptions& options, std::int64_t step, std::int64_t total, std::int64_t warmup);
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
+std::string save_optimizer_state(torch::optim::Optimizer& optimizer, Loss& loss, std::int64_t step);
+std::int64_t load_optimizer_state(const std::string& bytes, torch::optim::Optimizer& optimizer, Loss& loss);
+
+}  // namespace sim

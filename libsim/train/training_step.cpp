@@ -1,0 +1,65 @@
+#include <chrono>
+#include <cmath>
+
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+#include "train/training_run.hpp"
+
+namespace sim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// What a NaN guard says after "at step N": the model is not written, the last checkpoint is kept.
+std::string stopped(const TrainingRun& run, std::int64_t step) {
+  return " at step " + std::to_string(step) + "; stopped without writing the model" +
+         (is_regular_file(run.checkpoint) ? " (the last good checkpoint " + run.checkpoint + " is kept)" : "") +
+         ". Try a lower --lr or --clip-grad-norm";
+}
+
+}  // namespace
+
+double train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
+  const TrainOptions& config = run.request->train;
+  TrainSummary& summary = run.summary;
+  set_learning_rate(*run.optimizer, learning_rate(config, step, run.total, run.warmup));
+
+  auto t = Clock::now();
+  run.loader->next(batch);
+  run.input_shape[0] = std::int64_t(batch.size) * batch.views;
+  const torch::Tensor x = torch::from_blob(batch.data.data(), run.input_shape, torch::kFloat32);
+  torch::Tensor labels = torch::from_blob(batch.labels.data(), {std::int64_t(batch.size)}, torch::kInt64);
+  summary.data_s += seconds_since(t);
+
+  t = Clock::now();
+  const torch::Tensor embeddings = run.net->forward(x);
+  summary.forward_s += seconds_since(t);
+  t = Clock::now();
+  const torch::Tensor value = run.loss->forward(embeddings, labels);
+  summary.loss_s += seconds_since(t);
+  const double v = value.item<double>();
+  // Masked losses can stay finite (even 0) while the network's outputs are already NaN.
+  if (!std::isfinite(v) || !embeddings.isfinite().all().item<bool>()) {
+    throw Error("", "loss",
+                std::string(std::isfinite(v) ? "the embeddings became NaN or infinite"
+                            : std::isnan(v)  ? "became NaN"
+                                             : "became infinite") +
+                    stopped(run, step));
+  }
+  t = Clock::now();
+  run.optimizer->zero_grad();
+  value.backward();
+  if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(run.params, config.clip_grad_norm);
+  run.optimizer->step();
+  for (const auto& p : run.params) {
+    if (!p.isfinite().all().item<bool>()) throw Error("", "weights", "became NaN or infinite" + stopped(run, step));
+  }
+  summary.backward_s += seconds_since(t);
+  run.epoch_loss += v;
+  ++run.epoch_steps;
+  summary.final_loss = v;
+  return v;
+}
+
+}  // namespace sim
