@@ -18,7 +18,9 @@ struct Fact {
 class Facts : public std::vector<Fact> {
  public:
   void add(std::string key, std::string value) { push_back({std::move(key), std::move(value), Fact::Kind::Text}); }
-  void add(std::string key, std::size_t value) { push_back({std::move(key), std::to_string(value), Fact::Kind::Number}); }
+  void add(std::string key, std::size_t value) {
+    push_back({std::move(key), std::to_string(value), Fact::Kind::Number});
+  }
   // A JSON text (provenance, true/false): printed as it is, embedded as JSON (text if it isn't).
   void add_json(std::string key, std::string json) { push_back({std::move(key), std::move(json), Fact::Kind::Json}); }
   void add_json_item(std::string key, std::string json) {

@@ -56,7 +56,8 @@ std::vector<unsigned char> capture_stdout(const std::string& program, const std:
   std::vector<unsigned char> out;
   std::size_t size = 0;
   for (;;) {
-    if (out.size() - size < (std::size_t(1) << 16)) out.resize(std::max<std::size_t>(2 * out.size(), std::size_t(1) << 20));
+    if (out.size() - size < (std::size_t(1) << 16))
+      out.resize(std::max<std::size_t>(2 * out.size(), std::size_t(1) << 20));
     const ssize_t n = ::read(read_end.get(), out.data() + size, out.size() - size);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // end of output; a read error shows as the child's failure or a short file

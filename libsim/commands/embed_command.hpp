@@ -1,5 +1,6 @@
-// What sim-embed reads (also for sim-query -m, which runs sim-embed): the items to run through a
-// model, in the model's input shape, whatever form they come in.
+// What sim-embed does, as library calls: open the items to run through a model, in the model's
+// input shape, whatever form they come in (also for sim-query -m, which runs sim-embed), and write
+// their embeddings.
 #pragma once
 
 #include <memory>
@@ -9,6 +10,8 @@
 #include "data/dataset.hpp"
 #include "data/input_options.hpp"
 #include "model/arch.hpp"
+#include "model/embedder.hpp"
+#include "model/model_file.hpp"
 
 namespace sim {
 
@@ -22,5 +25,21 @@ namespace sim {
 // dataset readers' errors.
 std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
                                                  InputOptions options, unsigned threads);
+
+// Where embed_to_file writes and how: `path` or "-" (stdout); format "h5" (the embeddings file,
+// formats/embeddings.hpp), "tsv" or "jsonl" (formats/embeddings_text.hpp); provenance recorded in
+// an h5 file ("" for none: the same items then give the same bytes).
+struct EmbedOutput {
+  std::string path;
+  std::string format = "h5";
+  std::string provenance;
+};
+
+// Runs `model` over every item of `items` (batches of options.batch_size on options.threads) and
+// writes the embeddings with the items' ids, labels and classes, atomically for a file. Returns
+// the number written. Throws FormatError naming the first input for no items, and the writers'
+// and the dataset's errors.
+std::size_t embed_to_file(LoadedModel& model, const Dataset& items, const std::string& first_input,
+                          const EmbedOptions& options, const EmbedOutput& output);
 
 }  // namespace sim

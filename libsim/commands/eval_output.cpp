@@ -12,7 +12,7 @@
 namespace sim {
 namespace {
 
-constexpr std::size_t kCurvePoints = 200;
+constexpr std::size_t kJsonCurvePoints = 200;
 
 // The metric names, in table order, with k in them where they depend on it.
 std::vector<std::pair<std::string, double>> metric_list(const QueryScores& m, std::size_t k) {
@@ -91,7 +91,7 @@ nlohmann::json eval_json(const EvalResult& r, const EvalContext& context) {
   }
   doc["thresholds"] = thresholds;
   nlohmann::json curve = nlohmann::json::array();
-  for (const ThresholdPoint& p : thin_curve(r.curve, kCurvePoints)) curve.push_back(point_json(p));
+  for (const ThresholdPoint& p : thin_curve(r.curve, kJsonCurvePoints)) curve.push_back(point_json(p));
   doc["curve"] = curve;
   doc["timing"] = {{"search_seconds", r.search_seconds}, {"total_seconds", context.total_seconds}};
   if (!context.provenance.empty()) doc["provenance"] = nlohmann::json::parse(context.provenance, nullptr, false);

@@ -7,19 +7,19 @@
 #include <cstdio>
 
 #include "base/atomic_file.hpp"
-#include "draw/charts.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "data/item_images.hpp"
-#include "formats/png_writer.hpp"
-#include "eval/projection.hpp"
 #include "commands/query_grid.hpp"
+#include "data/item_images.hpp"
+#include "draw/charts.hpp"
+#include "eval/projection.hpp"
+#include "formats/png_writer.hpp"
 
 namespace sim {
 namespace {
 
 constexpr std::size_t kProjectionPoints = 10000;  // a readable scatter; evenly spread over the queries
-constexpr std::size_t kCurvePoints = 500;
+constexpr std::size_t kChartCurvePoints = 500;
 
 std::string html_escape(const std::string& s) {
   std::string out;
@@ -117,7 +117,7 @@ Canvas confusion_picture(const EvalResult& r) {
 
 Canvas thresholds_picture(const EvalResult& r) {
   Series precision{"precision", {}, {}}, recall{"recall", {}, {}}, f1{"F1", {}, {}};
-  for (const ThresholdPoint& p : thin_curve(r.curve, kCurvePoints)) {
+  for (const ThresholdPoint& p : thin_curve(r.curve, kChartCurvePoints)) {
     for (Series* s : {&precision, &recall, &f1}) s->x.push_back(p.threshold);
     precision.y.push_back(p.precision);
     recall.y.push_back(p.recall);

@@ -13,9 +13,9 @@
 
 #include <string>
 
-#include "formats/embeddings.hpp"
 #include "commands/eval_output.hpp"
 #include "eval/evaluation.hpp"
+#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
 
 namespace sim {

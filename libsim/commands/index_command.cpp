@@ -10,12 +10,12 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "data/dataset.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "data/item_images.hpp"
 #include "base/progress.hpp"
 #include "base/utf8.hpp"
+#include "data/dataset.hpp"
+#include "data/item_images.hpp"
 #include "search/exact_index.hpp"
 
 namespace sim {
@@ -205,7 +205,8 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     const float* rows = e.data.data();
     if (new_rows.size() != e.count()) {
       copied.resize(new_rows.size() * a.dim);
-      for (std::size_t i = 0; i < new_rows.size(); ++i) std::copy_n(e.row(new_rows[i]), a.dim, copied.data() + i * a.dim);
+      for (std::size_t i = 0; i < new_rows.size(); ++i)
+        std::copy_n(e.row(new_rows[i]), a.dim, copied.data() + i * a.dim);
       rows = copied.data();
     }
     Progress progress("indexing", new_rows.size(), "items");

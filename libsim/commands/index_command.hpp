@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "base/facts.hpp"
 #include "data/dataset.hpp"
 #include "formats/embeddings.hpp"
-#include "base/facts.hpp"
 #include "search/index_file.hpp"
 
 namespace sim {
@@ -26,8 +26,8 @@ struct AddOptions {
 };
 
 struct BuildOptions : AddOptions {
-  bool exact = false;    // --exact: brute force instead of HNSW
-  HnswParams hnsw;       // --M, --ef-construction, --ef, and --seed (set by the caller)
+  bool exact = false;                // --exact: brute force instead of HNSW
+  HnswParams hnsw;                   // --M, --ef-construction, --ef, and --seed (set by the caller)
   std::optional<Distance> distance;  // --distance: for a vector dataset (embeddings files carry theirs); none = cosine
 };
 

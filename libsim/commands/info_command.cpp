@@ -3,17 +3,17 @@
 #include <regex>
 #include <vector>
 
-#include "data/dataset.hpp"
-#include "formats/embeddings.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "commands/index_command.hpp"
+#include "data/dataset.hpp"
+#include "formats/embeddings.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
 #include "formats/image.hpp"
 #include "formats/model_container.hpp"
-#include "search/index_file.hpp"
-#include "commands/index_command.hpp"
 #include "model/model_file.hpp"
+#include "search/index_file.hpp"
 
 namespace sim {
 namespace {
@@ -118,8 +118,9 @@ ArtifactInfo describe_hnsw_file(const std::string& path, const std::string& side
   const IndexArtifact a = load_index(sidecar);  // the sidecar, the hnswlib file against it, the graph
   const std::string name = path.substr(path.find_last_of('/') + 1);  // npos + 1 = 0: no folder
   if (a.hnsw_file != name) {
-    throw FormatError(path, "", "an hnswlib file its index '" + sidecar + "' no longer uses (it names '" + a.hnsw_file +
-                                    "'): a stale generation left by an interrupted write, safe to delete");
+    throw FormatError(path, "",
+                      "an hnswlib file its index '" + sidecar + "' no longer uses (it names '" + a.hnsw_file +
+                          "'): a stale generation left by an interrupted write, safe to delete");
   }
   ArtifactInfo info = index_info(a);
   info.facts.insert(info.facts.begin(), Fact{"sidecar", sidecar, Fact::Kind::Text});

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "formats/embeddings.hpp"
 #include "commands/query_output.hpp"
+#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
 #include "search/matching.hpp"
 

@@ -14,11 +14,11 @@
 #include <vector>
 
 #include "base/atomic_file.hpp"
-#include "formats/embeddings.hpp"
+#include "commands/query_command.hpp"
 #include "data/item_images.hpp"
 #include "draw/neighbour_grid.hpp"
+#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
-#include "commands/query_command.hpp"
 
 namespace sim {
 

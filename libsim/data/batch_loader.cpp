@@ -42,9 +42,9 @@ std::vector<std::int64_t> all_labels(const Dataset& d) {
   return labels;
 }
 
-BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOptions& batch, const AugmentOptions& augment,
-                         std::uint64_t seed, unsigned threads, bool skip_bad, int rank, int world_size,
-                         std::uint64_t start_step)
+BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOptions& batch,
+                         const AugmentOptions& augment, std::uint64_t seed, unsigned threads, bool skip_bad, int rank,
+                         int world_size, std::uint64_t start_step)
     : dataset_(std::move(dataset)),
       augment_(augment),
       sampler_(all_labels(*dataset_), resolve_classes_per_batch(batch.classes_per_batch, *dataset_),

@@ -4,9 +4,9 @@
 
 #include <algorithm>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "data/dataset_layouts.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
 

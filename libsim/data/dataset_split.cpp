@@ -7,9 +7,9 @@
 #include <cmath>
 #include <sstream>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
 #include "base/rng.hpp"
+#include "data/dataset_layouts.hpp"
 
 namespace sim {
 namespace {

@@ -6,9 +6,9 @@
 
 #include <algorithm>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "data/dataset_layouts.hpp"
 #include "formats/idx.hpp"
 #include "formats/image.hpp"
 
@@ -80,7 +80,8 @@ DatasetSplits open_idx_folder(const std::string& dir, const DatasetOptions& opti
     // Named as the IDX distribution names them, a file is taken even if it does not read as IDX,
     // so that read_idx says what is wrong with it (a corrupt gzip stream, say), rather than its
     // partner being reported as unmatched.
-    const bool idx_name = name.find("-images-idx") != std::string::npos || name.find("-labels-idx") != std::string::npos;
+    const bool idx_name =
+        name.find("-images-idx") != std::string::npos || name.find("-labels-idx") != std::string::npos;
     if (name[0] == '.' || !(idx_name || looks_like_idx(path))) continue;
     for (const char* role : {"-images", "-labels"}) {
       const auto at = name.find(role);

@@ -11,12 +11,12 @@
 #include <map>
 #include <set>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "formats/image.hpp"
 #include "base/parallel.hpp"
 #include "base/progress.hpp"
+#include "data/dataset_layouts.hpp"
+#include "formats/image.hpp"
 
 namespace sim {
 namespace {

@@ -4,10 +4,10 @@
 #include <exception>
 #include <stdexcept>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
-#include "formats/image.hpp"
 #include "base/parallel.hpp"
+#include "data/dataset_layouts.hpp"
+#include "formats/image.hpp"
 
 namespace sim {
 namespace {

@@ -8,9 +8,9 @@
 #include <map>
 #include <set>
 
-#include "data/dataset_layouts.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "data/dataset_layouts.hpp"
 #include "formats/h5.hpp"
 
 namespace sim {
@@ -148,8 +148,9 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
   std::vector<float> x = file.read_floats("features", 2, bound("features"));
   const std::vector<std::size_t> label_shape = file.shape("labels");
   if (label_shape.size() == 1 && label_shape[0] != n) {
-    throw FormatError(path, "labels",
-                      "has " + std::to_string(label_shape[0]) + " entries, features has " + std::to_string(n) + " rows");
+    throw FormatError(
+        path, "labels",
+        "has " + std::to_string(label_shape[0]) + " entries, features has " + std::to_string(n) + " rows");
   }
   std::vector<std::int64_t> labels = file.read_int64s("labels", n);
   std::vector<std::string> ids;
@@ -167,8 +168,9 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
     // Classes "0".."max_label": a label of 10^12 must not mean 10^12 class names.
     if (max_label >= kMaxUnnamedClasses) {
       throw FormatError(path, "labels",
-                        "has label " + std::to_string(max_label) + "; without a `classes` dataset naming them, labels " +
-                            "must be below " + std::to_string(kMaxUnnamedClasses));
+                        "has label " + std::to_string(max_label) +
+                            "; without a `classes` dataset naming them, labels " + "must be below " +
+                            std::to_string(kMaxUnnamedClasses));
     }
     for (std::int64_t c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
   }

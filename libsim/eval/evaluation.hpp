@@ -24,9 +24,9 @@
 #include <string>
 #include <vector>
 
-#include "formats/embeddings.hpp"
 #include "eval/retrieval_metrics.hpp"
 #include "eval/threshold_sweep.hpp"
+#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
 #include "search/matching.hpp"
 

@@ -11,11 +11,11 @@
 #include <new>
 #include <set>
 
+#include "base/error.hpp"
+#include "base/utf8.hpp"
 #include "formats/artifact_header.hpp"
 #include "formats/embeddings.hpp"
-#include "base/error.hpp"
 #include "formats/h5.hpp"
-#include "base/utf8.hpp"
 
 namespace sim {
 namespace {
@@ -220,8 +220,6 @@ Embeddings read_embeddings_image(const std::string& name, const void* data, std:
   return read_from(H5File(name, data, size));
 }
 
-bool looks_like_embeddings(const std::string& path) {
-  return has_artifact_format(path, kEmbeddingsFormat);
-}
+bool looks_like_embeddings(const std::string& path) { return has_artifact_format(path, kEmbeddingsFormat); }
 
 }  // namespace sim

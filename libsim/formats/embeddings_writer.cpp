@@ -13,11 +13,11 @@
 #include <stdexcept>
 
 #include "base/atomic_file.hpp"
-#include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "formats/h5.hpp"
 #include "base/file_io.hpp"
 #include "base/utf8.hpp"
+#include "formats/embeddings.hpp"
+#include "formats/h5.hpp"
 
 namespace sim {
 namespace {

@@ -113,9 +113,9 @@ IdxArray read_idx(const std::string& path, std::size_t max_bytes) {
   if (gzdirect(f.get()) != 0) {
     const std::uint64_t room = file_bytes > header_bytes ? file_bytes - header_bytes : 0;
     if (total > room) {
-      throw FormatError(path, "data",
-                        "truncated: the header promises " + std::to_string(total) + " bytes, found " +
-                            std::to_string(room));
+      throw FormatError(
+          path, "data",
+          "truncated: the header promises " + std::to_string(total) + " bytes, found " + std::to_string(room));
     }
   } else if (total / 1032 > file_bytes) {
     throw FormatError(path, "dims",

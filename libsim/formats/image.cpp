@@ -4,8 +4,8 @@
 #include <stb/stb_image_resize.h>
 
 #include <climits>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 
 #include "base/error.hpp"
@@ -35,8 +35,9 @@ void check_raw_data_present(ImageFormat format, std::string_view bytes, int widt
   }
   if (bytes.size() < need) {
     throw FormatError(name, "",
-                      "truncated " + std::string(to_string(format)) + ": " + size_text(width, height) + " pixels need " +
-                          std::to_string(need) + " bytes, the file has " + std::to_string(bytes.size()));
+                      "truncated " + std::string(to_string(format)) + ": " + size_text(width, height) +
+                          " pixels need " + std::to_string(need) + " bytes, the file has " +
+                          std::to_string(bytes.size()));
   }
 }
 

@@ -13,8 +13,8 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'I', 'M', 'M', 'O', 'D', 'E', 'L'};
 constexpr std::size_t kMaxModelBytes = std::size_t(8) << 30;
-constexpr std::size_t kHeaderBytes = 12;   // magic + version
-constexpr std::size_t kSectionHead = 12;   // tag + length
+constexpr std::size_t kHeaderBytes = 12;  // magic + version
+constexpr std::size_t kSectionHead = 12;  // tag + length
 
 void put_u32(std::string& out, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) out.push_back(char((v >> (8 * i)) & 0xff));

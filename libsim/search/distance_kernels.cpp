@@ -10,9 +10,7 @@ namespace sim {
 namespace {
 
 // The last `n` (< 16) floats, zero-filled, without reading past them.
-inline __m512 load_tail(const float* p, std::size_t n) {
-  return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), p);
-}
+inline __m512 load_tail(const float* p, std::size_t n) { return _mm512_maskz_loadu_ps(__mmask16((1u << n) - 1), p); }
 
 // The sum of the 16 lanes, folded in registers. (GCC 12's _mm512_reduce_add_ps does the same but
 // warns about an uninitialised value inside its own header, GCC bug 105593.)
@@ -21,7 +19,7 @@ inline float lane_sum(__m512 v) {
   // register, which is what warns.
   v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, _MM_SHUFFLE(1, 0, 3, 2)));  // + other 256 bits
   v = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xffff, v, v, _MM_SHUFFLE(2, 3, 0, 1)));  // + other 128 bits
-  __m128 x = _mm512_maskz_extractf32x4_ps(0xf, v, 0);  // the low 128 bits
+  __m128 x = _mm512_maskz_extractf32x4_ps(0xf, v, 0);                                       // the low 128 bits
   x = _mm_add_ps(x, _mm_movehl_ps(x, x));
   x = _mm_add_ss(x, _mm_movehdup_ps(x));
   return _mm_cvtss_f32(x);

@@ -120,8 +120,8 @@ void check_hnsw_file_size(const std::string& path, std::uint64_t file_size) {
   if (S_ISDIR(st.st_mode)) throw IoError(path, "", "is a directory, expected the index's hnswlib file");
   if (std::uint64_t(st.st_size) != file_size) {
     throw FormatError(path, "",
-                      "is " + std::to_string(st.st_size) + " bytes but the sidecar records " + std::to_string(file_size) +
-                          ": " + kNotItsFile + " (truncated or replaced)");
+                      "is " + std::to_string(st.st_size) + " bytes but the sidecar records " +
+                          std::to_string(file_size) + ": " + kNotItsFile + " (truncated or replaced)");
   }
 }
 
@@ -177,7 +177,8 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want,
     const auto at = [i] { return "element " + std::to_string(i); };
     if (links > h.max_m0 || flags > 1 || element[3] != 0) throw FormatError(path, "level 0", at() + ": bad link list");
     for (unsigned j = 0; j < links; ++j) {
-      if (get<std::uint32_t>(element, 4 + 4 * j) >= n) throw FormatError(path, "level 0", at() + ": neighbour id out of range");
+      if (get<std::uint32_t>(element, 4 + 4 * j) >= n)
+        throw FormatError(path, "level 0", at() + ": neighbour id out of range");
     }
     for (std::size_t d = 0; d < dim; ++d) {
       if (!std::isfinite(get<float>(element, h.offset_data + 4 * d))) {
@@ -193,7 +194,8 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want,
   // Level 0 in blocks of a few MB: into the sink's memory when there is one (then this is the only
   // read of the file), else into one reused buffer.
   const std::uint64_t record = h.size_data_per_element;
-  const std::uint64_t per_block = std::min<std::uint64_t>(n, std::max<std::uint64_t>(1, (std::uint64_t(4) << 20) / record));
+  const std::uint64_t per_block =
+      std::min<std::uint64_t>(n, std::max<std::uint64_t>(1, (std::uint64_t(4) << 20) / record));
   unsigned char* level0 = sink ? sink->level0(h) : nullptr;
   std::vector<unsigned char> buffer(level0 ? 0 : per_block * record);
   for (std::uint64_t first = 0; first < n; first += per_block) {

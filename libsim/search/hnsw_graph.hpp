@@ -7,7 +7,8 @@
 #pragma once
 
 #ifndef SIM_HNSWLIB_TRANSLATION_UNIT
-#error "this header includes hnswlib, whose 0.6.2 headers define non-inline globals: only search/hnsw_index.cpp may include it"
+#error \
+    "this header includes hnswlib, whose 0.6.2 headers define non-inline globals: only search/hnsw_index.cpp may include it"
 #endif
 
 #include <hnswlib/hnswlib.h>
@@ -48,8 +49,9 @@ inline void use_fast_kernels(hnswlib::HierarchicalNSW<float>& h, Distance d) {
 
 // An empty hnswlib graph of `capacity` elements with `p`'s M, ef_construction and query ef, its
 // level generator seeded with `seed`, and sim's kernels for distance `d`.
-inline std::unique_ptr<hnswlib::HierarchicalNSW<float>> new_graph(hnswlib::SpaceInterface<float>* space, std::size_t capacity,
-                                                          const HnswParams& p, std::size_t seed, Distance d) {
+inline std::unique_ptr<hnswlib::HierarchicalNSW<float>> new_graph(hnswlib::SpaceInterface<float>* space,
+                                                                  std::size_t capacity, const HnswParams& p,
+                                                                  std::size_t seed, Distance d) {
   auto h = std::make_unique<hnswlib::HierarchicalNSW<float>>(space, capacity, p.m, p.ef_construction, seed);
   h->metric_distance_computations = 0;  // hnswlib 0.6.2 leaves its counters uninitialised
   h->metric_hops = 0;

@@ -6,7 +6,8 @@
 #pragma once
 
 #ifndef SIM_HNSWLIB_TRANSLATION_UNIT
-#error "this header includes hnswlib, whose 0.6.2 headers define non-inline globals: only search/hnsw_index.cpp may include it"
+#error \
+    "this header includes hnswlib, whose 0.6.2 headers define non-inline globals: only search/hnsw_index.cpp may include it"
 #endif
 
 #include <hnswlib/hnswlib.h>
@@ -86,7 +87,7 @@ class GraphFiller final : public HnswFileSink {
 
 // Rewrites the `count` links of one list through new_id.
 inline void renumber_links(hnswlib::linklistsizeint* list, const std::vector<hnswlib::tableint>& new_id,
-                    const hnswlib::HierarchicalNSW<float>& h) {
+                           const hnswlib::HierarchicalNSW<float>& h) {
   auto* links = reinterpret_cast<hnswlib::tableint*>(list + 1);
   for (int i = 0, size = h.getListCount(list); i < size; ++i) links[i] = new_id[links[i]];
 }
@@ -175,8 +176,9 @@ inline HnswFileStamp write_hnsw_graph(const hnswlib::HierarchicalNSW<float>& h, 
     if (bytes == 0) continue;
     upper.assign(h.linkLists_[order[i]], h.linkLists_[order[i]] + bytes);
     for (int l = 0; l < level; ++l) {
-      renumber_links(reinterpret_cast<hnswlib::linklistsizeint*>(upper.data() + std::size_t(l) * h.size_links_per_element_),
-                     new_id, h);
+      renumber_links(
+          reinterpret_cast<hnswlib::linklistsizeint*>(upper.data() + std::size_t(l) * h.size_links_per_element_),
+          new_id, h);
     }
     w.write(upper.data(), bytes);
   }

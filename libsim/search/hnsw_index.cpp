@@ -132,7 +132,8 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   }
   // Small grabs: threads then finish together instead of one waiting on the other's last big chunk.
   constexpr std::size_t kInsertGrain = 256;
-  parallel_for(n - start, threads, [&](std::size_t b, std::size_t e) { insert(start + b, start + e); }, kInsertGrain);
+  parallel_for(
+      n - start, threads, [&](std::size_t b, std::size_t e) { insert(start + b, start + e); }, kInsertGrain);
 }
 
 void HnswIndex::replace(std::size_t position, const float* vector) {
@@ -157,23 +158,26 @@ SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t
   const std::size_t ef = params.ef > 0 ? params.ef : params_.ef;
   // Queries are taken 16 at a time: at the end of a batch no thread waits long for another.
   constexpr std::size_t kQueryGrain = 16;
-  parallel_for(nq, std::max(1u, params.threads), [&](std::size_t begin, std::size_t end) {
-    std::vector<float> scratch;
-    std::vector<std::pair<float, hnswlib::labeltype>> raw;
-    std::vector<std::pair<float, std::int64_t>> found;
-    for (std::size_t q = begin; q < end; ++q) {
-      graph_->knn(graph_->prepare(queries + q * dim_, dim_, scratch), k, ef, raw);
-      found.clear();
-      for (const auto& [d, label] : raw) {
-        found.emplace_back(clamp_distance(distance_, from_hnsw(distance_, d)), std::int64_t(label));
-      }
-      std::sort(found.begin(), found.end());  // closest first; equal distances by position
-      for (std::size_t j = 0; j < found.size() && j < k; ++j) {
-        result.distances[q * k + j] = found[j].first;
-        result.positions[q * k + j] = found[j].second;
-      }
-    }
-  }, kQueryGrain);
+  parallel_for(
+      nq, std::max(1u, params.threads),
+      [&](std::size_t begin, std::size_t end) {
+        std::vector<float> scratch;
+        std::vector<std::pair<float, hnswlib::labeltype>> raw;
+        std::vector<std::pair<float, std::int64_t>> found;
+        for (std::size_t q = begin; q < end; ++q) {
+          graph_->knn(graph_->prepare(queries + q * dim_, dim_, scratch), k, ef, raw);
+          found.clear();
+          for (const auto& [d, label] : raw) {
+            found.emplace_back(clamp_distance(distance_, from_hnsw(distance_, d)), std::int64_t(label));
+          }
+          std::sort(found.begin(), found.end());  // closest first; equal distances by position
+          for (std::size_t j = 0; j < found.size() && j < k; ++j) {
+            result.distances[q * k + j] = found[j].first;
+            result.positions[q * k + j] = found[j].second;
+          }
+        }
+      },
+      kQueryGrain);
   return result;
 }
 

@@ -7,12 +7,12 @@
 #include <cmath>
 #include <utility>
 
-#include "formats/artifact_header.hpp"
-#include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "formats/h5.hpp"
 #include "base/repeats.hpp"
 #include "base/utf8.hpp"
+#include "formats/artifact_header.hpp"
+#include "formats/embeddings.hpp"
+#include "formats/h5.hpp"
 #include "search/exact_index.hpp"
 #include "search/hnsw_file.hpp"
 
@@ -196,9 +196,7 @@ std::string IndexArtifact::hnsw_path() const {
   return path.find('/') == std::string::npos ? hnsw_file : parent_dir(path) + "/" + hnsw_file;
 }
 
-bool looks_like_index(const std::string& path) {
-  return has_artifact_format(path, kIndexFormat);
-}
+bool looks_like_index(const std::string& path) { return has_artifact_format(path, kIndexFormat); }
 
 IndexArtifact load_index(const std::string& path, bool with_vectors) {
   if (path == "-") throw UsageError("an index is a path, not '-' (standard input)");

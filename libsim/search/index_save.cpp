@@ -10,9 +10,9 @@
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
-#include "formats/h5.hpp"
 #include "base/repeats.hpp"
 #include "base/utf8.hpp"
+#include "formats/h5.hpp"
 #include "search/exact_index.hpp"
 #include "search/index_file.hpp"
 

@@ -11,11 +11,11 @@ namespace sim {
 
 struct TrainOptions {
   // Model
-  std::string arch = "auto";        // --arch
-  std::int64_t dim = 64;            // --dim
+  std::string arch = "auto";             // --arch
+  std::int64_t dim = 64;                 // --dim
   Distance distance = Distance::Cosine;  // --distance
-  std::string backbone;             // --backbone FILE.pt (TorchScript)
-  bool freeze_backbone = false;     // --freeze-backbone
+  std::string backbone;                  // --backbone FILE.pt (TorchScript)
+  bool freeze_backbone = false;          // --freeze-backbone
 
   // Schedule
   int epochs = 8;                  // --epochs

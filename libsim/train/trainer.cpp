@@ -21,10 +21,10 @@ TrainSummary train_model(const TrainRequest& request) {
       // Counted in images, so the rate shown is images/s; the loss is logged at each epoch's end.
       const std::int64_t epoch = step / run.steps_per_epoch;
       const auto steps_left = std::min(run.steps_per_epoch - step % run.steps_per_epoch, run.total - step);
-      progress = std::make_unique<Progress>("epoch " + std::to_string(epoch + 1) + "/" +
-                                                std::to_string((run.total + run.steps_per_epoch - 1) / run.steps_per_epoch),
-                                            std::uint64_t(steps_left) * run.images_per_step,
-                                            run.spec.input.image ? "images" : "items");
+      progress = std::make_unique<Progress>(
+          "epoch " + std::to_string(epoch + 1) + "/" +
+              std::to_string((run.total + run.steps_per_epoch - 1) / run.steps_per_epoch),
+          std::uint64_t(steps_left) * run.images_per_step, run.spec.input.image ? "images" : "items");
     }
     train_step(run, step, batch);
     progress->add(run.images_per_step);

@@ -22,8 +22,8 @@ struct TrainRequest {
   AugmentOptions augment;
   LossOptions loss;
   bool skip_bad = false;
-  unsigned threads = 1;     // --threads: LibTorch's (configure_torch) and the batch loader's
-  std::uint64_t seed = 0;   // --seed: sampling, augmentation, preprocessing statistics
+  unsigned threads = 1;       // --threads: LibTorch's (configure_torch) and the batch loader's
+  std::uint64_t seed = 0;     // --seed: sampling, augmentation, preprocessing statistics
   std::string output;         // the model file; its checkpoint is output + ".ckpt"
   nlohmann::json provenance;  // recorded in the model
 };

@@ -37,7 +37,7 @@ struct TrainingRun {
   ModelInfo info;          // what the model file records
   torch::Tensor samples;   // the model's self-test inputs
   std::shared_ptr<const Dataset> val;
-  EmbedOptions embed_options;  // for validation
+  EmbedOptions embed_options;             // for validation
   std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
 
   double epoch_loss = 0;  // summed over the epoch's steps so far

@@ -119,7 +119,8 @@ TrainingRun start_training(const TrainRequest& request) {
     if (!is_regular_file(run.checkpoint)) throw IoError(run.checkpoint, "", "no checkpoint to resume from (--resume)");
     LoadedModel saved = load_model(run.checkpoint, false);
     if (saved.info.spec.arch != spec.arch || saved.info.spec.dim != spec.dim) {
-      throw FormatError(run.checkpoint, "architecture", "was trained with other settings (--arch/--dim) than given now");
+      throw FormatError(run.checkpoint, "architecture",
+                        "was trained with other settings (--arch/--dim) than given now");
     }
     run.net = saved.net;
     run.params = optimised();
@@ -145,12 +146,8 @@ TrainingRun start_training(const TrainRequest& request) {
   run.info.spec = spec;
   run.info.classes = train.classes();
   run.info.provenance = request.provenance;
-  run.info.training = {{"loss", request.loss.name},
-                       {"optimizer", config.optimizer},
-                       {"lr", config.lr},
-                       {"steps", run.total},
-                       {"batch_size", sampler.batch_size()},
-                       {"seed", request.seed},
+  run.info.training = {{"loss", request.loss.name},  {"optimizer", config.optimizer},      {"lr", config.lr},
+                       {"steps", run.total},         {"batch_size", sampler.batch_size()}, {"seed", request.seed},
                        {"train_items", train.size()}};
   run.samples = sample_inputs(train, request.threads);
   run.val = validation_subset(data.split.val, config.val_max);

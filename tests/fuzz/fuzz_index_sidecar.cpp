@@ -30,8 +30,8 @@ const std::string& sidecar_path() {
 
 void check(const sim::IndexArtifact& a, bool with_vectors) {
   const std::size_t n = a.size();
-  const bool sizes = a.labels.size() == n && a.deleted.size() == n &&
-                     (a.payloads.empty() || a.payloads.size() == n) && (a.data.empty() || a.data.size() == n) &&
+  const bool sizes = a.labels.size() == n && a.deleted.size() == n && (a.payloads.empty() || a.payloads.size() == n) &&
+                     (a.data.empty() || a.data.size() == n) &&
                      a.calibration.names.size() == a.calibration.thresholds.size() &&
                      (!with_vectors || (a.index && a.index->size() == n));
   if (!sizes) {

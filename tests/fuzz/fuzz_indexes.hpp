@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "commands/index_command.hpp"
 #include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
-#include "commands/index_command.hpp"
 
 namespace sim::fuzz {
 

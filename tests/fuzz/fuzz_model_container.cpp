@@ -19,8 +19,8 @@ std::string with_crc_fixed(std::string_view bytes) {
   if (bytes.size() < kEnd || bytes.substr(bytes.size() - kEnd, 4) != "END ") return "";
   std::string fixed(bytes);
   const std::size_t before = bytes.size() - kEnd;
-  std::uint32_t crc = std::uint32_t(::crc32(::crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(fixed.data()),
-                                            uInt(before)));
+  std::uint32_t crc =
+      std::uint32_t(::crc32(::crc32(0, nullptr, 0), reinterpret_cast<const Bytef*>(fixed.data()), uInt(before)));
   for (int i = 0; i < 4; ++i, crc >>= 8) fixed[fixed.size() - 4 + std::size_t(i)] = char(crc & 0xff);
   return fixed;
 }

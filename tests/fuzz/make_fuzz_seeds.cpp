@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "fixtures.hpp"
 #include "formats/embeddings.hpp"
 #include "formats/model_container.hpp"
-#include "fixtures.hpp"
 #include "fuzz_indexes.hpp"
 
 namespace fx = sim::fixtures;

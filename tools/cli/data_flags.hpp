@@ -24,10 +24,10 @@ void add_image_flags(CLI::App& app, DatasetOptions& options);
 void add_reading_flags(CLI::App& app, DatasetOptions& options);
 void add_column_flags(CLI::App& app, DatasetOptions& options);
 
-void add_flags(CLI::App& app, SplitOptions& options);      // --val-split, --holdout-classes, --per-class
-void add_flags(CLI::App& app, BatchOptions& options);      // --classes-per-batch, --examples-per-class
-void add_flags(CLI::App& app, AugmentOptions& options);    // --aug-*
-void add_flags(CLI::App& app, InputOptions& options);      // the reading flags, --split, --classes, --per-class
+void add_flags(CLI::App& app, SplitOptions& options);    // --val-split, --holdout-classes, --per-class
+void add_flags(CLI::App& app, BatchOptions& options);    // --classes-per-batch, --examples-per-class
+void add_flags(CLI::App& app, AugmentOptions& options);  // --aug-*
+void add_flags(CLI::App& app, InputOptions& options);    // the reading flags, --split, --classes, --per-class
 
 // The same input options as arguments ("--split=test", ...) that add_flags parses back into equal
 // values: what sim-query -m passes to sim-embed. A field added to InputOptions belongs in both.

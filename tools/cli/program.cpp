@@ -1,8 +1,8 @@
 #include "cli/program.hpp"
 
-#include <CLI/Version.hpp>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
+#include <CLI/Version.hpp>
 
 #include <cctype>
 #include <cerrno>
@@ -73,7 +73,8 @@ void add_flags(CLI::App& app, CommonOptions& common) {
   app.add_flag_function(
       "-v,--verbose", [&common](std::int64_t n) { common.verbosity += int(n); }, "More log detail (repeat for more)");
   app.add_flag_function(
-      "-q,--quiet", [&common](std::int64_t n) { common.verbosity -= int(n); }, "Less log detail: -q warnings, -qq errors");
+      "-q,--quiet", [&common](std::int64_t n) { common.verbosity -= int(n); },
+      "Less log detail: -q warnings, -qq errors");
 }
 
 std::string version_text(const ProgramInfo& info) {
@@ -90,7 +91,6 @@ std::string version_text(const ProgramInfo& info) {
 }
 
 std::string cli11_version() { return CLI11_VERSION; }
-
 
 int run_main(const ProgramInfo& info, int argc, char** argv, const std::function<void(CLI::App&)>& define,
              const std::function<int(const CommonOptions&)>& run) {

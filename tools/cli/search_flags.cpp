@@ -23,13 +23,12 @@ void add_k_and_ef_flags(CLI::App& app, std::size_t& k, std::size_t& ef, const Ne
 
 void add_match_flag(CLI::App& app, MatchRule& match, const NeighbourFlags& f) {
   // Strings on the command line (CLI11's enum mapping would also accept "0" and "1").
-  CLI::Option* rule = app.add_option_function<std::string>(
-                             "--match",
-                             [&match](const std::string& v) {
-                               match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest;
-                             },
-                             f.match_help)
-                          ->check(CLI::IsMember({"nearest", "majority"}));
+  CLI::Option* rule =
+      app.add_option_function<std::string>(
+             "--match",
+             [&match](const std::string& v) { match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest; },
+             f.match_help)
+          ->check(CLI::IsMember({"nearest", "majority"}));
   if (f.match_default != nullptr) rule->default_str(f.match_default);
 }
 
@@ -69,8 +68,7 @@ void add_flags(CLI::App& app, QueryOptions& o) {
                        nullptr};
   add_k_and_ef_flags(app, o.k, o.ef, flags);
   app.add_option_function<std::string>(
-         "--format",
-         [&o](const std::string& v) { o.format = v == "jsonl" ? OutputFormat::Jsonl : OutputFormat::Tsv; },
+         "--format", [&o](const std::string& v) { o.format = v == "jsonl" ? OutputFormat::Jsonl : OutputFormat::Tsv; },
          "Output: tsv (one row per query and rank) or jsonl (one object per query)")
       ->check(CLI::IsMember({"tsv", "jsonl"}))
       ->default_str("tsv");

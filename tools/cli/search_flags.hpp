@@ -12,10 +12,12 @@
 
 namespace sim {
 
-void add_flags(CLI::App& app, AddOptions& options);    // --replace, --force, --store-data, the column flags
-void add_flags(CLI::App& app, BuildOptions& options);  // AddOptions' flags, --exact, --M, --ef-construction, --ef, --distance
+void add_flags(CLI::App& app, AddOptions& options);  // --replace, --force, --store-data, the column flags
+void add_flags(CLI::App& app,
+               BuildOptions& options);  // AddOptions' flags, --exact, --M, --ef-construction, --ef, --distance
 void add_flags(CLI::App& app, QueryOptions& options);  // -k, --ef, --format, --match, --force
 void add_flags(CLI::App& app, GridOptions& options);   // --grid, --grid-rows
-void add_flags(CLI::App& app, EvalOptions& options);   // -k, --ef, --match, --unseen-classes, --target-precision, --force
+void add_flags(CLI::App& app,
+               EvalOptions& options);  // -k, --ef, --match, --unseen-classes, --target-precision, --force
 
 }  // namespace sim

@@ -26,7 +26,9 @@ void add_flags(CLI::App& app, TrainOptions& o) {
   app.add_option("--backbone", o.backbone,
                  "A TorchScript file (torch.jit.trace/script) used as the trunk under sim's embedding head");
   app.add_flag("--freeze-backbone", o.freeze_backbone, "Train only the head on top of --backbone");
-  app.add_option("--epochs", o.epochs, "Passes over the training items")->default_str("8")->check(CLI::Range(1, 100000));
+  app.add_option("--epochs", o.epochs, "Passes over the training items")
+      ->default_str("8")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--steps", o.steps, "Total optimiser steps (overrides --epochs)")->check(CLI::Range(0LL, 1LL << 40));
   app.add_option("--optimizer", o.optimizer, "adam, adamw or sgd (with --momentum)")
       ->default_str("adam")
@@ -46,7 +48,6 @@ void add_flags(CLI::App& app, TrainOptions& o) {
       ->check(CLI::PositiveNumber);
   app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
 }
-
 
 void add_flags(CLI::App& app, LossOptions& o) {
   app.add_option("--loss", o.name, "Training loss: " + loss_list() + " (see the man page)")

@@ -7,8 +7,9 @@
 namespace sim {
 
 CLI::Option* add_distance_flag(CLI::App& app, Distance& distance, const std::string& help) {
-  return app.add_option_function<std::string>(
-                "--distance", [&distance](const std::string& name) { distance = parse_distance(name); }, help)
+  return app
+      .add_option_function<std::string>(
+          "--distance", [&distance](const std::string& name) { distance = parse_distance(name); }, help)
       ->default_str(std::string(to_string(distance)));
 }
 

@@ -1,21 +1,16 @@
 // sim-embed: runs a trained model over items and writes their embeddings (HDF5, TSV or JSON Lines;
-// a file or - for stdout). The work is libsim's: model_inputs (what to read), embedder (batched
-// inference), embeddings / embeddings_text (what to write).
+// a file or - for stdout). The work is libsim's commands/embed_command (what to read, what to
+// write), over model/embedder (batched inference).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <memory>
-
+#include "base/error.hpp"
+#include "base/provenance.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
-#include "formats/embeddings.hpp"
-#include "formats/embeddings_text.hpp"
-#include "base/error.hpp"
-#include "base/provenance.hpp"
-#include "model/embedder.hpp"
-#include "model/model_file.hpp"
 #include "commands/embed_command.hpp"
+#include "model/model_file.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-embed",
@@ -50,39 +45,11 @@ int main(int argc, char** argv) {
         sim::LoadedModel model = sim::load_model(model_path);
         model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
         const auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);
-        if (dataset->size() == 0) throw sim::FormatError(inputs.front(), "", "nothing to embed");
-
-        const auto dim = std::size_t(model.info.spec.dim);
-        std::unique_ptr<sim::EmbeddingsWriter> h5;
-        std::unique_ptr<sim::EmbeddingsTextWriter> text;
-        if (format == "h5") {
-          sim::EmbeddingsMeta meta{model.info.spec.distance, dim, dataset->classes(), model.info.fingerprint,
-                                   no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
-          h5 = std::make_unique<sim::EmbeddingsWriter>(output, meta);
-        } else {
-          text = std::make_unique<sim::EmbeddingsTextWriter>(
-              output, format == "tsv" ? sim::TextFormat::Tsv : sim::TextFormat::Jsonl, dim, dataset->classes());
-        }
         embed.threads = common.threads;
-        std::vector<std::string> ids;
-        std::vector<std::int64_t> labels;
-        sim::embed_dataset(model.net, *dataset, embed, [&](std::size_t first, const torch::Tensor& e) {
-          const auto n = std::size_t(e.size(0));
-          ids.resize(n);
-          labels.resize(n);
-          for (std::size_t i = 0; i < n; ++i) {
-            ids[i] = dataset->id(first + i);
-            labels[i] = dataset->label(first + i);
-          }
-          const torch::Tensor rows = e.contiguous();
-          if (h5) {
-            h5->append(rows.data_ptr<float>(), n, labels.data(), ids);
-          } else {
-            text->append(rows.data_ptr<float>(), n, labels.data(), ids);
-          }
-        });
-        h5 ? h5->close() : text->close();
-        spdlog::info("wrote {} embeddings ({}-d) to {}", dataset->size(), dim, output == "-" ? "stdout" : output);
+        const sim::EmbedOutput out{output, format, no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
+        const std::size_t written = sim::embed_to_file(model, *dataset, inputs.front(), embed, out);
+        const auto dim = std::size_t(model.info.spec.dim);
+        spdlog::info("wrote {} embeddings ({}-d) to {}", written, dim, output == "-" ? "stdout" : output);
         return sim::kExitOk;
       });
 }

@@ -7,17 +7,17 @@
 #include <chrono>
 #include <iostream>
 
+#include "base/error.hpp"
+#include "base/provenance.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
-#include "formats/embeddings.hpp"
-#include "base/error.hpp"
-#include "base/provenance.hpp"
-#include "commands/eval_output.hpp"
 #include "commands/eval_command.hpp"
+#include "commands/eval_output.hpp"
+#include "commands/eval_report.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/quality_gates.hpp"
-#include "commands/eval_report.hpp"
+#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
 
 int main(int argc, char** argv) {

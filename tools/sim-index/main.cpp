@@ -9,14 +9,14 @@
 #include <iostream>
 #include <vector>
 
+#include "base/error.hpp"
+#include "base/provenance.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
-#include "formats/embeddings.hpp"
-#include "base/error.hpp"
-#include "base/provenance.hpp"
-#include "search/index_file.hpp"
 #include "commands/index_command.hpp"
+#include "formats/embeddings.hpp"
+#include "search/index_file.hpp"
 
 namespace {
 
@@ -106,7 +106,8 @@ int main(int argc, char** argv) {
               "-i EMBEDDINGS and -o INDEX are required to build an index (or a command: add, "
               "delete, info)");
         }
-        const sim::Embeddings embeddings = sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
+        const sim::Embeddings embeddings =
+            sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
         build.threads = common.threads;
         build.hnsw.seed = common.seed;
         sim::IndexArtifact index = sim::build_index(embeddings, input, build);

@@ -8,16 +8,16 @@
 #include <optional>
 
 #include "base/atomic_file.hpp"
+#include "base/error.hpp"
+#include "base/subprocess.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
-#include "formats/embeddings.hpp"
-#include "base/error.hpp"
-#include "base/subprocess.hpp"
-#include "search/index_file.hpp"
 #include "commands/query_command.hpp"
 #include "commands/query_grid.hpp"
+#include "formats/embeddings.hpp"
+#include "search/index_file.hpp"
 
 namespace {
 
@@ -26,7 +26,8 @@ namespace {
 // and sim-query then exits with its status.
 sim::Embeddings embed_with_sim_embed(const std::string& model, const std::vector<std::string>& items,
                                      const sim::InputOptions& input, const sim::CommonOptions& common) {
-  std::vector<std::string> args{"-m", model, "-o", "-", "--no-provenance", "--threads=" + std::to_string(common.threads)};
+  std::vector<std::string> args{
+      "-m", model, "-o", "-", "--no-provenance", "--threads=" + std::to_string(common.threads)};
   for (int v = common.verbosity; v > 0; --v) args.emplace_back("-v");
   for (int v = common.verbosity; v < 0; ++v) args.emplace_back("-q");
   const auto options = sim::input_arguments(input);
@@ -41,13 +42,14 @@ sim::Embeddings embed_with_sim_embed(const std::string& model, const std::vector
 }  // namespace
 
 int main(int argc, char** argv) {
-  const sim::ProgramInfo info{"sim-query",
-                              "Find the nearest neighbours of queries in an index.",
-                              "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
-                              "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
-                              "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
-                              "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv",
-                              {{"LibTorch", "not linked (-m runs sim-embed)", {}}, sim::hnswlib_runtime(), sim::hdf5_runtime()}};
+  const sim::ProgramInfo info{
+      "sim-query",
+      "Find the nearest neighbours of queries in an index.",
+      "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
+      "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
+      "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
+      "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv",
+      {{"LibTorch", "not linked (-m runs sim-embed)", {}}, sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   std::string index_path, input, model_path;
   std::vector<std::string> items;
   bool stream = false;

@@ -1,46 +1,17 @@
 // sim-train: trains an embedding model on a dataset and writes a self-contained model file.
-// --dry-run stops after the data side: open the dataset, then draw balanced, augmented batches.
-// The training loop itself is libsim/train/trainer.cpp.
+// --dry-run stops after the data side (libsim/commands/train_command). The training loop itself
+// is libsim/train/trainer.cpp.
 #include <spdlog/spdlog.h>
 
-#include <chrono>
-#include <cstdio>
-
+#include "base/error.hpp"
+#include "base/provenance.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/train_flags.hpp"
-#include "data/augment.hpp"
-#include "data/batch_loader.hpp"
-#include "base/error.hpp"
-#include "base/progress.hpp"
-#include "base/provenance.hpp"
+#include "commands/train_command.hpp"
 #include "data/train_data.hpp"
 #include "train/trainer.hpp"
-
-namespace {
-
-// Draws `count` batches as training would and prints the timings as one JSON line on stdout.
-void dry_run(const sim::TrainData& data, const sim::BatchOptions& batch_config, const sim::AugmentOptions& augment,
-             const sim::CommonOptions& common, bool skip_bad, std::uint64_t count) {
-  const auto start = std::chrono::steady_clock::now();
-  sim::BatchLoader loader(data.split.train, batch_config, augment, common.seed, common.threads, skip_bad);
-  sim::Batch batch;
-  sim::Progress progress("sampling", count, "batches");
-  for (std::uint64_t b = 0; b < count; ++b) {
-    loader.next(batch);
-    progress.add();
-  }
-  progress.finish();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf(
-      "{\"open_seconds\": %.3f, \"train_items\": %zu, \"batch_size\": %zu, \"batches\": %llu, "
-      "\"sample_seconds\": %.3f, \"batches_per_second\": %.1f, \"items_per_second\": %.0f, \"skipped\": %zu}\n",
-      data.open_seconds, data.split.train->size(), batch.size, static_cast<unsigned long long>(count), seconds,
-      double(count) / seconds, double(count * batch.size) / seconds, loader.skipped());
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-train",
@@ -79,7 +50,7 @@ int main(int argc, char** argv) {
         data.threads = common.threads;
         const sim::TrainData train_data = sim::open_train_data(dataset, data, split, common.seed);
         if (dry) {
-          dry_run(train_data, batch, augment, common, data.skip_bad, dry_batches);
+          sim::dry_run(train_data, batch, augment, common.seed, common.threads, data.skip_bad, dry_batches);
           return sim::kExitOk;
         }
         sim::TrainRequest request;

@@ -1,7 +1,7 @@
 #include "base/error.hpp"
-#include "train/losses/loss_ops.hpp"
-#include "train/losses/loss_implementations.hpp"
 #include "model/torch_distance.hpp"
+#include "train/losses/loss_implementations.hpp"
+#include "train/losses/loss_ops.hpp"
 
 namespace sim {
 

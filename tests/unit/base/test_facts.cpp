@@ -24,7 +24,9 @@ TEST_CASE("facts as JSON: numbers, embedded JSON, lists, repeated keys, valid UT
   f.add("name", "caf\xe9");  // Latin-1, not UTF-8
   CHECK(sim::facts_json(first, f) ==
         R"({"file":"a.idx","count":20,"fingerprint":"0123","provenance":{"program":"sim-index"},)"
-        R"("broken":"{not json","history":[{"n":1}],"class":["a","b"],"name":"caf)" "\xef\xbf\xbd" R"("})");
+        R"("broken":"{not json","history":[{"n":1}],"class":["a","b"],"name":"caf)"
+        "\xef\xbf\xbd"
+        R"("})");
 }
 
 TEST_CASE("a long list of names is cut after the first few") {

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "base/error.hpp"
-#include "test_util.hpp"
 #include "cli/train_flags.hpp"
+#include "test_util.hpp"
 
 using sim::Distance;
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "search/exact_index.hpp"
 #include "commands/query_command.hpp"
+#include "search/exact_index.hpp"
 
 using sim::Distance;
 

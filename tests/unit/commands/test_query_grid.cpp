@@ -8,12 +8,12 @@
 #include <vector>
 
 #include "base/atomic_file.hpp"
-#include "formats/image.hpp"
+#include "commands/index_command.hpp"
+#include "commands/query_grid.hpp"
 #include "data/item_images.hpp"
 #include "draw/neighbour_grid.hpp"
 #include "fixtures.hpp"
-#include "commands/index_command.hpp"
-#include "commands/query_grid.hpp"
+#include "formats/image.hpp"
 #include "search/index_test_data.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"

@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "formats/h5.hpp"
-#include "formats/image.hpp"
+#include "commands/index_command.hpp"
 #include "data/item_images.hpp"
 #include "fixtures.hpp"
+#include "formats/h5.hpp"
+#include "formats/image.hpp"
 #include "search/index_file.hpp"
-#include "commands/index_command.hpp"
 #include "search/index_test_data.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"

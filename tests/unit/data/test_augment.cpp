@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "data/augment.hpp"
 #include "base/error.hpp"
 #include "base/rng.hpp"
+#include "data/augment.hpp"
 
 using Image = std::vector<float>;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "data/balanced_sampler.hpp"
 #include "base/error.hpp"
+#include "data/balanced_sampler.hpp"
 
 using Batch = std::vector<std::size_t>;
 using Labels = std::vector<std::int64_t>;

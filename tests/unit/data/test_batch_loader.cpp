@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
+#include "base/error.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset.hpp"
-#include "base/error.hpp"
 #include "fixtures.hpp"
 #include "temp_dir.hpp"
 

@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "data/dataset.hpp"
 #include "base/error.hpp"
+#include "data/dataset.hpp"
 #include "fixtures.hpp"
 #include "temp_dir.hpp"
 

@@ -2,9 +2,9 @@
 
 #include <set>
 
+#include "base/error.hpp"
 #include "data/dataset.hpp"
 #include "data/dataset_split.hpp"
-#include "base/error.hpp"
 #include "fixtures.hpp"
 #include "temp_dir.hpp"
 

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "formats/image.hpp"
 #include "data/item_images.hpp"
 #include "fixtures.hpp"
+#include "formats/image.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 

@@ -7,9 +7,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/utf8.hpp"
 #include "draw/bitmap_font.hpp"
 #include "draw/canvas.hpp"
-#include "base/utf8.hpp"
 #include "draw/rgb_to_string.hpp"
 
 namespace {

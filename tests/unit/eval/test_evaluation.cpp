@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "base/error.hpp"
-#include "commands/eval_output.hpp"
 #include "commands/eval_command.hpp"
+#include "commands/eval_output.hpp"
 #include "eval/evaluation.hpp"
 #include "test_util.hpp"
 

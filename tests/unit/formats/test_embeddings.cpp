@@ -22,11 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "formats/embeddings.hpp"
 #include "base/error.hpp"
-#include "formats/h5.hpp"
 #include "base/provenance.hpp"
 #include "fixtures.hpp"
+#include "formats/embeddings.hpp"
+#include "formats/h5.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
 

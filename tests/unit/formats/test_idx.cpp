@@ -2,8 +2,8 @@
 #include <zlib.h>
 
 #include "base/error.hpp"
-#include "formats/idx.hpp"
 #include "fixtures.hpp"
+#include "formats/idx.hpp"
 #include "temp_dir.hpp"
 
 namespace fx = sim::fixtures;

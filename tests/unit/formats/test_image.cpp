@@ -4,8 +4,8 @@
 #include <cstdlib>
 
 #include "base/error.hpp"
-#include "formats/image.hpp"
 #include "fixtures.hpp"
+#include "formats/image.hpp"
 #include "temp_dir.hpp"
 
 namespace fx = sim::fixtures;

@@ -12,12 +12,12 @@ namespace {
 // inside WGHT or SAMP; model tests cover real weights).
 std::string container(const std::string& weights = "weights", const std::string& fingerprint = "") {
   const std::string samples = "samples";
-  const std::string head = nlohmann::json{{"type", "sim-model"},
-                                          {"architecture", {{"arch", "mlp"}, {"dim", 8}}},
-                                          {"classes", {"cat", "dog"}},
-                                          {"fingerprint", fingerprint.empty() ? sim::model_fingerprint(weights, "")
-                                                                              : fingerprint}}
-                               .dump();
+  const std::string head =
+      nlohmann::json{{"type", "sim-model"},
+                     {"architecture", {{"arch", "mlp"}, {"dim", 8}}},
+                     {"classes", {"cat", "dog"}},
+                     {"fingerprint", fingerprint.empty() ? sim::model_fingerprint(weights, "") : fingerprint}}
+          .dump();
   return sim::build_model_container({{"HEAD", &head}, {"WGHT", &weights}, {"SAMP", &samples}});
 }
 
@@ -49,7 +49,8 @@ TEST_CASE("a model cut short at any byte is a FormatError naming the file, never
   const std::string good = container();
   for (std::size_t keep = 0; keep < good.size(); ++keep) {
     CAPTURE(keep);
-    const std::string message = sim::test::error_of([&] { sim::parse_model_container(good.substr(0, keep), "cut.sim"); });
+    const std::string message =
+        sim::test::error_of([&] { sim::parse_model_container(good.substr(0, keep), "cut.sim"); });
     CHECK(message.rfind("cut.sim: ", 0) == 0);
   }
 }

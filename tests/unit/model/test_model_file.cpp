@@ -8,8 +8,8 @@
 #include <iterator>
 
 #include "base/error.hpp"
-#include "formats/model_container.hpp"
 #include "fixtures.hpp"
+#include "formats/model_container.hpp"
 #include "model/model_file.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"

@@ -10,7 +10,7 @@ TEST_CASE("sim's HNSW kernels agree with plain loops at every dimension, tails i
   const sim::RawDistance l2 = sim::fast_l2_squared();
   const sim::RawDistance ip = sim::fast_inner_product_distance();
   CHECK((l2 == nullptr) == (ip == nullptr));  // both or neither
-  if (!l2) return;                           // a build without AVX-512 uses hnswlib's own kernels
+  if (!l2) return;                            // a build without AVX-512 uses hnswlib's own kernels
   std::mt19937 rng(3);
   std::normal_distribution<float> normal;
   for (std::size_t dim = 1; dim <= 130; ++dim) {

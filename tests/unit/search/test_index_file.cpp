@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "commands/index_command.hpp"
 #include "formats/h5.hpp"
 #include "search/index_file.hpp"
-#include "commands/index_command.hpp"
 #include "search/index_test_data.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"

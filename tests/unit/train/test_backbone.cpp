@@ -9,8 +9,8 @@
 #include "data/train_data.hpp"
 #include "fixtures.hpp"
 #include "model/model_file.hpp"
-#include "train/trainer.hpp"
 #include "temp_dir.hpp"
+#include "train/trainer.hpp"
 
 namespace {
 
@@ -76,7 +76,6 @@ TEST_CASE("a backbone that is not TorchScript, or cannot read the data, is a For
   const std::string wrong = write_backbone(dir.path(), 50);  // expects 50 inputs, the data has 100
   CHECK_THROWS_WITH_AS(sim::train_model(request(data, dir.path() + "/m.sim", wrong)),
                        doctest::Contains("cannot read 1x10x10 image inputs"), sim::FormatError);
-  CHECK_THROWS_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/missing.pt")),
-                  sim::IoError);
+  CHECK_THROWS_AS(sim::train_model(request(data, dir.path() + "/m.sim", dir.path() + "/missing.pt")), sim::IoError);
   CHECK_FALSE(std::ifstream(dir.path() + "/m.sim").good());  // nothing written
 }

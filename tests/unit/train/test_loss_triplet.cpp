@@ -4,8 +4,8 @@
 #include <limits>
 
 #include "base/error.hpp"
-#include "train/losses/loss_ops.hpp"
 #include "train/losses/loss_implementations.hpp"
+#include "train/losses/loss_ops.hpp"
 
 using sim::Distance;
 using sim::TripletMining;

@@ -1,0 +1,29 @@
+#include "commands/train_command.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include "base/progress.hpp"
+
+namespace sim {
+
+void dry_run(const TrainData& data, const BatchOptions& batch_options, const AugmentOptions& augment,
+             std::uint64_t seed, unsigned threads, bool skip_bad, std::uint64_t count) {
+  const auto start = std::chrono::steady_clock::now();
+  BatchLoader loader(data.split.train, batch_options, augment, seed, threads, skip_bad);
+  Batch batch;
+  Progress progress("sampling", count, "batches");
+  for (std::uint64_t b = 0; b < count; ++b) {
+    loader.next(batch);
+    progress.add();
+  }
+  progress.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf(
+      "{\"open_seconds\": %.3f, \"train_items\": %zu, \"batch_size\": %zu, \"batches\": %llu, "
+      "\"sample_seconds\": %.3f, \"batches_per_second\": %.1f, \"items_per_second\": %.0f, \"skipped\": %zu}\n",
+      data.open_seconds, data.split.train->size(), batch.size, static_cast<unsigned long long>(count), seconds,
+      double(count) / seconds, double(count * batch.size) / seconds, loader.skipped());
+}
+
+}  // namespace sim
