@@ -2,15 +2,12 @@
 // order that keeps neighbours close in memory, read straight into the graph's own arrays while
 // check_hnsw_file checks it, so the file is read once and nothing of hnswlib sees unchecked bytes.
 //
-// Private to search/hnsw_index.cpp, the one translation unit that includes hnswlib.
+// Private to search/hnsw_index.cpp, the one translation unit that includes hnswlib: hnswlib comes
+// through hnsw_graph.hpp, whose guard refuses any other includer.
 #pragma once
 
-#ifndef SIM_HNSWLIB_TRANSLATION_UNIT
-#error \
-    "this header includes hnswlib, whose 0.6.2 headers define non-inline globals: only search/hnsw_index.cpp may include it"
-#endif
+#include "search/hnsw_graph.hpp"
 
-#include <hnswlib/hnswlib.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -23,7 +20,6 @@
 
 #include "base/atomic_file.hpp"
 #include "search/hnsw_file.hpp"
-#include "search/hnsw_graph.hpp"
 #include "search/hnsw_index.hpp"
 
 namespace sim {

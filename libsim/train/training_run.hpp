@@ -28,7 +28,6 @@ struct TrainingRun {
   std::vector<torch::Tensor> params;  // what the optimiser updates: the network's, then the loss's
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<BatchLoader> loader;
-  int views = 1;                       // 2 for self-supervised losses: two augmented views per item
   std::int64_t start_step = 0;         // > 0 when resumed from the checkpoint
   std::int64_t total = 0, warmup = 0;  // optimiser steps: all of them, and the warm-up's
   std::int64_t steps_per_epoch = 0;
@@ -52,9 +51,9 @@ struct TrainingRun {
 TrainingRun start_training(const TrainRequest& request);
 
 // Step `step`: its learning rate, the next batch, forward, loss, backward and optimiser step, each
-// timed into run.summary. Throws Error when the loss, the embeddings or the weights stop being
-// finite (naming the step and the checkpoint kept). Returns the batch's loss.
-double train_step(TrainingRun& run, std::int64_t step, Batch& batch);
+// timed into run.summary, its loss added to the epoch's. Throws Error when the loss, the embeddings
+// or the weights stop being finite (naming the step and the checkpoint kept).
+void train_step(TrainingRun& run, std::int64_t step, Batch& batch);
 
 // After the last step of an epoch (`step`, 0-based): logs the epoch's mean loss and the validation
 // figures, and writes the checkpoint unless training is over.

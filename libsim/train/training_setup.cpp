@@ -131,7 +131,6 @@ TrainingRun start_training(const TrainRequest& request) {
 
   BatchOptions batch_options = request.batch;
   batch_options.views = run.loss->needs_two_views() ? 2 : 1;
-  run.views = batch_options.views;
   run.loader = std::make_unique<BatchLoader>(data.split.train, batch_options, request.augment, request.seed,
                                              request.threads, request.skip_bad, 0, 1, std::uint64_t(run.start_step));
   const BalancedSampler& sampler = run.loader->sampler();
@@ -141,7 +140,7 @@ TrainingRun start_training(const TrainRequest& request) {
                                         : std::min<std::int64_t>(500, std::max<std::int64_t>(1, run.total / 20));
   spdlog::info("{}: {} -> {}-d {} embeddings; {} loss; {} steps of {} items ({} per epoch)", spec.arch,
                spec.input.str(), spec.dim, to_string(spec.distance), request.loss.name, run.total,
-               sampler.batch_size() * std::size_t(run.views), run.steps_per_epoch);
+               sampler.batch_size() * std::size_t(batch_options.views), run.steps_per_epoch);
 
   run.info.spec = spec;
   run.info.classes = train.classes();
@@ -154,7 +153,7 @@ TrainingRun start_training(const TrainRequest& request) {
   run.embed_options.threads = request.threads;
   run.embed_options.progress = false;
 
-  run.images_per_step = sampler.batch_size() * std::uint64_t(run.views);
+  run.images_per_step = sampler.batch_size() * std::uint64_t(batch_options.views);
   run.input_shape = item_shape(spec.input);
   run.input_shape.insert(run.input_shape.begin(), 0);
   return run;

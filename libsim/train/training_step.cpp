@@ -20,7 +20,7 @@ std::string stopped(const TrainingRun& run, std::int64_t step) {
 
 }  // namespace
 
-double train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
+void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   const TrainOptions& config = run.request->train;
   TrainSummary& summary = run.summary;
   set_learning_rate(*run.optimizer, learning_rate(config, step, run.total, run.warmup));
@@ -59,7 +59,6 @@ double train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   run.epoch_loss += v;
   ++run.epoch_steps;
   summary.final_loss = v;
-  return v;
 }
 
 }  // namespace sim
