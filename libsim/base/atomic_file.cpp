@@ -8,21 +8,10 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 
 namespace sim {
 namespace {
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 // mkstemp creates files 0600; artifacts should get the usual 0666 & ~umask like any other output.
 // umask can only be read by setting it, so do it once, before any worker threads exist.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 
 #include "base/error.hpp"
 
@@ -121,6 +122,20 @@ float l2_normalize(float* v, std::size_t dim) {
     for (std::size_t i = 0; i < dim; ++i) v[i] = float(v[i] / norm);
   }
   return float(norm);
+}
+
+std::string vector_problem(const float* v, std::size_t dim) {
+  double squared = 0;
+  for (std::size_t i = 0; i < dim; ++i) {
+    if (!std::isfinite(v[i])) return "holds NaN or infinity";
+    squared += double(v[i]) * double(v[i]);
+  }
+  if (squared > kMaxVectorNorm * kMaxVectorNorm) {
+    char norm[32];
+    std::snprintf(norm, sizeof norm, "%.3g", std::sqrt(squared));
+    return std::string("has norm ") + norm + ", so large that distances overflow (at most 9.2e18; rescale it)";
+  }
+  return "";
 }
 
 }  // namespace sim

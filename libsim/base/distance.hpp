@@ -48,6 +48,13 @@ bool hnsw_can_serve(Distance d);
 // Converts a raw hnswlib result to this distance's value: sqrt for euclidean, identity otherwise.
 float from_hnsw(Distance d, float raw);
 
+// What is wrong with a vector as an item or query, or "" when nothing is: NaN or infinity, or a
+// norm so large that distances to it overflow float (inf, and rankings that mean nothing: finite
+// values near 1e38 once went through as "distance":inf). The limit is kMaxVectorNorm.
+std::string vector_problem(const float* v, std::size_t dim);
+// sqrt(FLT_MAX) / 2: |a - b|^2 <= (|a| + |b|)^2 stays below FLT_MAX for any two such vectors.
+inline constexpr double kMaxVectorNorm = 9.2233715e18;
+
 // L2-normalises one vector in place; a zero vector is left unchanged. Returns the original norm.
 float l2_normalize(float* v, std::size_t dim);
 

@@ -56,7 +56,10 @@ class GateError : public Error {
   int exit_code() const noexcept override { return kExitGate; }
 };
 
-// An IoError for a failed system call on `file`, with strerror(errno_value) as detail.
+// The OS's reason for errno_value, as messages give it: strerror, with "disk full" said as such.
+std::string errno_reason(int errno_value);
+
+// An IoError for a failed system call on `file`, with errno_reason(errno_value) as detail.
 IoError io_error(const std::string& file, const std::string& what, int errno_value);
 
 }  // namespace sim

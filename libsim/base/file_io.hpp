@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iosfwd>
 #include <string>
 #include <vector>
 
@@ -14,18 +15,28 @@ class UniqueFd {
   ~UniqueFd() { reset(); }
   UniqueFd(const UniqueFd&) = delete;
   UniqueFd& operator=(const UniqueFd&) = delete;
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
   int get() const noexcept { return fd_; }
   void reset(int fd = -1) noexcept;
+  // Gives up ownership: returns the descriptor, which the caller now closes.
+  int release() noexcept {
+    const int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
 
  private:
   int fd_;
 };
 
-// Reads a whole regular file. Throws IoError if it cannot be opened, is a directory, or is larger
-// than max_bytes (checked before allocating).
+// Reads a whole regular file. Throws IoError if it cannot be opened, is not a regular file (a
+// directory, a FIFO: opened without blocking, so a FIFO never hangs the caller), or is larger than
+// max_bytes (checked before allocating).
 std::string read_file(const std::string& path, std::size_t max_bytes = std::size_t(1) << 30);
 
-// Reads up to n bytes from the start of a file (for sniffing magic bytes); fewer if it is shorter.
+// Reads up to n bytes from the start of a regular file (for sniffing magic bytes); fewer if it is
+// shorter. Refuses what read_file refuses.
 std::string read_prefix(const std::string& path, std::size_t n);
 
 bool is_directory(const std::string& path);
@@ -37,6 +48,16 @@ std::vector<std::string> list_directory(const std::string& path);
 
 // "dir/name" without doubling a trailing slash.
 std::string join_path(const std::string& dir, const std::string& name);
+// The folder part of a path ("." for a bare name, "/" at the root) and the name part.
+std::string parent_dir(const std::string& path);
+std::string base_name(const std::string& path);
+
+// Reads one line of `in` into `line` (without the '\n'; a final line without one counts), like
+// std::getline but bounded: throws FormatError naming `name` and the line when it is longer than
+// max_bytes, before holding more (`sim-query --stream </dev/zero` would otherwise grow forever).
+// Returns false at the end of the input.
+bool read_line(std::istream& in, std::string& line, std::size_t max_bytes, const std::string& name,
+               std::size_t line_number);
 
 // Flushes stdout and throws IoError("-", ...) if anything written to it was lost (closed pipe,
 // full disk). Programs call it at the end (run_main) and streaming ones after each answer.

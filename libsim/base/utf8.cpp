@@ -61,4 +61,29 @@ std::string to_valid_utf8(std::string_view text) {
   return out;
 }
 
+std::string excerpt(std::string_view text, std::size_t max_bytes) {
+  std::string_view head = text.substr(0, max_bytes);
+  // Do not cut a UTF-8 sequence in two: drop continuation bytes (10xxxxxx) and their lead.
+  if (head.size() < text.size()) {
+    std::size_t end = head.size();
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    head = head.substr(0, end);
+  }
+  std::string out = "'";
+  for (const char c : to_valid_utf8(head)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      static const char* digits = "0123456789abcdef";
+      out += "\\x";
+      out += digits[byte >> 4];
+      out += digits[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  out += "'";
+  if (head.size() < text.size()) out += "... (" + std::to_string(text.size()) + " bytes in all)";
+  return out;
+}
+
 }  // namespace sim

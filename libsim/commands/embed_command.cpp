@@ -1,5 +1,7 @@
 #include "commands/embed_command.hpp"
 
+#include <climits>
+
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -17,8 +19,12 @@ namespace {
 
 std::vector<std::string> paths_from_stdin() {
   std::vector<std::string> paths;
-  for (std::string line; std::getline(std::cin, line);) {
+  std::string line;
+  for (std::size_t number = 1; read_line(std::cin, line, PATH_MAX, "-", number); ++number) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find('\0') != std::string::npos) {
+      throw FormatError("-", "line " + std::to_string(number), "holds a NUL byte: not a file path");
+    }
     if (!line.empty()) paths.push_back(line);
   }
   if (paths.empty()) throw FormatError("-", "", "no image paths on standard input");

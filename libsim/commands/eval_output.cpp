@@ -70,7 +70,7 @@ std::string right(const std::string& s, std::size_t width) {
 nlohmann::json eval_json(const EvalResult& r, const EvalContext& context) {
   nlohmann::json doc;
   doc["format"] = "sim-eval";
-  doc["version"] = 1;
+  doc["version"] = kEvalJsonVersion;
   if (!context.index.empty()) doc["index"] = context.index;
   if (!context.reference.empty()) doc["reference"] = context.reference;
   doc["queries"] = context.queries;
@@ -106,7 +106,13 @@ std::map<std::string, double> named_figures(const nlohmann::json& doc, const std
   const auto add_metrics = [&](const nlohmann::json& metrics, const std::string& prefix) {
     if (!metrics.is_object()) return;
     for (const auto& [name, value] : metrics.items()) {
-      if (value.is_number()) out[prefix + figure_key(name)] = value.get<double>();
+      // null is how JSON writes a figure that could not be computed (NaN): kept as NaN, so a gate
+      // on it fails rather than passes.
+      if (!value.is_number() && !value.is_null()) {
+        throw FormatError(file, prefix + "metrics/" + name.substr(0, 60),
+                          "is " + value.dump().substr(0, 40) + ", not a number");
+      }
+      out[prefix + figure_key(name)] = value.is_null() ? std::nan("") : value.get<double>();
     }
   };
   add_metrics(doc.value("metrics", nlohmann::json()), "");
@@ -122,6 +128,24 @@ std::map<std::string, double> named_figures(const nlohmann::json& doc, const std
     }
   }
   return out;
+}
+
+std::map<std::string, double> baseline_figures(const std::string& path) {
+  const nlohmann::json doc = read_json_file(path);
+  if (!doc.is_object() || doc.value("format", "") != "sim-eval") return named_figures(doc, path);  // its error
+  // A baseline is judged, never guessed at: a newer version, no metrics, or a figure that is not a
+  // number would otherwise be skipped and the gate pass on what it could not read.
+  const nlohmann::json version = doc.value("version", nlohmann::json());
+  if (!version.is_number_integer() || version.get<std::int64_t>() < 1 ||
+      version.get<std::int64_t>() > kEvalJsonVersion) {
+    throw FormatError(path, "version",
+                      "is " + version.dump().substr(0, 40) + "; this sim-eval reads versions 1 to " +
+                          std::to_string(kEvalJsonVersion));
+  }
+  if (!doc.contains("metrics") || !doc["metrics"].is_object() || doc["metrics"].empty()) {
+    throw FormatError(path, "metrics", "is missing or empty: nothing to compare with");
+  }
+  return named_figures(doc, path);
 }
 
 std::string eval_table(const EvalResult& r, const EvalContext& context) {

@@ -18,6 +18,7 @@
 // "optimal.accuracy". Names are compared case-insensitively.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
@@ -47,6 +48,14 @@ std::string eval_table(const EvalResult& r, const EvalContext& context);
 
 // Reads a JSON document (a --baseline). Throws IoError / FormatError naming the file.
 nlohmann::json read_json_file(const std::string& path);
+
+// The version eval_json writes; a baseline of a newer version is refused.
+inline constexpr std::int64_t kEvalJsonVersion = 1;
+
+// A --baseline's named figures. Refuses (FormatError naming the file and field) what cannot be
+// judged: not a sim-eval document, a newer version, no metrics, a figure that is not a number.
+// A figure recorded as null (NaN when written) is NaN, so a gate on it fails.
+std::map<std::string, double> baseline_figures(const std::string& path);
 
 // Writes `doc` to `path` atomically, or to stdout for "-".
 void write_json_file(const nlohmann::json& doc, const std::string& path);

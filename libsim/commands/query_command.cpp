@@ -7,6 +7,7 @@
 #include <cmath>
 #include <iostream>
 
+#include "base/distance.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "base/progress.hpp"
@@ -85,7 +86,9 @@ void query_stream(const IndexArtifact& index, std::istream& in, const QueryOptio
   std::string out = writer.header();
   if (!out.empty()) print(out);
   std::string line;
-  for (std::size_t number = 1; std::getline(in, line); ++number) {
+  // Bounded: a number takes at most ~40 characters, an id a few hundred.
+  const std::size_t max_line = index.dim * 48 + 4096;
+  for (std::size_t number = 1; read_line(in, line, max_line, "-", number); ++number) {
     const std::optional<QueryLine> query = parse_query_line(line, index.dim, number);
     if (!query) continue;
     const SearchResult result = index.index->search(query->values.data(), 1, options.k, params);
@@ -103,6 +106,11 @@ std::optional<QueryLine> parse_query_line(std::string_view line, std::size_t dim
   const auto count_error = [&](std::size_t found) {
     return "expected " + std::to_string(dim) + " numbers (the index's dimension), found " + std::to_string(found);
   };
+  const auto checked = [&](const QueryLine& query) {
+    const std::string problem = vector_problem(query.values.data(), dim);
+    if (!problem.empty()) throw FormatError("-", field, "the query " + problem);
+    return query;
+  };
   QueryLine q;
   std::string rest_error, whole_error;
   const std::size_t tab = line.find('\t');
@@ -111,14 +119,14 @@ std::optional<QueryLine> parse_query_line(std::string_view line, std::size_t dim
     rest_ok = parse_numbers(line.substr(tab + 1), q.values, rest_error);
     if (rest_ok && q.values.size() == dim) {
       q.id = std::string(line.substr(0, tab));
-      return q;
+      return checked(q);
     }
     if (rest_ok) rest_error = count_error(q.values.size());
   }
   const bool whole_ok = parse_numbers(line, q.values, whole_error);
   if (whole_ok && q.values.size() == dim) {
     q.id = std::to_string(line_number);
-    return q;
+    return checked(q);
   }
   // With a tab and a first word that is not a number, the line was meant as "id<TAB>numbers".
   const std::string error = !rest_error.empty() && !whole_ok ? rest_error

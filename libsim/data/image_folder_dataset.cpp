@@ -15,6 +15,7 @@
 #include "base/file_io.hpp"
 #include "base/parallel.hpp"
 #include "base/progress.hpp"
+#include "base/utf8.hpp"
 #include "data/dataset_layouts.hpp"
 #include "formats/image.hpp"
 
@@ -144,7 +145,16 @@ DatasetSplits open_image_folder(const std::string& dir, const std::vector<std::s
   // the same class in every split.
   std::set<std::string> class_set;
   for (const auto& [name, root] : roots) {
-    for (const std::string& c : visible_subdirs(root)) class_set.insert(c);
+    for (const std::string& c : visible_subdirs(root)) {
+      // Class names go into models, embeddings and indexes as UTF-8: refused here, by the first
+      // program that sees them, not after an epoch of training by the one that writes them.
+      if (!is_valid_utf8(c)) {
+        throw FormatError(join_path(root, to_valid_utf8(c)), "",
+                          "a class folder whose name is not valid UTF-8 (" + excerpt(c) +
+                              "): class names are stored as UTF-8 text; rename the folder");
+      }
+      class_set.insert(c);
+    }
   }
   auto classes = std::make_shared<const std::vector<std::string>>(class_set.begin(), class_set.end());
   if (classes->empty()) throw FormatError(dir, "", "no class folders found");

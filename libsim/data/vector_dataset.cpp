@@ -8,8 +8,10 @@
 #include <map>
 #include <set>
 
+#include "base/distance.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/utf8.hpp"
 #include "data/dataset_layouts.hpp"
 #include "formats/h5.hpp"
 
@@ -53,18 +55,20 @@ class VectorDataset : public Dataset {
   std::vector<std::string> ids_, classes_;
 };
 
-// Rows holding NaN or Inf are errors (or skipped); returns the rows to keep.
+// Rows holding NaN or Inf, or too large for distances (vector_problem), are errors (or skipped);
+// returns the rows to keep.
 std::vector<std::size_t> finite_rows(const std::string& path, const std::string& field, const std::vector<float>& x,
                                      std::size_t n, std::size_t dim, BadItems& bad) {
   std::vector<std::size_t> keep;
   for (std::size_t r = 0; r < n; ++r) {
     const float* row = x.data() + r * dim;
-    if (std::all_of(row, row + dim, [](float v) { return std::isfinite(v); })) {
+    const std::string problem = vector_problem(row, dim);
+    if (problem.empty()) {
       keep.push_back(r);
       continue;
     }
     try {
-      throw FormatError(path, field, "row " + std::to_string(r) + " holds NaN or infinity");
+      throw FormatError(path, field, "row " + std::to_string(r) + " " + problem);
     } catch (...) {
       bad.report(std::current_exception());
     }
@@ -215,7 +219,8 @@ DatasetSplits open_csv_vectors(const std::string& path, const DatasetOptions& op
     std::string names;
     for (const auto& h : header) names += (names.empty() ? "" : ", ") + h;
     throw FormatError(path, "header",
-                      "no column '" + options.label_column + "' (columns: " + names +
+                      "no column " + excerpt(options.label_column) +
+                          " (columns: " + (names.size() > 300 ? to_valid_utf8(names.substr(0, 300)) + "..." : names) +
                           "); choose the label column with --label-column");
   }
   const std::size_t id_col = column(options.id_column);
@@ -245,9 +250,16 @@ DatasetSplits open_csv_vectors(const std::string& path, const DatasetOptions& op
         float v = 0;
         const auto [p, ec] = std::from_chars(f.data(), f.data() + f.size(), v);
         if (f.empty() || ec != std::errc() || p != f.data() + f.size() || !std::isfinite(v)) {
-          throw FormatError(path, where, "column '" + header[c] + "': '" + f + "' is not a finite number");
+          throw FormatError(path, where,
+                            "column " + excerpt(header[c]) + ": " + excerpt(f) + " is not a finite number");
         }
         row.push_back(v);
+      }
+      for (const std::size_t c : {label_col, id_col}) {  // text sim writes again, as UTF-8
+        if (c < header.size() && !is_valid_utf8(fields[c])) {
+          throw FormatError(path, where,
+                            "column " + excerpt(header[c]) + ": " + excerpt(fields[c]) + " is not valid UTF-8");
+        }
       }
       x.insert(x.end(), row.begin(), row.end());
       label_text.push_back(fields[label_col]);

@@ -62,7 +62,7 @@ void check_minimums(const std::map<std::string, double>& figures, const std::vec
     if (it == figures.end()) {
       throw UsageError("there is no figure '" + g.figure + "' (there are: " + names_of(figures) + ")", "--fail-under");
     }
-    if (it->second < g.minimum) {
+    if (!(it->second >= g.minimum)) {  // a NaN figure fails: it cannot be judged
       if (first.empty()) first = g.figure;
       failed += std::string(failed.empty() ? "" : "; ") + g.figure + " is " + four_decimals(it->second) + ", below " +
                 four_decimals(g.minimum);
@@ -80,11 +80,14 @@ std::size_t check_baseline(const std::map<std::string, double>& figures, const s
     if (it == figures.end()) continue;
     ++compared;
     const double drop = old_value - it->second;
-    if (drop > max_drop) {
+    if (!(drop <= max_drop)) {  // NaN anywhere (figure, baseline, max_drop) fails: it cannot be judged
       if (first.empty()) first = name;
       failed += std::string(failed.empty() ? "" : "; ") + name + " fell from " + four_decimals(old_value) + " to " +
                 four_decimals(it->second) + " (drop " + four_decimals(drop) + " > " + four_decimals(max_drop) + ")";
     }
+  }
+  if (!std::isfinite(max_drop) || max_drop < 0) {
+    throw UsageError("is " + four_decimals(max_drop) + ", not a finite number >= 0", "--max-drop");
   }
   if (compared == 0) throw FormatError(baseline_file, "metrics", "has no figure in common with this evaluation");
   if (!failed.empty()) throw GateError(first, "worse than baseline " + baseline_file + ": " + failed);

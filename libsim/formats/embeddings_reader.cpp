@@ -11,6 +11,7 @@
 #include <new>
 #include <set>
 
+#include "base/distance.hpp"
 #include "base/error.hpp"
 #include "base/utf8.hpp"
 #include "formats/artifact_header.hpp"
@@ -28,7 +29,14 @@ constexpr std::uint64_t kMaxFilterRatio = 1024;
 // copying them, so reading a pipe never needs more than the bytes read.
 class StdinBytes {
  public:
-  StdinBytes() { read_all(STDIN_FILENO); }
+  StdinBytes() {
+    try {
+      read_all(STDIN_FILENO);
+    } catch (...) {  // no destructor runs for a constructor that throws
+      if (base_ != nullptr) ::munmap(base_, capacity_);
+      throw;
+    }
+  }
   ~StdinBytes() {
     if (base_ != nullptr) ::munmap(base_, capacity_);
   }
@@ -63,8 +71,27 @@ class StdinBytes {
         throw io_error("-", "cannot read standard input", errno);
       }
       if (n == 0) break;
+      const bool had_signature_bytes = size_ >= kSignatureBytes;
       size_ += std::size_t(n);
+      // Refused as soon as it can be told, not after all of it is in memory: `-i - </dev/zero`
+      // grew by 200 MB/s until the machine ran out.
+      if (!had_signature_bytes && size_ >= kSignatureBytes && !looks_like_hdf5(base_, size_)) {
+        throw FormatError("-", "", "not an HDF5 file (no HDF5 signature)");
+      }
+      if (size_ > max_bytes()) {
+        throw IoError("-", "",
+                      "standard input is larger than this machine's memory (" + std::to_string(max_bytes() >> 20) +
+                          " MiB); write it to a file and give its path");
+      }
     }
+  }
+
+  static constexpr std::size_t kSignatureBytes = 8;
+
+  // What stdin may take: all of physical memory (it is held in memory whole).
+  static std::size_t max_bytes() {
+    static const std::size_t bytes = std::size_t(::sysconf(_SC_PHYS_PAGES)) * std::size_t(::sysconf(_SC_PAGESIZE));
+    return bytes;
   }
 
   void* base_ = nullptr;
@@ -201,9 +228,8 @@ Embeddings read_from(const H5File& f) {
   e.data = f.read_floats("embeddings", 2, n * e.meta.dim);
   for (std::size_t r = 0; r < n; ++r) {
     const float* row = e.row(r);
-    if (!std::all_of(row, row + e.meta.dim, [](float v) { return std::isfinite(v); })) {
-      throw FormatError(path, "embeddings", row_name(e, r) + " holds NaN or infinity");
-    }
+    const std::string problem = vector_problem(row, e.meta.dim);
+    if (!problem.empty()) throw FormatError(path, "embeddings", row_name(e, r) + " " + problem);
   }
   return e;
 }

@@ -134,7 +134,7 @@ struct EmbeddingsWriter::Impl {
     // was in memory, so two runs write identical files.
     if (fill != nullptr) H5Pset_fill_value(dcpl.get(), fill_type, fill);
     H5Handle set{H5Dcreate2(file.get(), name, file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), H5Dclose};
-    if (!set.valid()) throw IoError(path, name, "cannot create the dataset (disk full?)");
+    if (!set.valid()) throw h5_write_error(path, name, "cannot create the dataset");
     return set;
   }
 
@@ -153,6 +153,7 @@ struct EmbeddingsWriter::Impl {
     const hsize_t total[2] = {written + rows, meta.dim};
     const hsize_t start[2] = {written, 0};
     const hsize_t size[2] = {rows, meta.dim};
+    errno = 0;  // what the OS says if this fails (h5_write_error)
     bool ok = H5Dset_extent(set.get(), total) >= 0;
     if (ok) {
       const H5Handle file_space{H5Dget_space(set.get()), H5Sclose};
@@ -160,7 +161,7 @@ struct EmbeddingsWriter::Impl {
       ok = H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, size, nullptr) >= 0 &&
            H5Dwrite(set.get(), type, mem_space.get(), file_space.get(), H5P_DEFAULT, data) >= 0;
     }
-    if (!ok) throw IoError(path, name, "cannot write (disk full?)");
+    if (!ok) throw h5_write_error(path, name, "cannot write");
   }
 
   void write_block(const float* rows, const std::int64_t* row_labels, const std::string* row_ids, std::size_t n) {
@@ -266,11 +267,13 @@ void EmbeddingsWriter::close() {
   // A file smaller than one chunk gets exactly one chunk of its own size, not a mostly empty one.
   if (!w.embeddings.valid()) w.create_datasets(std::max<std::size_t>(1, w.pending_ids.size()));
   if (!w.pending_ids.empty()) w.write_pending();
+  errno = 0;
   if (w.embeddings.reset() < 0 || w.labels.reset() < 0 || w.ids.reset() < 0) {
-    throw IoError(w.path, "", "cannot finish writing the datasets (disk full?)");
+    throw h5_write_error(w.path, "", "cannot finish writing the datasets");
   }
   write_int_attribute(w.file.get(), "count", std::int64_t(w.written), w.path);  // the trailer, last
-  if (w.file.reset() < 0) throw IoError(w.path, "", "cannot finish writing the HDF5 file (disk full?)");
+  errno = 0;
+  if (w.file.reset() < 0) throw h5_write_error(w.path, "", "cannot finish writing the HDF5 file");
   if (w.atomic) {
     w.atomic->commit();
   } else {

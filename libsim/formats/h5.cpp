@@ -3,15 +3,34 @@
 #include <hdf5_hl.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <memory>
 #include <utility>
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/utf8.hpp"
 
 namespace sim {
+namespace {
+// Before any other HDF5 call, as HDF5 requires: no clean-up at exit. A file whose close failed (a
+// full disk) stays in HDF5's tables in a state its exit handler crashes on (SIGSEGV after the right
+// message, exit 139 instead of 1); every file sim writes is closed and checked explicitly, and
+// files it reads hold nothing to flush, so the handler has nothing to do.
+const bool kNoHdf5ExitHandler = [] {
+  (void)H5dont_atexit();
+  return true;
+}();
+}  // namespace
+
+IoError h5_write_error(const std::string& file, const std::string& field, const std::string& what) {
+  const int err = errno;
+  return IoError(file, field, err != 0 ? what + ": " + errno_reason(err) : what);
+}
+
 void silence_hdf5_errors() {
+  (void)kNoHdf5ExitHandler;
   static const bool done = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
@@ -70,10 +89,11 @@ namespace {
 void write_scalar_attribute(hid_t object, const std::string& name, hid_t file_type, hid_t mem_type, const void* value,
                             const std::string& file) {
   silence_hdf5_errors();
+  errno = 0;  // what the OS says if this fails (h5_write_error)
   H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
   H5Handle attr{H5Acreate2(object, name.c_str(), file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
   if (!attr.valid() || H5Awrite(attr.get(), mem_type, value) < 0 || attr.reset() < 0) {
-    throw IoError(file, name, "cannot write the attribute");
+    throw h5_write_error(file, name, "cannot write the attribute");
   }
 }
 
@@ -211,6 +231,13 @@ std::vector<std::string> H5File::read_strings(const std::string& dataset, std::s
       out[i].assign(s, len);
     }
   }
+  // Every string sim reads is text it may write again (ids, classes, payloads, history), always as
+  // UTF-8: refused here, naming this file, rather than by the writer, naming its output.
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!is_valid_utf8(out[i])) {
+      throw FormatError(path_, dataset, "entry " + std::to_string(i) + " (" + excerpt(out[i]) + ") is not valid UTF-8");
+    }
+  }
   return out;
 }
 
@@ -291,8 +318,9 @@ H5Handle create_h5_file(const std::string& path, const std::string& name) {
   H5Handle fapl{H5Pcreate(H5P_FILE_ACCESS), H5Pclose};
   H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
   H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG);
+  errno = 0;  // what the OS says if this fails (h5_write_error)
   H5Handle file{H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose};
-  if (!file.valid()) throw IoError(name, "", "cannot create the HDF5 file '" + path + "'");
+  if (!file.valid()) throw h5_write_error(name, "", "cannot create the HDF5 file '" + path + "'");
   return file;
 }
 
@@ -314,6 +342,7 @@ H5Handle create_h5_group(hid_t location, const std::string& group, const std::st
 void write_dataset(hid_t location, const std::string& name, hid_t file_type, hid_t mem_type, const void* data,
                    const std::vector<std::size_t>& dims, const std::string& file) {
   silence_hdf5_errors();
+  errno = 0;  // what the OS says if this fails (h5_write_error)
   const std::vector<hsize_t> h5dims(dims.begin(), dims.end());
   H5Handle space{H5Screate_simple(int(h5dims.size()), h5dims.data(), nullptr), H5Sclose};
   const H5Handle dcpl = untimed_dataset_creation();
@@ -323,7 +352,7 @@ void write_dataset(hid_t location, const std::string& name, hid_t file_type, hid
   for (std::size_t d : dims) count *= d;
   if (!set.valid() || (count > 0 && H5Dwrite(set.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
       set.reset() < 0) {
-    throw IoError(file, name, "cannot write the dataset (disk full?)");
+    throw h5_write_error(file, name, "cannot write the dataset");
   }
 }
 

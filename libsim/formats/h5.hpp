@@ -59,6 +59,10 @@ void write_int_attribute(hid_t object, const std::string& name, std::int64_t val
 // Throws IoError naming `name`.
 H5Handle create_h5_file(const std::string& path, const std::string& name);
 
+// The IoError for an HDF5 write or close that failed: with the OS's reason (errno_reason: "disk
+// full" for ENOSPC) when the failing call left one in errno, which the caller zeroes before it.
+IoError h5_write_error(const std::string& file, const std::string& field, const std::string& what);
+
 // A dataset creation property list without timestamps, for datasets a writer sets up itself
 // (chunked, extendible); write_dataset uses one.
 H5Handle untimed_dataset_creation();

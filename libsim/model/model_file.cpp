@@ -1,6 +1,7 @@
 #include "model/model_file.hpp"
 
 #include <cstring>
+#include <map>
 #include <sstream>
 
 #include "base/atomic_file.hpp"
@@ -122,6 +123,37 @@ void save_model(const std::string& path, EmbeddingNet& net, ModelInfo& info, con
   write_file_atomically(path, file);
 }
 
+namespace {
+
+// Every parameter's and buffer's shape, by name. LibTorch's loading replaces each tensor with the
+// stored one whatever its shape, so weights that disagree with the header (its dim, its channels:
+// a CRC-valid edit) would load, pass the self-test, and make sim-embed read past its output.
+std::map<std::string, std::vector<std::int64_t>> tensor_shapes(const torch::nn::Module& net) {
+  std::map<std::string, std::vector<std::int64_t>> shapes;
+  for (const auto& p : net.named_parameters()) shapes[p.key()] = p.value().sizes().vec();
+  for (const auto& b : net.named_buffers()) shapes[b.key()] = b.value().sizes().vec();
+  return shapes;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string s;
+  for (const std::int64_t d : shape) s += (s.empty() ? "" : " x ") + std::to_string(d);
+  return "[" + s + "]";
+}
+
+void check_shapes(const std::map<std::string, std::vector<std::int64_t>>& expected,
+                  const std::map<std::string, std::vector<std::int64_t>>& loaded, const std::string& path) {
+  for (const auto& [name, shape] : expected) {
+    const auto it = loaded.find(name);
+    if (it != loaded.end() && it->second == shape) continue;
+    throw FormatError(path, "WGHT",
+                      "'" + name + "' is " + (it == loaded.end() ? std::string("missing") : shape_text(it->second)) +
+                          " but the header's architecture needs " + shape_text(shape));
+  }
+}
+
+}  // namespace
+
 LoadedModel load_model(const std::string& path, bool check_samples) {
   ModelContainer container = read_model_container(path);
   std::map<std::string, std::string>& sections = container.sections;
@@ -144,10 +176,12 @@ LoadedModel load_model(const std::string& path, bool check_samples) {
     model.net = EmbeddingNet(model.info.spec, backbone);
     if (!is_zip_archive(sections["WGHT"]))
       throw FormatError(path, "WGHT", "cannot load the weights: not a LibTorch archive");
+    const std::map<std::string, std::vector<std::int64_t>> expected = tensor_shapes(*model.net);
     torch::serialize::InputArchive archive;
     std::istringstream weights(sections["WGHT"]);
     archive.load_from(weights);
     model.net->load(archive);
+    check_shapes(expected, tensor_shapes(*model.net), path);
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -169,7 +203,18 @@ LoadedModel load_model(const std::string& path, bool check_samples) {
     } catch (const std::exception&) {
       throw FormatError(path, "SAMP", "self-test samples are unreadable");
     }
+    const ItemShape& in = model.info.spec.input;
+    const std::vector<std::int64_t> item =
+        in.image ? std::vector<std::int64_t>{in.channels, in.height, in.width} : std::vector<std::int64_t>{in.dim};
+    if (inputs.dim() < 2 || inputs.size(0) == 0 || inputs.sizes().slice(1).vec() != item) {
+      throw FormatError(path, "SAMP", "the self-test samples do not have the input shape the header describes");
+    }
     const torch::Tensor got = embed_samples(model.net, inputs);
+    if (got.dim() != 2 || got.size(1) != model.info.spec.dim) {
+      throw FormatError(path, "architecture/dim",
+                        "is " + std::to_string(model.info.spec.dim) + " but the network gives " +
+                            (got.dim() == 2 ? std::to_string(got.size(1)) : std::string("no")) + "-d embeddings");
+    }
     const double diff = got.sizes() == expected.sizes() ? (got - expected).abs().max().item<double>() : 1e30;
     if (!(diff <= 1e-4)) {
       throw FormatError(path, "SAMP",

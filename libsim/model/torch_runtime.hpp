@@ -11,6 +11,12 @@ namespace sim {
 
 std::string torch_version();  // "1.13.1"
 
+// Address space LibTorch's own start-up needs beyond its mapped libraries, in MiB: the command
+// line's start-up check (tools/cli/program.cpp, check_address_space) reads it, through a weak
+// reference, in the programs that link LibTorch. Measured: sim-train --version needed ~300 MiB
+// more than the 256 MiB that suffice for the programs without it.
+extern "C" const unsigned sim_startup_reserve_mib;
+
 // Applies `threads` (>= 1) and `seed` to LibTorch; checks the BLAS.
 void configure_torch(unsigned threads, std::uint64_t seed);
 

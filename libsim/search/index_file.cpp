@@ -3,11 +3,15 @@
 // the file's own size before anything is allocated; then the hnswlib file, checked against it.
 #include "search/index_file.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
 
+#include "base/distance.hpp"
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "base/repeats.hpp"
 #include "base/utf8.hpp"
 #include "formats/artifact_header.hpp"
@@ -20,12 +24,6 @@ namespace sim {
 namespace {
 
 constexpr std::int64_t kMaxDim = std::int64_t(1) << 24;
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 // A 1-D dataset's length, which must be `n`.
 void require_length(const H5File& f, const std::string& name, std::size_t n) {
@@ -139,8 +137,9 @@ void read_vectors(const H5File& f, IndexArtifact& a, std::uint64_t file_bytes) {
     throw FormatError(f.path(), "vectors", "claims more values than the file can hold (corrupt file)");
   }
   const std::vector<float> data = f.read_floats("vectors", 2, a.size() * a.dim);
-  if (!std::all_of(data.begin(), data.end(), [](float v) { return std::isfinite(v); })) {
-    throw FormatError(f.path(), "vectors", "holds NaN or infinity");
+  for (std::size_t r = 0; r < a.size(); ++r) {
+    const std::string problem = vector_problem(data.data() + r * a.dim, a.dim);
+    if (!problem.empty()) throw FormatError(f.path(), "vectors", "row " + std::to_string(r) + " " + problem);
   }
   auto exact = std::make_unique<ExactIndex>(a.distance, a.dim);
   exact->add(data.data(), a.size(), 1);
@@ -196,16 +195,46 @@ std::string IndexArtifact::hnsw_path() const {
   return path.find('/') == std::string::npos ? hnsw_file : parent_dir(path) + "/" + hnsw_file;
 }
 
+IndexArtifact load_index_for_writing(const std::string& path, bool wait) {
+  auto lock = std::make_shared<const IndexWriteLock>(path, wait);
+  IndexArtifact a = load_index(path);
+  a.write_lock = std::move(lock);
+  return a;
+}
+
+std::vector<NamedFile> index_files(const std::string& sidecar, const std::string& role) {
+  std::vector<NamedFile> files{{sidecar, role}};
+  if (sidecar.empty() || sidecar == "-" || !looks_like_index(sidecar)) return files;
+  try {
+    const H5File f(sidecar);
+    const std::string name = f.has_attribute("hnsw_file") ? f.read_string_attribute("hnsw_file") : "";
+    if (!name.empty() && name.find('/') == std::string::npos) {
+      files.push_back({join_path(parent_dir(sidecar), name), "the hnswlib file of " + role});
+    }
+  } catch (const Error&) {  // a damaged sidecar: loading it will say what is wrong
+  }
+  files.push_back({index_lock_path(sidecar), "the lock file of " + role});
+  return files;
+}
+
 bool looks_like_index(const std::string& path) { return has_artifact_format(path, kIndexFormat); }
 
 IndexArtifact load_index(const std::string& path, bool with_vectors) {
   if (path == "-") throw UsageError("an index is a path, not '-' (standard input)");
+  const FileLock reading = lock_index_for_reading(path);  // until the hnswlib file is read too
   const H5File f(path);
+  IndexArtifact a;
+  void* handle = nullptr;  // the open sidecar's descriptor (sec2 driver): which file was read
+  struct stat st {};
+  if (H5Fget_vfd_handle(f.id(), H5P_DEFAULT, &handle) >= 0 && handle != nullptr &&
+      ::fstat(*static_cast<int*>(handle), &st) == 0) {
+    a.sidecar_device = std::uint64_t(st.st_dev);
+    a.sidecar_inode = std::uint64_t(st.st_ino);
+  }
   check_format(f);
   hsize_t file_bytes = 0;
   if (H5Fget_filesize(f.id(), &file_bytes) < 0) throw FormatError(path, "", "cannot tell the file's size");
 
-  IndexArtifact a;
   a.path = path;
   const std::string type = f.read_string_attribute("type");
   if (type != "hnsw" && type != "exact") {

@@ -39,12 +39,20 @@
 //     attributes  default (the name sim-query --match uses), source (what it was calibrated on),
 //                 provenance (JSON)
 //
+//   INDEX.lock         the writer and readers' locks (index_lock.hpp), created by the first write
+//
 // Crash safety (save_index): the hnswlib file is written first under a new generation's name
 // (temporary file, fsync, rename, fsync of the directory); then the sidecar naming it replaces the
 // old sidecar atomically the same way; only then is the old generation's hnswlib file removed.
 // Killed at any point, the directory holds the old pair (sidecar + the file it names) or the new
-// pair, both intact; at worst an unreferenced INDEX.gN.hnsw or hidden .INDEX.tmp.XXXXXX is left.
-// One writer at a time per index.
+// pair, both intact; at worst an unreferenced INDEX.gN.hnsw or hidden .INDEX.tmp.XXXXXX is left,
+// which the next write removes. A write that fails (a full disk) removes what it wrote.
+//
+// Concurrency: one writer at a time per index, enforced by INDEX.lock's writer lock, held from
+// before the old generation is read (load_index_for_writing) to after the new one is in place; a
+// second writer fails at once, or waits with SaveOptions::wait (--wait). Readers never block
+// writers for longer than it takes to open the files, and a reader that has read generation N's
+// sidecar always finds N's hnswlib file.
 //
 // Readers validate: the format and version (newer refused), the count trailer, every size against
 // the file's own size before allocating, ids unique and labels in range, and the hnswlib file
@@ -61,8 +69,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/file_identity.hpp"
 #include "search/hnsw_index.hpp"
 #include "search/index.hpp"
+#include "search/index_lock.hpp"
 
 namespace sim {
 
@@ -108,6 +118,13 @@ struct IndexArtifact {
   HnswFileStamp hnsw_stamp;
   std::uint64_t generation = 0;
   std::uint64_t saved_revision = ~std::uint64_t(0);  // index->revision() when it matched hnsw_file
+  // The writer lock, held from load_index_for_writing (or the start of save_index) to the end of
+  // save_index, which releases it.
+  std::shared_ptr<const IndexWriteLock> write_lock;
+  // The sidecar file this artifact was read from or last written to (device and inode; 0 = none):
+  // saving to the same path again refuses if another file is there by then, for another process
+  // wrote the index in between and this artifact would undo its change.
+  std::uint64_t sidecar_device = 0, sidecar_inode = 0;
 
   std::size_t size() const { return ids.size(); }
   bool is_deleted(std::size_t position) const { return index ? index->is_deleted(position) : deleted.at(position); }
@@ -125,21 +142,36 @@ struct IndexArtifact {
 // Throws IoError / FormatError naming the file (sidecar or hnswlib file) and the field.
 IndexArtifact load_index(const std::string& path, bool with_vectors = true);
 
+// load_index for a load-change-save (sim-index add and delete, sim-eval --write): takes the
+// index's writer lock first (waiting for another writer when `wait`, else throwing IoError naming
+// the holder) and keeps it in the artifact, so that nobody writes between this read and the save.
+IndexArtifact load_index_for_writing(const std::string& path, bool wait);
+
+// The files of the index at `sidecar` as inputs of a run (base/file_identity.hpp): the sidecar, the
+// hnswlib file it names and the lock file. Never throws; what cannot be read is left out.
+std::vector<NamedFile> index_files(const std::string& sidecar, const std::string& role);
+
 // True if `path` is an HDF5 file whose format attribute is "sim-index". Never throws.
 bool looks_like_index(const std::string& path);
 
 struct SaveOptions {
+  // When the artifact does not hold this path's writer lock already (a new index): wait for
+  // another writer to finish instead of failing (--wait).
+  bool wait = false;
   // Test hook: called after each durable step ("hnsw file committed", "sidecar committed").
   std::function<void(const std::string& step)> after_step;
 };
 
 // Writes `a` to `path` crash-safely (see above); records `provenance` (a JSON object, may be
-// empty) as the last write and appends it to the history. An exact index drops its deleted rows
-// first (positions then shift: ids, labels, payloads and data with them). If the graph is unchanged since
-// it was loaded from or saved to this same path, the hnswlib file is kept and only the sidecar is
-// rewritten (e.g. sim-eval adding calibration). Refuses (IoError) to replace a file at `path` that
-// is not a sim index. Throws FormatError naming the field if `a` is inconsistent (sizes, duplicate
-// ids, labels out of range, text that is not UTF-8).
+// empty) as the last write and appends it to the history. Holds the writer lock throughout
+// (taking it, unless `a` holds it from load_index_for_writing) and releases it at the end, also
+// when it throws. Refuses (IoError) when the sidecar at `path` is no longer the one `a` was read
+// from or last saved to: another writer came in between. An exact index drops its deleted rows
+// first (positions then shift: ids, labels, payloads and data with them). If the graph is
+// unchanged since it was loaded from or saved to this same path, the hnswlib file is kept and only
+// the sidecar is rewritten (e.g. sim-eval adding calibration). Refuses (IoError) to replace a file
+// at `path` that is not a sim index. Throws FormatError naming the field if `a` is inconsistent
+// (sizes, duplicate ids, labels out of range, text that is not UTF-8).
 void save_index(IndexArtifact& a, const std::string& path, const std::string& provenance,
                 const SaveOptions& options = {});
 

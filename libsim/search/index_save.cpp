@@ -1,15 +1,14 @@
 // save_index: the two-file write whose every intermediate state leaves a loadable pair on disk
 // (see index_file.hpp), and the sidecar's bytes.
-#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <stdexcept>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "base/repeats.hpp"
 #include "base/utf8.hpp"
 #include "formats/h5.hpp"
@@ -18,17 +17,6 @@
 
 namespace sim {
 namespace {
-
-std::string parent_dir(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) {
-  const auto slash = path.find_last_of('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 bool exists(const std::string& path) {
   struct stat st {};
@@ -178,7 +166,8 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
     write_string_attribute(group.get(), "provenance", c.provenance, path);
   }
   write_int_attribute(root, "count", std::int64_t(n), path);  // the trailer, last
-  if (file.reset() < 0) throw IoError(path, "", "cannot finish writing the sidecar (disk full?)");
+  errno = 0;
+  if (file.reset() < 0) throw h5_write_error(path, "", "cannot finish writing the sidecar");
 }
 
 }  // namespace
@@ -188,6 +177,25 @@ void save_index(IndexArtifact& a, const std::string& path, const std::string& pr
   if (path == "-") throw UsageError("an index is a path, not '-' (standard output)");
   compact(a);
   validate(a, path);
+  // A new index (or one loaded without the lock) takes the writer lock now, before looking at
+  // what is at `path`. Whichever way it was taken, this save is the end of the write: released on
+  // every way out.
+  struct ReleaseAtEnd {
+    IndexArtifact& a;
+    ~ReleaseAtEnd() { a.write_lock.reset(); }
+  } release{a};
+  if (!a.write_lock || a.write_lock->lock_path() != index_lock_path(path)) {
+    a.write_lock = std::make_shared<const IndexWriteLock>(path, options.wait);
+    if (a.path == path && a.sidecar_inode != 0) {
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 &&
+          (std::uint64_t(st.st_dev) != a.sidecar_device || std::uint64_t(st.st_ino) != a.sidecar_inode)) {
+        throw IoError(path, "",
+                      "was written by another process since this index was read; read it again and redo the "
+                      "change (nothing was saved)");
+      }
+    }
+  }
   const Previous previous = inspect_target(path);
   const auto step = [&](const std::string& name) {
     if (options.after_step) options.after_step(name);
@@ -205,6 +213,7 @@ void save_index(IndexArtifact& a, const std::string& path, const std::string& pr
     a.hnsw_file.clear();
     a.hnsw_stamp = {};
   }
+  std::string new_hnsw_file;  // written by this save: removed again if the sidecar cannot follow
   if (a.type == IndexType::Hnsw && !unchanged_graph) {
     // Never overwrite an existing file: it may be the one the current sidecar names.
     std::string name;
@@ -216,22 +225,26 @@ void save_index(IndexArtifact& a, const std::string& path, const std::string& pr
     a.hnsw_stamp = dynamic_cast<const HnswIndex&>(*a.index).write(out);
     out.commit();
     a.hnsw_file = name;
+    new_hnsw_file = dir + "/" + name;
     step("hnsw file committed");
   }
-  {
+  try {
     AtomicFile sidecar(path);
     write_sidecar(a, sidecar.temp_path(), path);
     sidecar.commit();
+  } catch (...) {
+    if (!new_hnsw_file.empty()) (void)::unlink(new_hnsw_file.c_str());
+    throw;
   }
   step("sidecar committed");
   a.path = path;
   a.saved_revision = a.index->revision();
-  if (!previous.hnsw_file.empty() && previous.hnsw_file != a.hnsw_file) {
-    const std::string old = dir + "/" + previous.hnsw_file;
-    if (::unlink(old.c_str()) != 0 && errno != ENOENT) {
-      spdlog::warn("{}: cannot remove the previous hnswlib file: {}", old, std::strerror(errno));
-    }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) {
+    a.sidecar_device = std::uint64_t(st.st_dev);
+    a.sidecar_inode = std::uint64_t(st.st_ino);
   }
+  remove_stale_files(*a.write_lock, path, a.hnsw_file);
 }
 
 }  // namespace sim

@@ -2,13 +2,31 @@
 
 #include <unistd.h>
 
+#include <c10/util/Exception.h>
+
 #include <chrono>
 #include <memory>
+#include <new>
+#include <string>
 
+#include "base/error.hpp"
 #include "base/progress.hpp"
 #include "train/training_run.hpp"
 
 namespace sim {
+namespace {
+
+// What the flags that sized the batch must hear when it does not fit (exit 2: they chose it),
+// instead of LibTorch's allocator message with its C++ stack frames.
+[[noreturn]] void throw_batch_too_large(const TrainingRun& run, const std::string& torch_says) {
+  throw UsageError("a batch of " + std::to_string(run.images_per_step) + " " +
+                       (run.spec.input.image ? "images" : "items") + " does not fit in this machine's memory" +
+                       (torch_says.empty() ? "" : " (" + torch_says + ")") +
+                       "; lower --examples-per-class or --classes-per-batch",
+                   "--examples-per-class");
+}
+
+}  // namespace
 
 TrainSummary train_model(const TrainRequest& request) {
   TrainingRun run = start_training(request);
@@ -26,7 +44,15 @@ TrainSummary train_model(const TrainRequest& request) {
               std::to_string((run.total + run.steps_per_epoch - 1) / run.steps_per_epoch),
           std::uint64_t(steps_left) * run.images_per_step, run.spec.input.image ? "images" : "items");
     }
-    train_step(run, step, batch);
+    try {
+      train_step(run, step, batch);
+    } catch (const std::bad_alloc&) {
+      throw_batch_too_large(run, "");
+    } catch (const c10::Error& e) {
+      const std::string what = e.what();
+      if (what.find("can't allocate memory") == std::string::npos) throw;
+      throw_batch_too_large(run, what.substr(0, what.find('\n')));
+    }
     progress->add(run.images_per_step);
     const bool epoch_end = (step + 1) % run.steps_per_epoch == 0 || step + 1 == run.total;
     if (!epoch_end) continue;

@@ -21,24 +21,11 @@ one=(--threads 1 -q)
 strays=0
 
 # Inputs large enough that writing the output takes measurable time (a few MB each).
+/usr/bin/python3 "$here/write_embeddings.py" 3 16 base.h5:30000:b more.h5:10000:m ||
+  { echo "FAIL: could not write the inputs" >&2; exit 1; }
 /usr/bin/python3 - <<'EOF' || { echo "FAIL: could not write the inputs" >&2; exit 1; }
 import h5py, numpy as np
-rng = np.random.default_rng(3)
-def embeddings(path, n, prefix):
-    x = rng.normal(size=(n, 16)).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    with h5py.File(path, "w") as f:
-        f["embeddings"] = x
-        f["labels"] = (np.arange(n) % 4).astype(np.int64)
-        f["ids"] = np.array(["%s%d" % (prefix, i) for i in range(n)], dtype=h5py.string_dtype())
-        f["classes"] = np.array(["a", "b", "c", "d"], dtype=h5py.string_dtype())
-        for k, v in (("format", "sim-embeddings"), ("distance", "cosine"), ("model_fingerprint", "")):
-            f.attrs[k] = v
-        f.attrs["version"] = np.int64(1)
-        f.attrs["dim"] = np.int64(16)
-        f.attrs["count"] = np.int64(n)
-embeddings("base.h5", 30000, "b")
-embeddings("more.h5", 10000, "m")
+rng = np.random.default_rng(4)
 with h5py.File("vectors.h5", "w") as f:
     f["features"] = rng.normal(size=(40000, 8)).astype(np.float32)
     f["labels"] = (np.arange(40000) % 3).astype(np.int64)

@@ -80,6 +80,32 @@ expect 1 "notours.json: format" "$eval_" exact.idx -i q.h5 --baseline notours.js
 echo '{' >broken.json
 expect 1 "broken.json" "$eval_" exact.idx -i q.h5 --baseline broken.json
 
+# --- A gate never passes on what it cannot judge ----------------------------------------------------
+for bad in nan NaN inf -inf 1e400 0x1p-2junk ""; do
+  expect 2 "--max-drop" "$eval_" exact.idx -i q.h5 --baseline exact.json --max-drop "$bad"
+  expect 2 "--fail-under" "$eval_" exact.idx -i q.h5 --fail-under "precision@1=$bad"
+done
+expect 2 "--max-drop" "$eval_" exact.idx -i q.h5 --baseline exact.json --max-drop -0.1
+$py - <<'PY'
+import json
+d = json.load(open("exact.json"))
+def variant(name, edit):
+    v = json.loads(json.dumps(d)); edit(v); json.dump(v, open(name, "w"))
+variant("nometrics.json", lambda v: v.pop("metrics"))
+variant("emptymetrics.json", lambda v: v.__setitem__("metrics", {}))
+variant("stringmetric.json", lambda v: v["metrics"].__setitem__("map@r", "0.9"))
+variant("newer.json", lambda v: v.__setitem__("version", 2))
+variant("noversion.json", lambda v: v.pop("version"))
+variant("nullmetric.json", lambda v: v["metrics"].__setitem__("map@r", None))
+PY
+expect 1 "nometrics.json: metrics" "$eval_" exact.idx -i q.h5 --baseline nometrics.json --max-drop 1
+expect 1 "emptymetrics.json: metrics" "$eval_" exact.idx -i q.h5 --baseline emptymetrics.json --max-drop 1
+expect 1 "stringmetric.json: metrics/map@r" "$eval_" exact.idx -i q.h5 --baseline stringmetric.json --max-drop 1
+expect 1 "newer.json: version" "$eval_" exact.idx -i q.h5 --baseline newer.json --max-drop 1
+expect 1 "noversion.json: version" "$eval_" exact.idx -i q.h5 --baseline noversion.json --max-drop 1
+# A figure the baseline could not compute (NaN, written as null) cannot be improved on: the gate fails.
+expect 3 "map@r fell from nan" "$eval_" exact.idx -i q.h5 -k 5 --baseline nullmetric.json --max-drop 1
+
 # --- Calibration into the index, used by sim-query --match ------------------------------------
 cp hnsw.idx before.idx
 expect 0 "" "$eval_" hnsw.idx -i q.h5 --target-precision 0.9,0.999 --write

@@ -1,6 +1,7 @@
 #include "cli/data_flags.hpp"
 
 #include "base/error.hpp"
+#include "cli/value_flags.hpp"
 
 namespace sim {
 
@@ -38,7 +39,8 @@ void add_reading_flags(CLI::App& app, DatasetOptions& o) {
                "stopping");
   add_column_flags(app, o);
   app.add_option("--cache-mib", o.cache_mib, "Decode an image folder once and keep it in memory if it fits in this")
-      ->default_str("2048");
+      ->default_str("2048")
+      ->check(whole_number());
 }
 
 void add_column_flags(CLI::App& app, DatasetOptions& o) {
@@ -50,13 +52,15 @@ void add_flags(CLI::App& app, SplitOptions& o) {
   app.add_option("--val-split", o.val_split,
                  "Hold out this fraction of each training class for validation (0 = none). Default: the "
                  "dataset's val/ or test/ split, else 0.1")
+      ->check(finite_number())
       ->check(CLI::Range(0.0, 0.9));
   app.add_option("--holdout-classes", o.holdout,
                  "Hold out whole classes for validation, never trained on: a count N (chosen by --seed) or "
                  "comma-separated class names");
   app.add_option("--per-class", o.per_class,
                  "Train on only the first N items of each class (after validation is set aside; 0 = all): "
-                 "a quick run on a subset");
+                 "a quick run on a subset")
+      ->check(whole_number());
 }
 
 void add_flags(CLI::App& app, BatchOptions& o) {
@@ -76,14 +80,17 @@ void add_flags(CLI::App& app, AugmentOptions& o) {
                  "Augmentation: random translation by up to N pixels each way (a crop of the image zero-padded by "
                  "N); 0 = off")
       ->capture_default_str()
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--aug-flip", o.flip, "Augmentation: random horizontal flip (probability 1/2)");
   app.add_option("--aug-brightness", o.brightness, "Augmentation: add a random offset in [-B, B]; 0 = off")
       ->capture_default_str()
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
   app.add_option("--aug-contrast", o.contrast,
                  "Augmentation: scale around each channel's mean by a random factor in [1-C, 1+C]; 0 = off")
       ->capture_default_str()
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
 }
 
@@ -92,7 +99,8 @@ void add_flags(CLI::App& app, InputOptions& o) {
   app.add_option("--split", o.split, "Only this split of a dataset (train, test, val...); default: all of them");
   app.add_option("--classes", o.classes, "Only the items of these classes of a dataset (comma-separated)")
       ->delimiter(',');
-  app.add_option("--per-class", o.per_class, "Only the first N items of each class of a dataset (0 = all)");
+  app.add_option("--per-class", o.per_class, "Only the first N items of each class of a dataset (0 = all)")
+      ->check(whole_number());
 }
 
 // "--name=value" throughout: a value that starts with '-' is then never taken for an option.

@@ -1,14 +1,17 @@
 #include "cli/program.hpp"
 
+#include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <CLI/Version.hpp>
 
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "base/error.hpp"
@@ -17,6 +20,10 @@
 #include "base/parallel.hpp"
 #include "base/progress.hpp"
 #include "base/versions.hpp"
+#include "cli/value_flags.hpp"
+
+// Defined by libsim's model/torch_runtime.cpp in the programs that link LibTorch; null elsewhere.
+extern "C" const unsigned sim_startup_reserve_mib __attribute__((weak));
 
 namespace sim {
 namespace {
@@ -51,25 +58,60 @@ std::string first_unknown_option(const CLI::App& app, int argc, char** argv) {
   return "";
 }
 
+// A program started with 0, 1 or 2 closed (`>&-`, `2>&-`) would hand that number to the next file
+// it opens, and then log lines or TSV rows would go into an artifact that is renamed into place
+// with exit 0. Each closed one is taken by /dev/null opened the wrong way round (stdin for
+// writing, stdout and stderr for reading), so that using it fails as a closed descriptor does:
+// results written to a closed stdout are an error (exit 1), never silently dropped.
+void reserve_standard_descriptors() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int got = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+    if (got != fd) {  // the lowest free number is `fd` itself; anything else is no reservation
+      if (got >= 0) ::close(got);
+      std::_Exit(kExitRuntime);
+    }
+  }
+}
+
+// Under a low address-space limit (ulimit -v of a few hundred MB), OpenBLAS's start-up code, run
+// by the dynamic loader before main, retries a failing 128 MiB mmap forever: every program, even
+// --version, spun at 100% CPU. This check runs before any shared library's initialiser (an
+// executable's .preinit_array runs first, when every library is mapped but none initialised) and
+// fails fast when that buffer, plus room to work, can no longer be mapped. Only the C library is
+// usable here: no C++ streams, no spdlog.
+void check_address_space(int /*argc*/, char** argv, char** /*envp*/) {
+  struct rlimit limit {};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
+  // OpenBLAS's 128 MiB buffer and as much to work; more with LibTorch (model/torch_runtime.hpp).
+  const std::size_t need = std::size_t(&sim_startup_reserve_mib != nullptr ? sim_startup_reserve_mib : 256) << 20;
+  void* probe = ::mmap(nullptr, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (probe != MAP_FAILED) {
+    ::munmap(probe, need);
+    return;
+  }
+  ::dprintf(STDERR_FILENO,
+            "%s: error: the address-space limit (ulimit -v %llu) leaves less than the %zu MiB this program needs "
+            "on top of its libraries (OpenBLAS alone maps 128 MiB at start-up); raise the limit\n",
+            argv != nullptr && argv[0] != nullptr ? argv[0] : "sim",
+            static_cast<unsigned long long>(limit.rlim_cur / 1024), need >> 20);
+  ::_exit(kExitRuntime);
+}
+
 }  // namespace
+
+// Registered in the executable (this file is linked into every program), where the loader calls
+// it before the initialisers of the shared libraries: see check_address_space.
+__attribute__((section(".preinit_array"), used)) static void (*const kCheckAddressSpace)(int, char**,
+                                                                                         char**) = check_address_space;
 
 void add_flags(CLI::App& app, CommonOptions& common) {
   app.add_option("--threads", common.threads, "Worker threads for LibTorch and hnswlib (0 = all cores)")
       ->default_val(0)
       ->check(CLI::Range(0, 4096));
-  // CLI11 2.1 quietly wraps "-5" and overflows into an unsigned; a seed must be exactly what was typed.
-  const CLI::Validator exact_uint64(
-      [](std::string& text) -> std::string {
-        std::uint64_t value = 0;
-        const char* end = text.data() + text.size();
-        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-        if (text.empty() || ec != std::errc() || ptr != end) return "'" + text + "' is not a number from 0 to 2^64-1";
-        return "";
-      },
-      "UINT64");
   app.add_option("--seed", common.seed, "Seed for every random choice; a fixed seed repeats a run")
       ->default_val(0)
-      ->check(exact_uint64);
+      ->check(whole_number());
   app.add_flag_function(
       "-v,--verbose", [&common](std::int64_t n) { common.verbosity += int(n); }, "More log detail (repeat for more)");
   app.add_flag_function(
@@ -94,8 +136,12 @@ std::string cli11_version() { return CLI11_VERSION; }
 
 int run_main(const ProgramInfo& info, int argc, char** argv, const std::function<void(CLI::App&)>& define,
              const std::function<int(const CommonOptions&)>& run) {
+  reserve_standard_descriptors();
   // A closed downstream pipe must surface as EPIPE on write (reported, exit 1), not kill us silently.
   std::signal(SIGPIPE, SIG_IGN);
+  // Likewise a file-size limit (ulimit -f): a write past it fails with EFBIG (reported, exit 1)
+  // instead of killing the program mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   init_logging(info.name, 0);
 
   CommonOptions common;
@@ -132,6 +178,18 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
                        : ::isatty(STDERR_FILENO) ? ProgressStyle::Bar
                                                  : ProgressStyle::Lines);
     common.threads = resolve_threads(common.threads);
+    std::size_t free_bytes = 0;
+    const unsigned fit = threads_within_address_limit(common.threads, &free_bytes);
+    if (fit == 0) {
+      throw IoError("", "",
+                    "the address-space limit (ulimit -v) leaves " + std::to_string(free_bytes >> 20) +
+                        " MiB, less than the 64 MiB a run needs at the least; raise the limit");
+    }
+    if (fit < common.threads) {
+      spdlog::warn("the address-space limit (ulimit -v) leaves {} MiB: {} thread(s) instead of {}", free_bytes >> 20,
+                   fit, common.threads);
+      common.threads = fit;
+    }
     for (const Runtime& runtime : info.runtimes) {
       if (runtime.configure) runtime.configure(common);
     }
@@ -148,8 +206,10 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
     spdlog::error("out of memory");
     return kExitRuntime;
   } catch (const std::exception& e) {
-    // Not one of ours (LibTorch, HDF5 C++...): still one line, still exit 1, never a crash.
-    spdlog::error("{}", one_line(e.what()));
+    // Not one of ours (LibTorch, HDF5 C++...): still one line, still exit 1, never a crash; and
+    // only its first line: LibTorch's messages go on with "Exception raised from ..." and frames.
+    const std::string what = e.what();
+    spdlog::error("{}", one_line(what.substr(0, what.find('\n'))));
     return kExitRuntime;
   }
 }

@@ -1,5 +1,7 @@
 #include "cli/train_flags.hpp"
 
+#include <type_traits>
+
 #include "cli/value_flags.hpp"
 #include "model/arch_spec.hpp"
 
@@ -35,16 +37,24 @@ void add_flags(CLI::App& app, TrainOptions& o) {
       ->check(CLI::IsMember({"adam", "adamw", "sgd"}));
   app.add_option("--lr", o.lr, "Peak learning rate (after warm-up; cosine decay to 0 at the end)")
       ->default_str("0.002")
+      ->check(finite_number())
       ->check(CLI::PositiveNumber);
   app.add_option("--weight-decay", o.weight_decay, "Weight decay (default 0, or 0.01 with adamw)")
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--momentum", o.momentum, "SGD momentum")->default_str("0.9")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--momentum", o.momentum, "SGD momentum")
+      ->default_str("0.9")
+      ->check(finite_number())
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--warmup-steps", o.warmup_steps, "Linear warm-up steps (default 5% of all steps, at most 500)")
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
   app.add_option("--clip-grad-norm", o.clip_grad_norm, "Clip the gradients' global norm to this (0 = off)")
+      ->check(finite_number())
       ->check(CLI::NonNegativeNumber);
   app.add_option("--val-max", o.val_max, "Validate on at most this many held-out items")
       ->default_str("10000")
+      ->check(whole_number())
       ->check(CLI::PositiveNumber);
   app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
 }
@@ -56,9 +66,12 @@ void add_flags(CLI::App& app, LossOptions& o) {
 
   // Each knob records that it was given, so validate() can refuse one meant for another loss.
   const auto knob = [&](const char* flag, auto& field, const std::string& help) {
-    return app.add_option(flag, field, help)->capture_default_str()->each([&o, flag](const std::string&) {
-      o.given.insert(flag);
-    });
+    CLI::Option* option =
+        app.add_option(flag, field, help)->capture_default_str()->each([&o, flag](const std::string&) {
+          o.given.insert(flag);
+        });
+    if constexpr (std::is_floating_point_v<std::decay_t<decltype(field)>>) option->check(finite_number());
+    return option;
   };
   const auto flag_knob = [&](const char* flag, bool& field, const std::string& help) {
     return app.add_flag(flag, field, help)->each([&o, flag](const std::string&) { o.given.insert(flag); });

@@ -1,10 +1,43 @@
 #include "cli/value_flags.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
 
 #include "base/error.hpp"
 
 namespace sim {
+
+const CLI::Validator& whole_number() {
+  static const CLI::Validator check(
+      [](std::string& text) -> std::string {
+        std::uint64_t value = 0;
+        const char* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+        if (text.empty() || ec != std::errc() || ptr != end) {
+          return "'" + text.substr(0, 40) + "' is not a whole number from 0 to 2^64-1";
+        }
+        return "";
+      },
+      "UINT");
+  return check;
+}
+
+const CLI::Validator& finite_number() {
+  static const CLI::Validator check(
+      [](std::string& text) -> std::string {
+        char* end = nullptr;
+        const double value = std::strtod(text.c_str(), &end);
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value)) {
+          return "'" + text.substr(0, 40) + "' is not a finite number";
+        }
+        return "";
+      },
+      "NUMBER");
+  return check;
+}
 
 CLI::Option* add_distance_flag(CLI::App& app, Distance& distance, const std::string& help) {
   return app

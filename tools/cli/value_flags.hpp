@@ -17,6 +17,15 @@ namespace sim {
 CLI::Option* add_distance_flag(CLI::App& app, Distance& distance, const std::string& help);
 CLI::Option* add_distance_flag(CLI::App& app, std::optional<Distance>& distance, const std::string& help);
 
+// A number that is finite: refuses "nan", "inf" and what strtod does not read whole. Checked before
+// any range, because CLI11's Range and PositiveNumber let NaN through (every comparison with NaN is
+// false) and --lr nan or --max-drop nan would reach the work (or pass every gate).
+const CLI::Validator& finite_number();
+
+// A whole number from 0 to 2^64-1, exactly as typed: CLI11 2.1 quietly wraps "-1" into an unsigned
+// (2^64-1, which --per-class reads as "all") and takes "1e3" or "12abc" in some options.
+const CLI::Validator& whole_number();
+
 // "0.9,0.99": comma-separated numbers in (0, 1]. Throws UsageError naming `flag`.
 std::vector<double> parse_fractions(const std::string& list, const char* flag);
 

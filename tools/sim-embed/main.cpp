@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "base/error.hpp"
+#include "base/file_identity.hpp"
 #include "base/provenance.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
         if (output == "-" && format == "h5" && ::isatty(STDOUT_FILENO)) {
           throw sim::UsageError("refusing to write HDF5 to a terminal: redirect it, or use --format tsv", "-o");
         }
+        std::vector<sim::NamedFile> read{{model_path, "the model -m"}};
+        for (const std::string& in : inputs) read.push_back({in, "the input"});
+        sim::refuse_overwriting(read, {{output, "-o"}});
         sim::LoadedModel model = sim::load_model(model_path);
         model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
         const auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);

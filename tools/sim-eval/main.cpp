@@ -8,10 +8,12 @@
 #include <iostream>
 
 #include "base/error.hpp"
+#include "base/file_identity.hpp"
 #include "base/provenance.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
+#include "cli/value_flags.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/eval_output.hpp"
 #include "commands/eval_report.hpp"
@@ -30,6 +32,7 @@ int main(int argc, char** argv) {
   std::string index_path, reference, input, json_path, report, gates, baseline;
   double max_drop = 0;
   bool write = false;
+  bool wait = false;
   sim::EvalOptions options;
   return sim::run_main(
       info, argc, argv,
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
         app.add_option("-i,--input", input, "Labelled query embeddings (sim-embed), or - for stdin")->required();
         sim::add_flags(app, options);
         app.add_flag("--write", write, "Store the calibrated thresholds in the index, for sim-query --match");
+        app.add_flag("--wait", wait, "With --write: if another process is writing the index, wait for it");
         app.add_option("--json", json_path, "Write every figure as JSON to this file (- for stdout)");
         app.add_option("--report", report,
                        "Write pictures (neighbours, confusion matrix, thresholds, distances, projection) and an "
@@ -48,6 +52,7 @@ int main(int argc, char** argv) {
                        "Exit 3 if a figure is below its minimum, e.g. precision@1=0.9,map@r=0.6");
         app.add_option("--baseline", baseline, "A previous --json output to compare with (see --max-drop)");
         app.add_option("--max-drop", max_drop, "With --baseline: exit 3 if a figure fell by more than this")
+            ->check(sim::finite_number())
             ->check(CLI::Range(0.0, 1.0));
       },
       [&](const sim::CommonOptions& common) -> int {
@@ -58,16 +63,23 @@ int main(int argc, char** argv) {
         if (write && index_path.empty()) throw sim::UsageError("--write needs an INDEX to write to", "--write");
         if (reference == "-" && input == "-")
           throw sim::UsageError("only one of -i and --reference can be stdin", "-i");
+        if (wait && !write) throw sim::UsageError("--wait is for --write", "--wait");
+        std::vector<sim::NamedFile> read{{reference, "--reference"}, {input, "-i"}, {baseline, "--baseline"}};
+        std::vector<sim::NamedFile> written{{json_path, "--json"}, {report, "--report"}};
+        for (const sim::NamedFile& f : sim::index_files(index_path, "the index")) (write ? written : read).push_back(f);
+        sim::refuse_overwriting(read, written);
         // Gates are parsed before the work, so a typo fails in a second, not after the evaluation.
         const std::vector<sim::MinimumGate> minimums =
             gates.empty() ? std::vector<sim::MinimumGate>{} : sim::parse_gates(gates);
         std::map<std::string, double> baseline_figures;
-        if (!baseline.empty()) baseline_figures = sim::named_figures(sim::read_json_file(baseline), baseline);
+        if (!baseline.empty()) baseline_figures = sim::baseline_figures(baseline);
 
         options.threads = common.threads;
         sim::IndexArtifact index;
         if (!index_path.empty()) {
-          index = sim::load_index(index_path);
+          // --write holds the index's writer lock from this read to the save: an add meanwhile
+          // would otherwise be lost.
+          index = write ? sim::load_index_for_writing(index_path, wait) : sim::load_index(index_path);
         } else {
           index = sim::reference_index(sim::read_embeddings(reference), reference, common.threads);
         }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/file_identity.hpp"
 #include "base/provenance.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   sim::BuildOptions build;
   sim::AddOptions add;
   std::string input, output, index_path, add_input;
+  bool wait = false;
   std::vector<std::string> ids;
   CLI::App* add_cmd = nullptr;
   CLI::App* delete_cmd = nullptr;
@@ -51,6 +53,8 @@ int main(int argc, char** argv) {
         sim::add_flags(app, build);
         const auto all = app.get_options();
         build_only.assign(all.begin() + std::ptrdiff_t(common_options), all.end());
+        app.add_flag("--wait", wait,
+                     "If another process is writing the index, wait for it to finish (default: fail at once)");
         app.require_subcommand(0, 1);
 
         add_cmd = app.add_subcommand("add", "Add items to an index (classes never seen before too)");
@@ -83,7 +87,7 @@ int main(int argc, char** argv) {
           return sim::kExitOk;
         }
         if (delete_cmd->parsed()) {
-          sim::IndexArtifact index = sim::load_index(index_path);
+          sim::IndexArtifact index = sim::load_index_for_writing(index_path, wait);
           const std::size_t before = index.index->live_count();
           sim::delete_from_index(index, ids);
           const std::size_t after = index.index->live_count();
@@ -92,7 +96,8 @@ int main(int argc, char** argv) {
           return sim::kExitOk;
         }
         if (add_cmd->parsed()) {
-          sim::IndexArtifact index = sim::load_index(index_path);
+          sim::refuse_overwriting({{add_input, "-i"}}, sim::index_files(index_path, "the index"));
+          sim::IndexArtifact index = sim::load_index_for_writing(index_path, wait);
           const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, {}, add.columns);
           add.threads = common.threads;
           const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
@@ -106,12 +111,13 @@ int main(int argc, char** argv) {
               "-i EMBEDDINGS and -o INDEX are required to build an index (or a command: add, "
               "delete, info)");
         }
+        sim::refuse_overwriting({{input, "-i"}}, {{output, "-o"}});
         const sim::Embeddings embeddings =
             sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
         build.threads = common.threads;
         build.hnsw.seed = common.seed;
         sim::IndexArtifact index = sim::build_index(embeddings, input, build);
-        sim::save_index(index, output, provenance);
+        sim::save_index(index, output, provenance, {wait, {}});
         spdlog::info("{}: {} index of {} items, {} classes, {} distance{}", output, sim::to_string(index.type),
                      index.size(), index.classes.size(), sim::to_string(index.distance),
                      index.data.empty() ? "" : ", pictures stored");

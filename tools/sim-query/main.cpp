@@ -9,6 +9,7 @@
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
+#include "base/file_identity.hpp"
 #include "base/subprocess.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
@@ -80,6 +81,11 @@ int main(int argc, char** argv) {
         if (stream && !grid.path.empty()) {
           throw sim::UsageError("--grid draws -i or -m queries, not --stream", "--grid");
         }
+        std::vector<sim::NamedFile> read = sim::index_files(index_path, "the index");
+        read.push_back({input, "-i"});
+        read.push_back({model_path, "-m"});
+        for (const std::string& item : items) read.push_back({item, "the item"});
+        sim::refuse_overwriting(read, {{grid.path, "--grid"}});
         options.threads = common.threads;
         std::optional<sim::AtomicFile> grid_file;  // opened first: a bad --grid path fails before any work
         if (!grid.path.empty()) grid_file.emplace(grid.path);

@@ -4,11 +4,13 @@
 #include <spdlog/spdlog.h>
 
 #include "base/error.hpp"
+#include "base/file_identity.hpp"
 #include "base/provenance.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/train_flags.hpp"
+#include "cli/value_flags.hpp"
 #include "commands/train_command.hpp"
 #include "data/train_data.hpp"
 #include "train/trainer.hpp"
@@ -36,7 +38,9 @@ int main(int argc, char** argv) {
         auto* dry_flag = app.add_flag("--dry-run", dry,
                                       "Open the dataset and draw batches as training would, report timings as "
                                       "JSON on stdout, write nothing");
-        app.add_option("--dry-run-batches", dry_batches, "Batches to draw with --dry-run")->default_val(100);
+        app.add_option("--dry-run-batches", dry_batches, "Batches to draw with --dry-run")
+            ->default_val(100)
+            ->check(sim::whole_number());
         out->excludes(dry_flag);
         sim::add_flags(app, data);
         sim::add_flags(app, split);
@@ -47,6 +51,10 @@ int main(int argc, char** argv) {
       },
       [&](const sim::CommonOptions& common) -> int {
         if (!dry && output.empty()) throw sim::UsageError("give the model file to write with -o (or --dry-run)");
+        if (!dry) {
+          sim::refuse_overwriting({{dataset, "the dataset"}, {train.backbone, "--backbone"}},
+                                  {{output, "-o"}, {output + ".ckpt", "the checkpoint of -o"}});
+        }
         data.threads = common.threads;
         const sim::TrainData train_data = sim::open_train_data(dataset, data, split, common.seed);
         if (dry) {

@@ -71,3 +71,14 @@ TEST_CASE("l2_normalize") {
   CHECK(sim::l2_normalize(zero, 2) == 0.0f);
   CHECK(zero[0] == 0.0f);
 }
+
+TEST_CASE("vector_problem: NaN, infinity and norms whose distances overflow") {
+  const float fine[3] = {1e18f, -1e18f, 3.0f};
+  CHECK(sim::vector_problem(fine, 3).empty());
+  const float nan[2] = {1.0f, std::nanf("")};
+  CHECK(sim::vector_problem(nan, 2) == "holds NaN or infinity");
+  const float huge[2] = {1e38f, 0.0f};  // finite, but |a - b|^2 is inf for its opposite
+  CHECK(sim::vector_problem(huge, 2).find("has norm 1e+38") == 0);
+  const float many[4] = {6e18f, 6e18f, 6e18f, 6e18f};  // each fine, the norm (1.2e19) is not
+  CHECK_FALSE(sim::vector_problem(many, 4).empty());
+}

@@ -17,3 +17,11 @@ TEST_CASE("utf8: well-formed text passes, anything else is refused or replaced")
   CHECK(sim::to_valid_utf8("\xe3\x82") == "\xef\xbf\xbd\xef\xbf\xbd");
   CHECK(sim::to_valid_utf8("été") == "été");
 }
+
+TEST_CASE("excerpt: a message shows the first bytes of bad input, quoted and printable") {
+  CHECK(sim::excerpt("abc") == "'abc'");
+  CHECK(sim::excerpt(std::string(5000000, '9'), 4) == "'9999'... (5000000 bytes in all)");
+  CHECK(sim::excerpt(std::string("a\0b\n", 4)) == "'a\\x00b\\x0a'");
+  CHECK(sim::excerpt("\xe9t\xe9") == "'\xef\xbf\xbdt\xef\xbf\xbd'");
+  CHECK(sim::excerpt("ab\xc3\xa9", 3) == "'ab'... (4 bytes in all)");  // never half a character
+}

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <map>
 #include <string>
 
@@ -50,4 +51,13 @@ TEST_CASE("gates: baseline drops") {
   CHECK(error_of<sim::FormatError>([&] {
           sim::check_baseline(now, {{"x", 1}}, 0, "old.json");
         }).find("no figure in common") != std::string::npos);
+}
+
+TEST_CASE("a gate never passes on a figure it cannot judge") {
+  const double nan = std::nan("");
+  CHECK_THROWS_AS(sim::check_minimums({{"map@r", nan}}, {{"map@r", 0.5}}), sim::GateError);
+  CHECK_THROWS_AS(sim::check_baseline({{"map@r", nan}}, {{"map@r", 0.5}}, 1.0, "b.json"), sim::GateError);
+  CHECK_THROWS_AS(sim::check_baseline({{"map@r", 0.5}}, {{"map@r", nan}}, 1.0, "b.json"), sim::GateError);
+  CHECK_THROWS_AS(sim::check_baseline({{"map@r", 0.5}}, {{"map@r", 0.5}}, nan, "b.json"), sim::UsageError);
+  CHECK(sim::check_baseline({{"map@r", 0.5}}, {{"map@r", 0.5}}, 0.0, "b.json") == 1);
 }

@@ -5,6 +5,7 @@
 // clang-format on
 
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "base/error.hpp"
@@ -27,6 +28,16 @@ sim::ArchSpec spec() {
   s.mean = {0.3f};
   s.std = {0.2f};
   return s;
+}
+
+// A small_cnn model with random weights, saved as DIR/m.sim.
+std::string saved_model(const sim::test::TempDir& dir) {
+  const std::string path = dir.path() + "/m.sim";
+  sim::EmbeddingNet net(spec());
+  sim::ModelInfo info;
+  info.spec = spec();
+  sim::save_model(path, net, info, torch::rand({2, 1, 12, 12}));
+  return path;
 }
 
 }  // namespace
@@ -58,11 +69,7 @@ TEST_CASE("a model round-trips: architecture, classes, weights, self-test") {
 
 TEST_CASE("damaged model files are FormatErrors naming the file") {
   sim::test::TempDir dir;
-  const std::string path = dir.path() + "/m.sim";
-  sim::EmbeddingNet net(spec());
-  sim::ModelInfo info;
-  info.spec = spec();
-  sim::save_model(path, net, info, torch::rand({2, 1, 12, 12}));
+  const std::string path = saved_model(dir);
   const std::string good = slurp(path);
 
   for (std::size_t keep : {std::size_t(0), std::size_t(5), std::size_t(20), good.size() / 2, good.size() - 1}) {
@@ -105,4 +112,28 @@ TEST_CASE("damaged model files are FormatErrors naming the file") {
   CHECK_THROWS_WITH_AS(sim::load_model(dir.path() + "/text.sim"), doctest::Contains("not a sim model"),
                        sim::FormatError);
   CHECK_THROWS_AS(sim::load_model(dir.path() + "/missing.sim"), sim::IoError);
+}
+
+TEST_CASE("a header whose dim or channels disagree with the weights is refused, naming the field") {
+  sim::test::TempDir dir;
+  const sim::ModelContainer parts = sim::read_model_container(saved_model(dir));
+  // A CRC-valid file whose HEAD says something else than its weights: edited, not corrupted.
+  const auto edited = [&](const std::string& name, const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json head = nlohmann::json::parse(parts.sections.at("HEAD"));
+    edit(head["architecture"]);
+    const std::string text = head.dump();
+    const std::string file = dir.path() + "/" + name + ".sim";
+    sim::fixtures::write_bytes(
+        file, sim::build_model_container(
+                  {{"HEAD", &text}, {"WGHT", &parts.sections.at("WGHT")}, {"SAMP", &parts.sections.at("SAMP")}}));
+    return file;
+  };
+  const std::string dim = edited("dim", [](nlohmann::json& a) { a["dim"] = 32; });
+  CHECK_THROWS_WITH_AS(sim::load_model(dim), doctest::Contains("dim.sim: WGHT"), sim::FormatError);
+  const std::string channels = edited("channels", [](nlohmann::json& a) {
+    a["input"]["channels"] = 3;
+    a["mean"] = {0.3, 0.3, 0.3};
+    a["std"] = {0.2, 0.2, 0.2};
+  });
+  CHECK_THROWS_WITH_AS(sim::load_model(channels), doctest::Contains("channels.sim: WGHT"), sim::FormatError);
 }

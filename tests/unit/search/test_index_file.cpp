@@ -93,7 +93,7 @@ TEST_CASE("HNSW index: save, load, same answers; the sidecar alone; sidecar-only
   sim::IndexArtifact a = built(400);
   a.index->mark_deleted(3);
   sim::save_index(a, path, R"({"program":"test"})");
-  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g1.hnsw"});
+  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g1.hnsw", "my.idx.lock"});
 
   const sim::IndexArtifact b = sim::load_index(path);
   CHECK(b.type == sim::IndexType::Hnsw);
@@ -120,7 +120,7 @@ TEST_CASE("HNSW index: save, load, same answers; the sidecar alone; sidecar-only
   c.calibration.default_name = "strict";
   c.calibration.source = "test.h5";
   sim::save_index(c, path, "");
-  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g1.hnsw"});
+  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g1.hnsw", "my.idx.lock"});
   const sim::IndexArtifact d = sim::load_index(path);
   CHECK(d.calibration.names == c.calibration.names);
   CHECK(*d.calibration.threshold() == doctest::Approx(0.1));
@@ -131,7 +131,7 @@ TEST_CASE("HNSW index: save, load, same answers; the sidecar alone; sidecar-only
   sim::IndexArtifact e = sim::load_index(path);
   sim::add_to_index(e, sample(5, 3, "new-"), "new.h5", {});
   sim::save_index(e, path, "");
-  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g2.hnsw"});
+  CHECK(files(dir.path()) == std::vector<std::string>{"my.idx", "my.idx.g2.hnsw", "my.idx.lock"});
   CHECK(sim::load_index(path).size() == 405);
 }
 
@@ -142,7 +142,7 @@ TEST_CASE("exact index: vectors in the sidecar, deleted rows dropped on save") {
   a.index->mark_deleted(0);
   a.index->mark_deleted(10);
   sim::save_index(a, path, "");
-  CHECK(files(dir.path()) == std::vector<std::string>{"ex.idx"});
+  CHECK(files(dir.path()) == std::vector<std::string>{"ex.idx", "ex.idx.lock"});
   const sim::IndexArtifact b = sim::load_index(path);
   CHECK(b.type == sim::IndexType::Exact);
   CHECK(b.size() == 48);
