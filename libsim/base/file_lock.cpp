@@ -28,8 +28,10 @@ int lock_byte(int fd, int byte, LockMode mode, bool wait) {
 
 FileLock FileLock::acquire(const std::string& path, int byte, LockMode mode, bool wait) {
   const bool exclusive = mode == LockMode::Exclusive;
-  const int fd = exclusive ? ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666)
-                           : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  // O_NONBLOCK: a lock file replaced by a FIFO must not hang the open (it then fails to lock).
+  const int flags = O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+  const int fd =
+      exclusive ? ::open(path.c_str(), O_RDWR | O_CREAT | flags, 0666) : ::open(path.c_str(), O_RDONLY | flags);
   if (fd < 0) {
     const int err = errno;
     if (!exclusive && (err == ENOENT || err == EACCES || err == EPERM)) return {};

@@ -2,6 +2,7 @@
 // process's write refused (search/index_lock.hpp). Two locks in one process are two holders here
 // (open-file-description locks), so one process can play both sides.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -125,4 +126,16 @@ TEST_CASE("file locks: shared ones coexist, an exclusive one excludes them") {
   CHECK(r2.held());
   CHECK_FALSE(sim::FileLock::acquire(path, 1, sim::LockMode::Exclusive, false).held());
   CHECK_FALSE(sim::FileLock::acquire(path, 0, sim::LockMode::Exclusive, false).held());
+}
+
+TEST_CASE("a lock file replaced by a FIFO does not hang a reader or a writer") {
+  sim::test::TempDir dir;
+  const std::string path = dir.path() + "/x.idx";
+  sim::IndexArtifact a = built(20);
+  sim::save_index(a, path, "");
+  fs::remove(path + ".lock");
+  REQUIRE(::mkfifo((path + ".lock").c_str(), 0600) == 0);
+  CHECK(sim::load_index(path).size() == 20);  // returns: the open did not wait for a writer
+  sim::IndexArtifact b = sim::load_index_for_writing(path, false);
+  sim::save_index(b, path, "");
 }
