@@ -57,7 +57,7 @@ class VectorDataset : public Dataset {
 
 // Rows holding NaN or Inf, or too large for distances (vector_problem), are errors (or skipped);
 // returns the rows to keep.
-std::vector<std::size_t> finite_rows(const std::string& path, const std::string& field, const std::vector<float>& x,
+std::vector<std::size_t> usable_rows(const std::string& path, const std::string& field, const std::vector<float>& x,
                                      std::size_t n, std::size_t dim, BadItems& bad) {
   std::vector<std::size_t> keep;
   for (std::size_t r = 0; r < n; ++r) {
@@ -186,7 +186,7 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
     }
   }
   BadItems bad(options.skip_bad);
-  const auto keep = finite_rows(path, "features", x, n, dim, bad);
+  const auto keep = usable_rows(path, "features", x, n, dim, bad);
   bad.summarize("rows");
   return {{"all", make_vectors("HDF5 vectors", dim, std::move(x), std::move(labels), std::move(ids), std::move(classes),
                                keep)}};

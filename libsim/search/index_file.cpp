@@ -202,17 +202,23 @@ IndexArtifact load_index_for_writing(const std::string& path, bool wait) {
   return a;
 }
 
+SidecarNames read_sidecar_names(const std::string& sidecar) {
+  SidecarNames names;
+  try {
+    const H5File f(sidecar);
+    if (f.has_attribute("hnsw_file")) names.hnsw_file = f.read_string_attribute("hnsw_file");
+    if (f.has_attribute("generation")) names.generation = std::uint64_t(f.read_int_attribute("generation"));
+  } catch (const Error&) {  // a damaged sidecar: loading it will say what is wrong
+  }
+  if (names.hnsw_file.find('/') != std::string::npos) names.hnsw_file.clear();
+  return names;
+}
+
 std::vector<NamedFile> index_files(const std::string& sidecar, const std::string& role) {
   std::vector<NamedFile> files{{sidecar, role}};
   if (sidecar.empty() || sidecar == "-" || !looks_like_index(sidecar)) return files;
-  try {
-    const H5File f(sidecar);
-    const std::string name = f.has_attribute("hnsw_file") ? f.read_string_attribute("hnsw_file") : "";
-    if (!name.empty() && name.find('/') == std::string::npos) {
-      files.push_back({join_path(parent_dir(sidecar), name), "the hnswlib file of " + role});
-    }
-  } catch (const Error&) {  // a damaged sidecar: loading it will say what is wrong
-  }
+  const std::string hnsw_file = read_sidecar_names(sidecar).hnsw_file;
+  if (!hnsw_file.empty()) files.push_back({join_path(parent_dir(sidecar), hnsw_file), "the hnswlib file of " + role});
   files.push_back({index_lock_path(sidecar), "the lock file of " + role});
   return files;
 }

@@ -147,6 +147,14 @@ IndexArtifact load_index(const std::string& path, bool with_vectors = true);
 // the holder) and keeps it in the artifact, so that nobody writes between this read and the save.
 IndexArtifact load_index_for_writing(const std::string& path, bool wait);
 
+// What an existing sidecar names, read best effort (one too damaged to read names nothing): its
+// hnswlib file (a plain name beside it, else "") and its generation. Never throws.
+struct SidecarNames {
+  std::string hnsw_file;
+  std::uint64_t generation = 0;
+};
+SidecarNames read_sidecar_names(const std::string& sidecar);
+
 // The files of the index at `sidecar` as inputs of a run (base/file_identity.hpp): the sidecar, the
 // hnswlib file it names and the lock file. Never throws; what cannot be read is left out.
 std::vector<NamedFile> index_files(const std::string& sidecar, const std::string& role);

@@ -23,29 +23,16 @@ bool exists(const std::string& path) {
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// What is at the target now: nothing, an empty file, or a sim index (whose hnswlib file is removed
-// once the new pair is in place). Anything else is refused: `-o` pointing at embeddings by mistake
-// must not destroy them.
-struct Previous {
-  std::string hnsw_file;
-  std::uint64_t generation = 0;
-};
-
-Previous inspect_target(const std::string& path) {
-  Previous previous;
+// What is at the target now: nothing, an empty file, or a sim index (whose generation the new one
+// follows; an old sidecar too damaged to name its files names none). Anything else is refused:
+// `-o` pointing at embeddings by mistake must not destroy them.
+SidecarNames inspect_target(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) return previous;
+  if (::stat(path.c_str(), &st) != 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) return {};
   if (!looks_like_index(path)) {
     throw IoError(path, "", "exists and is not a sim index; refusing to replace it (remove it first)");
   }
-  try {  // best effort: an old sidecar too damaged to name its files simply has none to clean up
-    const H5File f(path);
-    if (f.has_attribute("hnsw_file")) previous.hnsw_file = f.read_string_attribute("hnsw_file");
-    if (f.has_attribute("generation")) previous.generation = std::uint64_t(f.read_int_attribute("generation"));
-  } catch (const Error&) {
-  }
-  if (previous.hnsw_file.find('/') != std::string::npos) previous.hnsw_file.clear();
-  return previous;
+  return read_sidecar_names(path);
 }
 
 void check_text(const std::string& path, const std::string& field, const std::string& text) {
@@ -196,7 +183,7 @@ void save_index(IndexArtifact& a, const std::string& path, const std::string& pr
       }
     }
   }
-  const Previous previous = inspect_target(path);
+  const SidecarNames previous = inspect_target(path);
   const auto step = [&](const std::string& name) {
     if (options.after_step) options.after_step(name);
   };
