@@ -17,7 +17,7 @@ root="$(cd "$here/.." && pwd)"
 # What each group is for is in ../shared/DESIGN.md ("Dependencies").
 build_packages=(
   build-essential cmake pkg-config
-  libtorch-dev libopenblas0-openmp libblas-dev
+  libtorch-dev libgloo-dev libopenblas0-openmp libblas-dev
   libhnswlib-dev libcli11-dev libspdlog-dev libhdf5-dev doctest-dev
   libstb-dev zlib1g-dev nlohmann-json3-dev
 )
@@ -26,7 +26,8 @@ data_packages=(dataset-fashion-mnist)
 # python3-torch is a test package, not only a peer: tests/cli/python_interop.sh traces a PyTorch
 # net for sim-train --backbone and reads sim's model file back in PyTorch, and CI must run it.
 test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch)
-peer_packages=(python3-faiss python3-matplotlib)
+# iproute2 and ethtool: the namespaces standing in for two hosts in scripts/bench/distributed.sh.
+peer_packages=(python3-faiss python3-matplotlib iproute2 ethtool)
 # The fuzz build (-DSIM_FUZZ=ON): clang with libFuzzer and its sanitizer runtimes; libomp so that
 # the exact index is built with OpenMP as in the gcc build.
 fuzz_packages=(clang-14 libclang-rt-14-dev libomp-14-dev)

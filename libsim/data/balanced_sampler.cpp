@@ -29,22 +29,13 @@ std::size_t take_avoiding(std::vector<std::size_t>& order, std::size_t cursor, c
 }  // namespace
 
 BalancedSampler::BalancedSampler(const std::vector<std::int64_t>& labels, int classes_per_batch, int examples_per_class,
-                                 std::uint64_t seed, int rank, int world_size, std::uint64_t start_step)
-    : classes_per_batch_(classes_per_batch),
-      examples_per_class_(examples_per_class),
-      rank_(rank),
-      world_size_(world_size),
-      rng_(seed),
-      step_(start_step) {
+                                 std::uint64_t seed, std::uint64_t start_step)
+    : classes_per_batch_(classes_per_batch), examples_per_class_(examples_per_class), rng_(seed), step_(start_step) {
   if (classes_per_batch < 1) {
     throw UsageError("must be at least 1, not " + std::to_string(classes_per_batch), "--classes-per-batch");
   }
   if (examples_per_class < 1) {
     throw UsageError("must be at least 1, not " + std::to_string(examples_per_class), "--examples-per-class");
-  }
-  if (world_size < 1) throw UsageError("must be at least 1, not " + std::to_string(world_size), "WORLD_SIZE");
-  if (rank < 0 || rank >= world_size) {
-    throw UsageError("must be in [0, " + std::to_string(world_size) + "), not " + std::to_string(rank), "RANK");
   }
 
   // Group labelled items by class. Sorting (not bucketing by label value) keeps memory bounded by
@@ -76,17 +67,13 @@ BalancedSampler::BalancedSampler(const std::vector<std::int64_t>& labels, int cl
   for (const Pool& pool : pools_) {
     if (pool.items.size() < std::size_t(examples_per_class)) small_classes_.push_back(pool.label);
   }
-  global_batches_per_epoch_ = std::max<std::uint64_t>(1, num_labelled_ / batch_size());
+  batches_per_epoch_ = std::max<std::uint64_t>(1, num_labelled_ / batch_size());
 
   // Every shuffle comes from rng_ in a fixed order, so the stream depends on the seed alone.
   for (Pool& pool : pools_) shuffle(pool.items, rng_);
   class_order_.resize(pools_.size());
   std::iota(class_order_.begin(), class_order_.end(), std::size_t(0));
   shuffle(class_order_, rng_);
-}
-
-std::uint64_t BalancedSampler::batches_per_epoch() const {
-  return std::max<std::uint64_t>(1, global_batches_per_epoch_ / std::uint64_t(world_size_));
 }
 
 std::vector<std::size_t> BalancedSampler::next() {
@@ -96,10 +83,9 @@ std::vector<std::size_t> BalancedSampler::next() {
 }
 
 void BalancedSampler::next(std::vector<std::size_t>& batch) {
-  // Every rank generates the whole global stream and keeps its own positions: the pools' state
-  // after a batch depends on all earlier batches, whichever rank consumes them.
-  const std::uint64_t target = step_ * std::uint64_t(world_size_) + std::uint64_t(rank_);
-  while (generated_ < target) generate(scratch_);
+  // Skipped batches are generated all the same: the pools' state after a batch depends on all
+  // earlier draws.
+  while (generated_ < step_) generate(scratch_);
   generate(batch);
   ++step_;
 }

@@ -17,16 +17,15 @@
 // Determinism: the stream depends only on (labels, P, K, seed) — own PRNG (base/rng.hpp), no
 // std distributions — so it repeats on any platform.
 //
-// Data-parallel training: every rank generates the same global stream of batches; rank r of
-// world_size W returns global batches r, r+W, r+2W, ... Rank streams are disjoint by batch
-// position and together are exactly the single-process stream (world_size 1, same seed).
+// Data-parallel training: every rank runs the same sampler and so draws the same global batches;
+// each loads its own slice of every batch (data/batch_loader.hpp), so the ranks together see
+// exactly what one process would.
 //
-// Resume: the sampler's position is the number of batches this rank has taken (step()). A new
-// sampler with the same (labels, P, K, seed, rank, world_size) and start_step = s (or skip(s))
-// continues exactly where one that had taken s batches was. Skipping costs the time of generating
-// the skipped batches (the pools' state depends on every earlier draw), about P*K cheap operations
-// per global batch. Resuming with a different world_size restarts at global batch s*W_new + r,
-// which is a different stream: resume with the same world size.
+// Resume: the sampler's position is the number of batches taken (step()). A new sampler with the
+// same (labels, P, K, seed) and start_step = s (or skip(s)) continues exactly where one that had
+// taken s batches was, whatever the number of ranks before and after. Skipping costs the time of
+// generating the skipped batches (the pools' state depends on every earlier draw), about P*K
+// cheap operations per batch.
 #pragma once
 
 #include <cstddef>
@@ -41,33 +40,30 @@ class BalancedSampler {
  public:
   // labels: one per item, a class index >= 0 or -1 for unlabelled.
   // Throws UsageError if classes_per_batch < 1 (field "--classes-per-batch"), examples_per_class
-  // < 1 ("--examples-per-class"), classes_per_batch exceeds the number of classes with at least
-  // one item (the message says how many there are), world_size < 1 ("WORLD_SIZE"), or rank is
-  // not in [0, world_size) ("RANK"). Throws FormatError (field "labels") for a label below -1.
+  // < 1 ("--examples-per-class"), or classes_per_batch exceeds the number of classes with at
+  // least one item (the message says how many there are). Throws FormatError (field "labels") for
+  // a label below -1.
   BalancedSampler(const std::vector<std::int64_t>& labels, int classes_per_batch, int examples_per_class,
-                  std::uint64_t seed, int rank = 0, int world_size = 1, std::uint64_t start_step = 0);
+                  std::uint64_t seed, std::uint64_t start_step = 0);
 
-  // The next batch of this rank: batch_size() item indices, grouped by class (see above).
+  // The next batch: batch_size() item indices, grouped by class (see above).
   std::vector<std::size_t> next();
   // The same, into `batch` (resized), reusing its storage.
   void next(std::vector<std::size_t>& batch);
 
-  // Moves this rank's position forward by n batches, as if next() had been called n times.
+  // Moves the position forward by n batches, as if next() had been called n times.
   void skip(std::uint64_t n) { step_ += n; }
 
-  // Batches this rank has taken (or skipped) so far; pass it back as start_step to resume.
+  // Batches taken (or skipped) so far; pass it back as start_step to resume.
   std::uint64_t step() const { return step_; }
 
   std::size_t batch_size() const { return std::size_t(classes_per_batch_) * std::size_t(examples_per_class_); }
   int classes_per_batch() const { return classes_per_batch_; }
   int examples_per_class() const { return examples_per_class_; }
 
-  // floor(labelled items / batch_size()), at least 1: one "epoch" of the global stream. The stream
-  // itself never ends; epochs are bookkeeping for the trainer.
-  std::uint64_t global_batches_per_epoch() const { return global_batches_per_epoch_; }
-  // This rank's share: global_batches_per_epoch() / world_size, at least 1. The same on every
-  // rank, so data-parallel ranks step in lock-step.
-  std::uint64_t batches_per_epoch() const;
+  // floor(labelled items / batch_size()), at least 1: one "epoch" of the stream. The stream itself
+  // never ends; epochs are bookkeeping for the trainer.
+  std::uint64_t batches_per_epoch() const { return batches_per_epoch_; }
 
   // Classes with at least one item, i.e. those that can be sampled.
   std::size_t num_classes() const { return pools_.size(); }
@@ -87,17 +83,17 @@ class BalancedSampler {
   void generate(std::vector<std::size_t>& out);
   void draw_items(Pool& pool, std::vector<std::size_t>& out);
 
-  int classes_per_batch_, examples_per_class_, rank_, world_size_;
+  int classes_per_batch_, examples_per_class_;
   std::size_t num_labelled_ = 0;
-  std::uint64_t global_batches_per_epoch_ = 1;
+  std::uint64_t batches_per_epoch_ = 1;
   std::vector<Pool> pools_;
   std::vector<std::size_t> class_order_;  // indices into pools_; [class_cursor_..] not yet walked
   std::size_t class_cursor_ = 0;
   std::vector<std::int64_t> small_classes_;
   Rng rng_;
-  std::uint64_t generated_ = 0;               // global batches generated so far
-  std::uint64_t step_ = 0;                    // this rank's batches taken
-  std::vector<std::size_t> scratch_;          // batches of other ranks, generated and dropped
+  std::uint64_t generated_ = 0;               // batches generated so far
+  std::uint64_t step_ = 0;                    // batches taken (or skipped)
+  std::vector<std::size_t> scratch_;          // skipped batches, generated and dropped
   std::vector<std::size_t> scratch_classes_;  // pools taken by the batch being generated
 };
 

@@ -48,11 +48,23 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOpti
     : dataset_(std::move(dataset)),
       augment_(augment),
       sampler_(all_labels(*dataset_), resolve_classes_per_batch(batch.classes_per_batch, *dataset_),
-               resolve_examples_per_class(batch.examples_per_class, *dataset_), seed, rank, world_size, start_step),
+               resolve_examples_per_class(batch.examples_per_class, *dataset_), seed, start_step),
       seed_(seed),
       threads_(threads),
       skip_bad_(skip_bad),
       views_(batch.views) {
+  if (world_size < 1) throw UsageError("must be at least 1, not " + std::to_string(world_size), "WORLD_SIZE");
+  if (rank < 0 || rank >= world_size) {
+    throw UsageError("must be in [0, " + std::to_string(world_size) + "), not " + std::to_string(rank), "RANK");
+  }
+  const std::size_t global = sampler_.batch_size();
+  if (global < std::size_t(world_size)) {
+    throw UsageError("a batch of " + std::to_string(global) + " items cannot be shared by " +
+                         std::to_string(world_size) + " ranks; raise --classes-per-batch or --examples-per-class",
+                     "WORLD_SIZE");
+  }
+  slice_begin_ = rank_slice_begin(global, rank, world_size);
+  slice_end_ = rank_slice_begin(global, rank + 1, world_size);
   augment_.validate();
   if (views_ < 1 || views_ > 2) throw UsageError("views must be 1 or 2");
   if (augment_.enabled() && !dataset_->shape().image) {
@@ -99,7 +111,8 @@ void BatchLoader::next(Batch& batch) {
   const std::uint64_t step = sampler_.step();
   sampler_.next(indices_);
   const ItemShape shape = dataset_->shape();
-  batch.size = indices_.size();
+  batch.size = slice_end_ - slice_begin_;
+  batch.offset = slice_begin_;
   batch.values = shape.values();
   batch.views = views_;
   batch.data.resize(std::size_t(views_) * batch.size * batch.values);
@@ -108,11 +121,14 @@ void BatchLoader::next(Batch& batch) {
   const auto k = std::size_t(sampler_.examples_per_class());
   parallel_for(batch.size, threads_, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
+      // g: the item's position in the whole batch, which decides what a single process would do
+      // with it (its substitutes under --skip-bad, its augmentation seed).
+      const std::size_t g = slice_begin_ + i;
       float* out = batch.data.data() + i * batch.values;
-      const std::size_t group = i / k * k;  // items of the same class sit together in the batch
-      batch.items[i] = load_one(indices_[i], indices_.data() + group, std::min(k, batch.size - group), out);
+      const std::size_t group = g / k * k;  // items of the same class sit together in the batch
+      batch.items[i] = load_one(indices_[g], indices_.data() + group, std::min(k, indices_.size() - group), out);
       batch.labels[i] = dataset_->label(batch.items[i]);
-      const std::uint64_t item_seed = mix_seed(mix_seed(seed_, step), i);
+      const std::uint64_t item_seed = mix_seed(mix_seed(seed_, step), g);
       float* second = views_ == 2 ? batch.data.data() + (batch.size + i) * batch.values : nullptr;
       if (!augment_.enabled()) {
         if (second) std::copy_n(out, batch.values, second);
@@ -124,6 +140,10 @@ void BatchLoader::next(Batch& batch) {
       }
     }
   });
+}
+
+std::size_t rank_slice_begin(std::size_t batch_size, int rank, int world_size) {
+  return batch_size * std::size_t(rank) / std::size_t(world_size);
 }
 
 }  // namespace sim

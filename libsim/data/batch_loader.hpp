@@ -6,6 +6,11 @@
 // the step, never on thread timing. With views = 2 every item appears as two independently
 // augmented copies (for self-supervised losses): data holds view 0 of the whole batch, then view 1.
 //
+// Data-parallel ranks (rank r of world_size W) share every batch of the one sampler: rank r loads
+// positions [rank_slice_begin(B, r, W), rank_slice_begin(B, r + 1, W)) of the batch of B items,
+// with the seeds and --skip-bad substitutes a single process would use at those positions, so W
+// ranks together load exactly the batch one process would.
+//
 // An item that fails to load (a file truncated after the dataset was opened) stops the run with
 // its FormatError, or, with skip_bad, is replaced by another item of the same class in the batch,
 // remembered, and counted in skipped().
@@ -34,12 +39,15 @@ struct Batch {
   std::vector<float> data;           // views x size x values, row-major
   std::vector<std::int64_t> labels;  // size
   std::vector<std::size_t> items;    // size: dataset indices actually loaded
-  std::size_t size = 0, values = 0;
+  std::size_t size = 0, values = 0;  // size: this rank's slice of the batch (all of it for one process)
+  std::size_t offset = 0;            // the slice's first position in the whole batch
   int views = 1;
 };
 
 class BatchLoader {
  public:
+  // Throws UsageError for world_size < 1 ("WORLD_SIZE"), a rank outside [0, world_size) ("RANK"),
+  // or fewer items in a batch than ranks.
   BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOptions& batch, const AugmentOptions& augment,
               std::uint64_t seed, unsigned threads, bool skip_bad, int rank = 0, int world_size = 1,
               std::uint64_t start_step = 0);
@@ -62,11 +70,16 @@ class BatchLoader {
   unsigned threads_;
   bool skip_bad_;
   int views_;
-  std::vector<std::size_t> indices_;
+  std::size_t slice_begin_ = 0, slice_end_ = 0;  // this rank's positions in every batch
+  std::vector<std::size_t> indices_;             // the whole batch
   std::atomic<std::size_t> skipped_{0};
   std::mutex bad_mutex_;
   std::set<std::size_t> bad_;  // items known to fail, not tried again
 };
+
+// The first position of rank `rank`'s slice of a batch of batch_size items shared by world_size
+// ranks (the slices differ in size by at most one).
+std::size_t rank_slice_begin(std::size_t batch_size, int rank, int world_size);
 
 // The labels of every item of a dataset, in order (what BalancedSampler takes).
 std::vector<std::int64_t> all_labels(const Dataset& d);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/error.hpp"
+#include "model/sync_batch_norm.hpp"
 
 namespace sim {
 namespace {
@@ -12,7 +13,7 @@ namespace nn = torch::nn;
 // conv 3x3 (no bias: batch norm follows) -> batch norm -> ReLU
 void conv_bn_relu(nn::Sequential& s, std::int64_t in, std::int64_t out, std::int64_t stride = 1) {
   s->push_back(nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1).stride(stride).bias(false)));
-  s->push_back(nn::BatchNorm2d(out));
+  s->push_back(SyncBatchNorm(out, /*images=*/true));
   s->push_back(nn::ReLU());
 }
 
@@ -44,7 +45,7 @@ nn::Sequential small_cnn(const ItemShape& in, std::int64_t& features) {
   }
   s->push_back(nn::Flatten());
   s->push_back(nn::Linear(c * h * w, 256));
-  s->push_back(nn::BatchNorm1d(256));
+  s->push_back(SyncBatchNorm(256, /*images=*/false));
   s->push_back(nn::ReLU());
   features = 256;
   return s;
@@ -58,11 +59,11 @@ class BasicBlockImpl : public nn::Module {
     body_ = register_module("body", nn::Sequential());
     conv_bn_relu(body_, in, out, stride);
     body_->push_back(nn::Conv2d(nn::Conv2dOptions(out, out, 3).padding(1).bias(false)));
-    body_->push_back(nn::BatchNorm2d(out));
+    body_->push_back(SyncBatchNorm(out, /*images=*/true));
     if (stride != 1 || in != out) {
-      shortcut_ = register_module(
-          "shortcut",
-          nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)), nn::BatchNorm2d(out)));
+      shortcut_ = register_module("shortcut",
+                                  nn::Sequential(nn::Conv2d(nn::Conv2dOptions(in, out, 1).stride(stride).bias(false)),
+                                                 SyncBatchNorm(out, /*images=*/true)));
     }
   }
   torch::Tensor forward(torch::Tensor x) {
@@ -97,10 +98,10 @@ nn::Sequential resnet(const ItemShape& in, std::int64_t& features) {
 nn::Sequential mlp(const ItemShape& in, std::int64_t& features) {
   nn::Sequential s;
   s->push_back(nn::Linear(in.dim, 256));
-  s->push_back(nn::BatchNorm1d(256));
+  s->push_back(SyncBatchNorm(256, /*images=*/false));
   s->push_back(nn::ReLU());
   s->push_back(nn::Linear(256, 256));
-  s->push_back(nn::BatchNorm1d(256));
+  s->push_back(SyncBatchNorm(256, /*images=*/false));
   s->push_back(nn::ReLU());
   features = 256;
   return s;
@@ -209,17 +210,16 @@ void EmbeddingNetImpl::optimize_for_inference() {
     const auto next = i + 1 < layers.size() ? layers[i + 1].ptr() : nullptr;
     auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(layers[i].ptr());
     auto linear = std::dynamic_pointer_cast<torch::nn::LinearImpl>(layers[i].ptr());
-    auto bn2 = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(next);
-    auto bn1 = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(next);
-    if (conv && bn2) fold(conv, bn2);
-    if (linear && bn1) fold(linear, bn1);
+    auto bn = std::dynamic_pointer_cast<SyncBatchNormImpl>(next);
+    if (conv && bn) fold(conv, bn);
+    if (linear && bn) fold(linear, bn);
     if (conv) {
       torch::NoGradGuard no_grad;
       conv->weight.set_data(conv->weight.contiguous(at::MemoryFormat::ChannelsLast));
       channels_last_ = spec_.input.image;
     }
     fused->push_back(layers[i]);
-    if ((conv && bn2) || (linear && bn1)) ++i;  // the batch norm is now part of the layer before it
+    if ((conv || linear) && bn) ++i;  // the batch norm is now part of the layer before it
   }
   trunk_ = replace_module("trunk", fused);
 }

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <c10/util/Exception.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "base/error.hpp"
 #include "base/progress.hpp"
+#include "train/rank_group.hpp"
 #include "train/training_run.hpp"
 
 namespace sim {
@@ -64,10 +66,19 @@ TrainSummary train_model(const TrainRequest& request) {
   summary.steps = run.total - run.start_step;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.images_per_second = double(summary.steps) * double(run.images_per_step) / summary.seconds;
+  if (request.ranks) summary.collectives_s = request.ranks->collective_seconds();
   run.info.training["val_precision_at_1"] = summary.val_precision_at_1;
   run.info.training["val_map_at_r"] = summary.val_map_at_r;
-  save_model(request.output, run.net, run.info, run.samples);
-  ::unlink(run.checkpoint.c_str());  // the run finished: nothing to resume
+  if (run.sync) {
+    run.sync->check_identical("at the end of training");
+    spdlog::debug("weights fingerprint {:016x} at the end of training", run.sync->fingerprint());
+  }
+  if (run.leader) {
+    save_model(request.output, run.net, run.info, run.samples);
+    ::unlink(run.checkpoint.c_str());  // the run finished: nothing to resume
+  }
+  // Every rank exits 0 only if rank 0 wrote the model: a failed write fails this barrier too.
+  if (request.ranks) request.ranks->barrier();
   return summary;
 }
 

@@ -15,6 +15,7 @@
 #include "data/batch_loader.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
+#include "train/gradient_sync.hpp"
 #include "train/losses/loss_interface.hpp"
 #include "train/trainer.hpp"
 
@@ -31,10 +32,13 @@ struct TrainingRun {
   std::int64_t start_step = 0;         // > 0 when resumed from the checkpoint
   std::int64_t total = 0, warmup = 0;  // optimiser steps: all of them, and the warm-up's
   std::int64_t steps_per_epoch = 0;
-  std::uint64_t images_per_step = 0;
-  std::string checkpoint;  // request->output + ".ckpt"
-  ModelInfo info;          // what the model file records
-  torch::Tensor samples;   // the model's self-test inputs
+  std::uint64_t images_per_step = 0;   // the whole batch's, over all ranks
+  std::size_t batch_items = 0;         // items in the whole batch (each twice with two views)
+  bool leader = true;                  // rank 0, or the only process: logs, checkpoints, writes
+  std::unique_ptr<GradientSync> sync;  // data-parallel runs: sums gradients over the ranks
+  std::string checkpoint;              // request->output + ".ckpt"
+  ModelInfo info;                      // what the model file records
+  torch::Tensor samples;               // the model's self-test inputs
   std::shared_ptr<const Dataset> val;
   EmbedOptions embed_options;             // for validation
   std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
@@ -49,6 +53,10 @@ struct TrainingRun {
 // UsageError for impossible settings, FormatError for too few classes or a checkpoint of another
 // architecture, IoError for a missing checkpoint.
 TrainingRun start_training(const TrainRequest& request);
+
+// A data-parallel run's start (data_parallel.cpp): batch norms synchronised over the ranks, rank
+// 0's weights, position and (when resumed) optimiser state given to every rank, gradient sync.
+void join_ranks(TrainingRun& run, RankGroup& ranks);
 
 // Step `step`: its learning rate, the next batch, forward, loss, backward and optimiser step, each
 // timed into run.summary, its loss added to the epoch's. Throws Error when the loss, the embeddings

@@ -8,6 +8,7 @@
 #include "base/rng.hpp"
 #include "data/dataset_split.hpp"
 #include "train/losses/loss_factory.hpp"
+#include "train/rank_group.hpp"
 #include "train/training_run.hpp"
 
 namespace sim {
@@ -115,7 +116,10 @@ TrainingRun start_training(const TrainRequest& request) {
   run.optimizer = make_optimizer(config, run.params);
 
   run.checkpoint = request.output + ".ckpt";
-  if (config.resume) {
+  run.leader = !request.ranks || request.ranks->rank() == 0;
+  // Rank 0 alone reads the checkpoint (the others need not share its file system); join_ranks
+  // hands what it read to the others.
+  if (config.resume && run.leader) {
     if (!is_regular_file(run.checkpoint)) throw IoError(run.checkpoint, "", "no checkpoint to resume from (--resume)");
     LoadedModel saved = load_model(run.checkpoint, false);
     if (saved.info.spec.arch != spec.arch || saved.info.spec.dim != spec.dim) {
@@ -128,19 +132,23 @@ TrainingRun start_training(const TrainRequest& request) {
     run.start_step = load_optimizer_state(saved.extra.at("OPTM"), *run.optimizer, *run.loss);
     spdlog::info("resuming from {} at step {}", run.checkpoint, run.start_step);
   }
+  if (request.ranks) join_ranks(run, *request.ranks);
 
   BatchOptions batch_options = request.batch;
   batch_options.views = run.loss->needs_two_views() ? 2 : 1;
-  run.loader = std::make_unique<BatchLoader>(data.split.train, batch_options, request.augment, request.seed,
-                                             request.threads, request.skip_bad, 0, 1, std::uint64_t(run.start_step));
+  const int rank = request.ranks ? request.ranks->rank() : 0, world = request.ranks ? request.ranks->size() : 1;
+  run.loader =
+      std::make_unique<BatchLoader>(data.split.train, batch_options, request.augment, request.seed, request.threads,
+                                    request.skip_bad, rank, world, std::uint64_t(run.start_step));
   const BalancedSampler& sampler = run.loader->sampler();
   run.steps_per_epoch = std::int64_t(sampler.batches_per_epoch());
   run.total = config.steps > 0 ? config.steps : run.steps_per_epoch * config.epochs;
   run.warmup = config.warmup_steps >= 0 ? config.warmup_steps
                                         : std::min<std::int64_t>(500, std::max<std::int64_t>(1, run.total / 20));
-  spdlog::info("{}: {} -> {}-d {} embeddings; {} loss; {} steps of {} items ({} per epoch)", spec.arch,
+  spdlog::info("{}: {} -> {}-d {} embeddings; {} loss; {} steps of {} items ({} per epoch){}", spec.arch,
                spec.input.str(), spec.dim, to_string(spec.distance), request.loss.name, run.total,
-               sampler.batch_size() * std::size_t(batch_options.views), run.steps_per_epoch);
+               sampler.batch_size() * std::size_t(batch_options.views), run.steps_per_epoch,
+               world > 1 ? ", shared by " + std::to_string(world) + " ranks" : std::string());
 
   run.info.spec = spec;
   run.info.classes = train.classes();
@@ -153,6 +161,7 @@ TrainingRun start_training(const TrainRequest& request) {
   run.embed_options.threads = request.threads;
   run.embed_options.progress = false;
 
+  run.batch_items = sampler.batch_size();
   run.images_per_step = sampler.batch_size() * std::uint64_t(batch_options.views);
   run.input_shape = item_shape(spec.input);
   run.input_shape.insert(run.input_shape.begin(), 0);

@@ -1,8 +1,12 @@
 #include <chrono>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+
+#include "train/global_batch.hpp"
+#include "train/rank_group.hpp"
 #include "train/training_run.hpp"
 
 namespace sim {
@@ -33,9 +37,14 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   summary.data_s += seconds_since(t);
 
   t = Clock::now();
-  const torch::Tensor embeddings = run.net->forward(x);
+  torch::Tensor embeddings = run.net->forward(x);
   summary.forward_s += seconds_since(t);
   t = Clock::now();
+  if (RankGroup* ranks = run.request->ranks) {
+    // The loss sees the whole batch; this rank's rows keep their graph (global_batch.hpp).
+    embeddings = gather_embeddings(*ranks, embeddings, batch.views, run.batch_items);
+    labels = gather_labels(*ranks, labels, run.batch_items);
+  }
   const torch::Tensor value = run.loss->forward(embeddings, labels);
   summary.loss_s += seconds_since(t);
   const double v = value.item<double>();
@@ -50,12 +59,14 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   t = Clock::now();
   run.optimizer->zero_grad();
   value.backward();
+  if (run.sync) run.sync->reduce(step);
   if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(run.params, config.clip_grad_norm);
   run.optimizer->step();
   for (const auto& p : run.params) {
     if (!p.isfinite().all().item<bool>()) throw Error("", "weights", "became NaN or infinite" + stopped(run, step));
   }
   summary.backward_s += seconds_since(t);
+  spdlog::debug("step {}: loss {:.9g}", step, v);
   run.epoch_loss += v;
   ++run.epoch_steps;
   summary.final_loss = v;

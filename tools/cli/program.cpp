@@ -16,6 +16,7 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/launch_env.hpp"
 #include "base/logging.hpp"
 #include "base/parallel.hpp"
 #include "base/progress.hpp"
@@ -173,11 +174,16 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
       return kExitUsage;
     }
 
-    init_logging(info.name, common.verbosity);
-    set_progress_style(common.verbosity < 0      ? ProgressStyle::Off
-                       : ::isatty(STDERR_FILENO) ? ProgressStyle::Bar
-                                                 : ProgressStyle::Lines);
-    common.threads = resolve_threads(common.threads);
+    const LaunchEnv launch = info.data_parallel ? read_launch_env() : LaunchEnv{};
+    const bool quiet_rank = launch.distributed() && launch.rank != 0;
+    init_logging(launch.distributed() ? info.name + " rank " + std::to_string(launch.rank) : info.name,
+                 quiet_rank && common.verbosity <= 0 ? -1 : common.verbosity);
+    set_progress_style(common.verbosity < 0 || quiet_rank ? ProgressStyle::Off
+                       : ::isatty(STDERR_FILENO)          ? ProgressStyle::Bar
+                                                          : ProgressStyle::Lines);
+    // Ranks sharing a machine share its cores.
+    common.threads = common.threads == 0 ? std::max(1u, resolve_threads(0) / unsigned(launch.local_world_size))
+                                         : resolve_threads(common.threads);
     std::size_t free_bytes = 0;
     const unsigned fit = threads_within_address_limit(common.threads, &free_bytes);
     if (fit == 0) {

@@ -142,67 +142,44 @@ TEST_CASE("a class smaller than K gives all its items plus repeats, and is repor
   CHECK(seen_small > 0);
 }
 
-TEST_CASE("rank streams are disjoint by position and together are the single-process stream") {
-  const Labels labels = make_labels({15, 11, 20, 9, 14, 10});
-  const int world = 3, steps = 25;
-  sim::BalancedSampler single(labels, 2, 4, 1234);
-  const auto global = take(single, world * steps);
-  for (int rank = 0; rank < world; ++rank) {
-    sim::BalancedSampler sampler(labels, 2, 4, 1234, rank, world);
-    const auto mine = take(sampler, steps);
-    for (int s = 0; s < steps; ++s) CHECK(mine[std::size_t(s)] == global[std::size_t(s * world + rank)]);
-    CHECK(sampler.step() == std::uint64_t(steps));
-  }
-}
-
 TEST_CASE("resuming at a step reproduces the rest of the stream") {
   const Labels labels = make_labels({15, 11, 20, 9, 14, 10});
-  for (int world : {1, 2}) {
-    for (int rank = 0; rank < world; ++rank) {
-      sim::BalancedSampler full(labels, 3, 2, 77, rank, world);
-      const auto all = take(full, 30);
-      const std::vector<Batch> tail(all.begin() + 12, all.end());
+  sim::BalancedSampler full(labels, 3, 2, 77);
+  const auto all = take(full, 30);
+  const std::vector<Batch> tail(all.begin() + 12, all.end());
 
-      sim::BalancedSampler resumed(labels, 3, 2, 77, rank, world, 12);
-      CHECK(resumed.step() == 12);
-      CHECK(take(resumed, 18) == tail);
+  sim::BalancedSampler resumed(labels, 3, 2, 77, 12);
+  CHECK(resumed.step() == 12);
+  CHECK(take(resumed, 18) == tail);
 
-      sim::BalancedSampler skipped(labels, 3, 2, 77, rank, world);
-      skipped.next();
-      skipped.skip(11);
-      CHECK(take(skipped, 18) == tail);
-    }
-  }
+  sim::BalancedSampler skipped(labels, 3, 2, 77);
+  skipped.next();
+  skipped.skip(11);
+  CHECK(take(skipped, 18) == tail);
 }
 
-TEST_CASE("batches per epoch count labelled items only and are shared among ranks") {
+TEST_CASE("batches per epoch count labelled items only") {
   Labels labels = make_labels({30, 30, 30, 30});  // 120 labelled, plus unlabelled ones
   CHECK(labels.size() > 120);
   sim::BalancedSampler one(labels, 2, 5, 0);
   CHECK(one.num_labelled() == 120);
-  CHECK(one.global_batches_per_epoch() == 12);
   CHECK(one.batches_per_epoch() == 12);
-  CHECK(sim::BalancedSampler(labels, 2, 5, 0, 1, 5).batches_per_epoch() == 2);
-  CHECK(sim::BalancedSampler(labels, 2, 5, 0, 1, 24).batches_per_epoch() == 1);  // at least one
-  CHECK(sim::BalancedSampler(make_labels({2, 2}), 2, 4, 0).global_batches_per_epoch() == 1);
+  CHECK(sim::BalancedSampler(make_labels({2, 2}), 2, 4, 0).batches_per_epoch() == 1);  // at least one
 }
 
 TEST_CASE("impossible sampler settings are usage errors") {
   const Labels labels = make_labels({5, 5, 5, 0, 5});  // class 3 has no items: 4 usable classes
-  auto field_of = [&](int p, int k, int rank, int world) {
+  auto field_of = [&](int p, int k) {
     try {
-      sim::BalancedSampler(labels, p, k, 0, rank, world);
+      sim::BalancedSampler(labels, p, k, 0);
     } catch (const sim::UsageError& e) {
       return e.field();
     }
     return std::string("no error");
   };
-  CHECK(field_of(0, 2, 0, 1) == "--classes-per-batch");
-  CHECK(field_of(2, 0, 0, 1) == "--examples-per-class");
-  CHECK(field_of(2, 2, 0, 0) == "WORLD_SIZE");
-  CHECK(field_of(2, 2, 2, 2) == "RANK");
-  CHECK(field_of(2, 2, -1, 2) == "RANK");
-  CHECK(field_of(4, 2, 0, 1) == "no error");
+  CHECK(field_of(0, 2) == "--classes-per-batch");
+  CHECK(field_of(2, 0) == "--examples-per-class");
+  CHECK(field_of(4, 2) == "no error");
   try {
     sim::BalancedSampler(labels, 5, 2, 0);
     FAIL("expected a UsageError");

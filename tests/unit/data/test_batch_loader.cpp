@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include "base/error.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset.hpp"
@@ -119,4 +123,47 @@ TEST_CASE("augmentation is refused for vectors") {
   sim::Batch batch;
   plain.next(batch);
   CHECK(batch.values == 3);
+}
+
+TEST_CASE("ranks load disjoint slices that together are the single process's batch, views included") {
+  sim::test::TempDir dir;
+  fx::write_image_folder(dir.path(), {"a", "b", "c"}, {6, 6, 6}, 8, 8, 1, 5);
+  const auto d = folder(dir.path());
+  sim::BatchOptions config;
+  config.classes_per_batch = 3;
+  config.examples_per_class = 3;  // 9 items: slices of 3 and 3 and 3, or 4 and 5
+  config.views = 2;
+  sim::AugmentOptions augment;
+  augment.pad = 2;
+  augment.brightness = 0.3f;
+  for (int world : {2, 3}) {
+    sim::BatchLoader single(d, config, augment, 11, 1, false);
+    std::vector<std::unique_ptr<sim::BatchLoader>> ranks;
+    for (int r = 0; r < world; ++r) {
+      ranks.push_back(std::make_unique<sim::BatchLoader>(d, config, augment, 11, 2, false, r, world, 0));
+    }
+    sim::Batch whole, part;
+    for (int step = 0; step < 3; ++step) {
+      single.next(whole);
+      std::size_t next_offset = 0;
+      for (int r = 0; r < world; ++r) {
+        ranks[std::size_t(r)]->next(part);
+        REQUIRE(part.offset == next_offset);
+        CHECK(part.size == sim::rank_slice_begin(9, r + 1, world) - part.offset);
+        for (std::size_t i = 0; i < part.size; ++i) {
+          CHECK(part.items[i] == whole.items[part.offset + i]);
+          CHECK(part.labels[i] == whole.labels[part.offset + i]);
+          for (int view = 0; view < 2; ++view) {
+            const float* mine = part.data.data() + (std::size_t(view) * part.size + i) * part.values;
+            const float* one = whole.data.data() + (std::size_t(view) * whole.size + part.offset + i) * whole.values;
+            CHECK(std::equal(mine, mine + part.values, one));
+          }
+        }
+        next_offset += part.size;
+      }
+      CHECK(next_offset == whole.size);
+    }
+  }
+  CHECK_THROWS_AS(sim::BatchLoader(d, config, augment, 1, 1, false, 2, 2, 0), sim::UsageError);
+  CHECK_THROWS_AS(sim::BatchLoader(d, config, augment, 1, 1, false, 0, 10, 0), sim::UsageError);
 }

@@ -1,0 +1,59 @@
+// join_ranks (training_run.hpp): what a data-parallel run does once, before its first step.
+#include <spdlog/spdlog.h>
+
+#include "model/sync_batch_norm.hpp"
+#include "train/rank_group.hpp"
+#include "train/training_run.hpp"
+
+namespace sim {
+namespace {
+
+// Everything of the network that must be the same on every rank: its parameters and buffers,
+// the TorchScript backbone's included.
+std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buffers) {
+  std::vector<torch::Tensor> state = net->parameters();
+  for (const auto& b : net->buffers()) state.push_back(b);
+  if (net->has_script()) {
+    for (const auto& p : net->script().parameters()) state.push_back(p);
+    if (with_script_buffers) {
+      for (const auto& b : net->script().buffers()) state.push_back(b);
+    }
+  }
+  return state;
+}
+
+}  // namespace
+
+void join_ranks(TrainingRun& run, RankGroup& ranks) {
+  // The network outlives nothing of the run: a non-owning pointer for its batch norms.
+  const std::shared_ptr<CrossRankSum> sum(std::shared_ptr<CrossRankSum>{}, &ranks);
+  attach_ranks(*run.net, sum);
+  if (run.net->has_script()) {
+    spdlog::warn(
+        "batch norms inside the TorchScript backbone (if any) normalise each rank's slice of the batch "
+        "alone; sim's own layers use the whole batch's statistics");
+  }
+
+  // Rank 0's weights (fresh or resumed), loss parameters, position and optimiser state.
+  torch::NoGradGuard no_grad;
+  torch::Tensor position = torch::tensor({run.start_step}, torch::kInt64);
+  std::vector<torch::Tensor> state{position};
+  for (const auto& t : network_state(run.net, true)) state.push_back(t);
+  for (const auto& p : run.loss->parameters()) state.push_back(p);
+  // Broadcast works in place on contiguous tensors; parameters are, and stay the same objects the
+  // optimiser holds.
+  ranks.broadcast(state);
+  run.start_step = position.item<std::int64_t>();
+  if (run.start_step > 0) {
+    const std::string optimiser = ranks.broadcast_bytes(
+        run.leader ? save_optimizer_state(*run.optimizer, *run.loss, run.start_step) : std::string());
+    if (!run.leader) load_optimizer_state(optimiser, *run.optimizer, *run.loss);
+  }
+
+  // The TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
+  run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), run.loss->parameters(),
+                                            network_state(run.net, false));
+  spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);
+}
+
+}  // namespace sim

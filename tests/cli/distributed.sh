@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# sim-train data-parallel over c10d/Gloo on loopback (docs/distributed.md), with real ranks:
+#   - 2 ranks through the real torchrun, and 2 through hand-set RANK/WORLD_SIZE/MASTER_*: both
+#     succeed, the model loads, rank 0 alone writes, every rank ends with the same weights;
+#   - equivalence: the loss of each of the first steps equals one process's at the same batch
+#     (a proxy loss, whose proxies the ranks share, a two-view loss, and the default loss);
+#   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
+#     stopped rank fails the job within --timeout; a rank that fails on its own is named with its
+#     message; torchrun --max_restarts 1 after a kill resumes from the checkpoint to a valid model;
+#     a second job on the same port gets a clear error and the first is unharmed; bad variables
+#     are usage errors.
+# Usage: distributed.sh BIN_DIR   (SIM_SANITIZED=1: the torchrun run and the variables only)
+set -u
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bin="$(cd "$1" && pwd)"
+data=/usr/share/datasets/fashion-mnist
+tmp="$(mktemp -d)"
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+small=("$data" --per-class 60 --val-split 0 --threads 1)
+
+free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# torchrun_train NPROC LOG ARGS...: Debian's torchrun takes underscore flags only, and crashes with
+# its own output redirects unless -r 1 -t 1 (docs/distributed.md). torchrun_flags: more of its own.
+torchrun_flags=()
+torchrun_train() {
+  local nproc="$1" log="$2"
+  shift 2
+  torchrun --nnodes=1 --nproc_per_node="$nproc" -r 1 -t 1 --master_port "$(free_port)" "${torchrun_flags[@]}" \
+    --no_python "$bin/sim-train" "$@" >/dev/null 2>"$log"
+}
+
+# by_hand PORT RANK ARGS...: one rank of 2, as a Slurm or Kubernetes recipe starts it. It execs,
+# so that `by_hand ... &` gives $! of sim-train itself (to kill); in the foreground, run it in ( ).
+by_hand() {
+  local port="$1" rank="$2"
+  shift 2
+  MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" WORLD_SIZE=2 RANK="$rank" LOCAL_WORLD_SIZE=2 exec "$bin/sim-train" "$@"
+}
+
+# same_fingerprints LOG...: every rank logged the same final weights fingerprint.
+same_fingerprints() {
+  local prints
+  prints="$(cat "$@" | grep -o 'weights fingerprint [0-9a-f]*' | sort | uniq -c)"
+  [[ $(grep -c . <<<"$prints") == 1 && $(awk '{print $1}' <<<"$prints") == 2 ]] ||
+    fail "ranks ended with different (or missing) weights: $prints"
+}
+
+# losses LOG RANK_PREFIX: the per-step losses of -v, one per line.
+losses() { grep -o "$2: debug: step [0-9]*: loss [0-9.e+-]*" "$1" | awk '{print $NF}'; }
+
+# close_losses A B: every step's loss within 1e-5 relative (float rounding, not different samples).
+close_losses() {
+  paste "$1" "$2" | awk 'NF == 2 { n++; d = $1 - $2; if (d < 0) d = -d; if (d > 1e-5 * $1) bad++ }
+    END { exit (n < 4 || bad > 0) }' || fail "losses differ from one process's: $(paste "$1" "$2" | tr '\n\t' '; ')"
+}
+
+# --- torchrun: 2 ranks, a proxy loss --------------------------------------------------------
+torchrun_train 2 tr.log "${small[@]}" -o tr.sim --steps 4 --loss arcface -v || fail "torchrun run failed: $(tail -3 tr.log)"
+expect 0 "" "$bin/sim-info" tr.sim
+same_fingerprints tr.log
+grep -q "sim-train rank 1: " tr.log || fail "rank 1 does not say its rank: $(head -3 tr.log)"
+
+# --- bad variables: usage errors naming them ----------------------------------------------------
+WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 expect 2 "RANK" "$bin/sim-train" "${small[@]}" -o x.sim
+RANK=abc WORLD_SIZE=2 expect 2 "RANK: must be a whole number" "$bin/sim-train" "${small[@]}" -o x.sim
+WORLD_SIZE=2 RANK=2 expect 2 "RANK: must be a whole number in [0, 1]" "$bin/sim-train" "${small[@]}" -o x.sim
+[[ -e x.sim ]] && fail "a refused run wrote a model"
+
+if [[ ${SIM_SANITIZED:-0} == 1 ]]; then finish; exit; fi
+
+# --- equivalence with one process -------------------------------------------------------------
+"$bin/sim-train" "${small[@]}" -o one_arc.sim --steps 4 --loss arcface -v 2>one_arc.log || fail "one process failed"
+losses one_arc.log "sim-train" >one_arc.txt
+losses tr.log "sim-train rank 0" >two_arc.txt
+close_losses one_arc.txt two_arc.txt
+
+# --- by hand: 2 ranks, a two-view loss --------------------------------------------------------
+port="$(free_port)"
+two_views=("${small[@]}" --steps 4 --loss ntxent --aug-flip -v)
+by_hand "$port" 0 "${two_views[@]}" -o hand.sim 2>hand0.log &
+r0=$!
+(by_hand "$port" 1 "${two_views[@]}" -o hand.sim) 2>hand1.log || fail "rank 1 by hand failed: $(tail -2 hand1.log)"
+wait $r0 || fail "rank 0 by hand failed: $(tail -2 hand0.log)"
+expect 0 "" "$bin/sim-info" hand.sim
+same_fingerprints hand0.log hand1.log
+"$bin/sim-train" "${two_views[@]}" -o one_ntx.sim 2>one_ntx.log || fail "one process failed"
+losses one_ntx.log "sim-train" >one_ntx.txt
+losses hand0.log "sim-train rank 0" >two_ntx.txt
+close_losses one_ntx.txt two_ntx.txt
+
+# The default loss (Multi-Similarity, whose mining is a threshold) with SGD: Adam's first steps
+# divide each gradient by its own size, so rounding in the ranks' sum of a near-zero gradient
+# moves a weight by a whole step, and the curves part after a step or two (docs/distributed.md).
+port="$(free_port)"
+default_sgd=("${small[@]}" --steps 4 --optimizer sgd -v)
+by_hand "$port" 0 "${default_sgd[@]}" -o sgd.sim 2>sgd0.log &
+r0=$!
+(by_hand "$port" 1 "${default_sgd[@]}" -o sgd.sim) 2>sgd1.log || fail "rank 1 (sgd) failed: $(tail -2 sgd1.log)"
+wait $r0 || fail "rank 0 (sgd) failed: $(tail -2 sgd0.log)"
+"$bin/sim-train" "${default_sgd[@]}" -o one_sgd.sim 2>one_sgd.log || fail "one process failed"
+losses one_sgd.log "sim-train" >one_sgd.txt
+losses sgd0.log "sim-train rank 0" >two_sgd.txt
+close_losses one_sgd.txt two_sgd.txt
+
+# --- a second job on the same port, then kill -9 of a rank ------------------------------------
+port="$(free_port)"
+long=("${small[@]}" --steps 100000 -o long.sim)
+by_hand "$port" 0 "${long[@]}" 2>long0.log &
+r0=$!
+by_hand "$port" 1 "${long[@]}" 2>long1.log &
+r1=$!
+for _ in $(seq 100); do [[ -e long.sim.ckpt ]] && break; sleep 0.2; done
+[[ -e long.sim.ckpt ]] || fail "the long run wrote no checkpoint: $(tail -2 long0.log)"
+(by_hand "$port" 0 "${small[@]}" -o other.sim --timeout 5) 2>other0.log
+[[ $? == 1 ]] && grep -q "MASTER_PORT: rank 0 cannot serve the rendezvous store on 127.0.0.1:$port (its port is in use)" other0.log ||
+  fail "a second job's rank 0 on a taken port: $(cat other0.log)"
+(by_hand "$port" 1 "${small[@]}" -o other.sim --timeout 5) 2>other1.log
+[[ $? == 1 ]] && grep -q "already has the 2 ranks of another job; pick another MASTER_PORT" other1.log ||
+  fail "a second job's rank 1 on a taken port: $(cat other1.log)"
+kill -0 $r0 $r1 || fail "the first job did not survive the second's attempt"
+kill -9 $r1
+wait $r1 2>/dev/null
+start=$SECONDS
+wait $r0
+status=$?
+((SECONDS - start <= 10)) || fail "rank 0 took $((SECONDS - start)) s to notice a killed rank"
+[[ $status != 0 ]] && grep -q "lost rank 1 during" long0.log || fail "after kill -9 of rank 1, rank 0: $status, $(tail -1 long0.log)"
+[[ -e long.sim ]] && fail "a model was written by a broken job"
+grep -q "rank 0: info: epoch 1:" long0.log || fail "rank 0 does not log progress: $(head -3 long0.log)"
+grep -q "info" long1.log && fail "rank 1 logs progress without -v (only rank 0 should): $(head -3 long1.log)"
+
+# --- a stopped rank fails the job within --timeout -------------------------------------------
+port="$(free_port)"
+by_hand "$port" 0 "${long[@]}" --timeout 6 2>stop0.log &
+r0=$!
+by_hand "$port" 1 "${long[@]}" --timeout 6 2>stop1.log &
+r1=$!
+sleep 4
+kill -STOP $r1
+start=$SECONDS
+wait $r0
+status=$?
+kill -9 $r1
+wait $r1 2>/dev/null
+((SECONDS - start <= 8)) || fail "a stopped rank took $((SECONDS - start)) s to fail the job (--timeout 6)"
+[[ $status != 0 ]] && grep -q "lost rank 1 during .*no answer within --timeout 6 s" stop0.log ||
+  fail "after SIGSTOP of rank 1, rank 0: $status, $(tail -1 stop0.log)"
+
+# --- a rank that fails on its own is named with its message ----------------------------------
+port="$(free_port)"
+by_hand "$port" 0 "${small[@]}" -o own.sim 2>own0.log &
+r0=$!
+(by_hand "$port" 1 "$tmp/no-such-dataset" --threads 1 -o own.sim) 2>own1.log
+wait $r0
+[[ $? != 0 ]] && grep -q "rank 1 failed: .*no-such-dataset" own0.log || fail "rank 0 of a job whose rank 1 failed: $(tail -1 own0.log)"
+
+# --- torchrun --max_restarts 1: a killed rank, then the run finishes from the checkpoint -----
+rm -f el.sim el.sim.ckpt
+torchrun_flags=(--max_restarts 1)
+(torchrun_train 2 el.log "${small[@]}" -o el.sim --steps 40; echo $? >el.status) &
+for _ in $(seq 150); do [[ -e el.sim.ckpt ]] && break; sleep 0.2; done
+victim="$(pgrep -f "^$bin/sim-train .*-o el.sim" | sort -n | tail -1)"  # a worker, not torchrun itself
+[[ -n $victim ]] && kill -9 "$victim"
+wait
+[[ $(cat el.status) == 0 ]] || fail "torchrun --max_restarts 1 after a kill: $(grep -v '^ ' el.log | tail -3)"
+grep -q "restart 1 of this job: resuming from el.sim.ckpt" el.log || fail "the restart did not resume: $(grep 'sim-train' el.log | tail -3)"
+expect 0 "" "$bin/sim-info" el.sim
+[[ -e el.sim.ckpt ]] && fail "the finished run left its checkpoint"
+
+finish
