@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,16 @@ const std::vector<Distance>& all_distances();
 // Reference (scalar, exact) distance between two d-dimensional vectors. The oracle that faster
 // paths (BLAS, SIMD, hnswlib) are tested against. Cosine of a zero vector is 1 (orthogonal).
 float distance(Distance d, const float* a, const float* b, std::size_t dim);
+
+// The sums `distance` is made of, accumulated in double in a fixed order (the same bits in every
+// build): <a,b> and |a - b|^2. For callers that keep norms and re-score many pairs.
+double exact_dot(const float* a, const float* b, std::size_t dim);
+double exact_squared_l2(const float* a, const float* b, std::size_t dim);
+// Many of them at once: out[j] = exact_dot or exact_squared_l2 of `query` and row positions[j] of
+// `rows` (row-major, dim floats each), the same bits as one by one.
+enum class ExactSum { Dot, SquaredL2 };
+void exact_sums(ExactSum sum, const float* query, const float* rows, std::size_t dim, const std::uint32_t* positions,
+                std::size_t count, double* out);
 
 // --- What hnswlib needs ---------------------------------------------------------------------------
 // hnswlib offers two spaces: L2Space (returns squared L2) and InnerProductSpace (returns 1 - <a,b>).

@@ -8,10 +8,10 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
-#include <utility>
 
 #include "base/error.hpp"
 #include "base/parallel.hpp"
+#include "search/top_candidates.hpp"
 
 #ifdef SIM_HAVE_CBLAS
 #include <cblas.h>
@@ -30,9 +30,11 @@ constexpr std::size_t kRowBlock = 4096;
 // Candidates kept per query beyond k before the exact re-score: float rounding in the fast scores
 // (|x|^2 - 2<q,x> loses digits for near-equal vectors) must not push a true neighbour out.
 constexpr std::size_t kRescoreSlack = 16;
+// Seeding (seed_bounds): rows sampled to estimate each query's bound, for searches that keep at
+// least kSeedMinKeep candidates (below that the lazy bound tightens within the first rows anyway).
+constexpr std::size_t kSampleRows = 1024;
+constexpr std::size_t kSeedMinKeep = 64;
 constexpr std::uint64_t kMaxItems = std::numeric_limits<std::uint32_t>::max();
-
-using Candidate = std::pair<float, std::int64_t>;  // (score, position); smaller is better on both
 
 bool uses_dot(Distance d) { return d != Distance::Manhattan; }
 
@@ -61,57 +63,39 @@ void dot_block(const float* queries, std::size_t nq, const float* data, std::siz
 #endif
 }
 
-// The best `capacity` candidates seen, kept lazily: candidates better than the current bound go
-// into a buffer of up to 2 x capacity; a full buffer is cut back to the best `capacity` with one
-// nth_element, which tightens the bound. Amortised O(1) per offer whatever the capacity, where a
-// heap costs O(log capacity): evaluation asks for thousands of neighbours per query (R, the size
-// of a class), and a heap of 6,000 made 10k x 60k exact search 30x slower than its sgemm.
-class TopK {
- public:
-  explicit TopK(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) { items_.reserve(2 * capacity_); }
-  void offer(float score, std::int64_t position) {
-    if (score > bound_) return;
-    items_.emplace_back(score, position);
-    if (items_.size() == 2 * capacity_) cut();
-  }
-  // The kept candidates, at most `capacity`, in no particular order.
-  std::vector<Candidate>& items() {
-    if (items_.size() > capacity_) cut();
-    return items_;
-  }
-  void clear() {
-    items_.clear();
-    bound_ = std::numeric_limits<float>::infinity();
-  }
-  // A score above this cannot enter (equal ones may: ties are decided by position).
-  float worst() const { return bound_; }
-
- private:
-  void cut() {
-    const auto nth = items_.begin() + std::ptrdiff_t(capacity_ - 1);
-    std::nth_element(items_.begin(), nth, items_.end());
-    bound_ = nth->first;
-    items_.resize(capacity_);
-  }
-
-  std::size_t capacity_;
-  float bound_ = std::numeric_limits<float>::infinity();
-  std::vector<Candidate> items_;
-};
-
 }  // namespace
 
 struct ExactIndex::Scratch {
-  std::vector<float> scores;  // block x row block
-  std::vector<TopK> best;     // per query of the block
+  std::vector<float> scores;                // fast scores: block x row block (or x sample)
+  std::vector<TopK> best;                   // per query of the block
+  std::vector<float> bounds;                // per query: its seed bound (seed_bounds)
+  std::vector<float> sample;                // kSampleRows x dim sampled rows, then their |x|^2
+  std::vector<double> query_norms;          // per query, for cosine's re-score
+  std::vector<std::uint32_t> by_row_block;  // per query: its candidates' positions by row block
+  std::vector<std::size_t> bucket_starts;   // per query: where each row block's positions start
+  std::vector<double> sums;                 // one query's exact sums over one row block (rescore)
+
+  Scratch(std::size_t block, std::size_t keep, std::size_t n, std::size_t dim)
+      : scores(block * std::max(std::min(n, kRowBlock), kSampleRows)),
+        best(block, TopK(keep)),
+        bounds(block),
+        sample(kSampleRows * (dim + 1)),
+        query_norms(block),
+        by_row_block(block * keep),
+        bucket_starts(block * ((n + kRowBlock - 1) / kRowBlock + 1)),
+        sums(keep) {}
 };
 
 ExactIndex::ExactIndex(Distance distance, std::size_t dim) : Index(distance, dim) {
   if (dim == 0) throw std::invalid_argument("ExactIndex: dim must be at least 1");
 }
 
-void ExactIndex::store(float* row) const {
+void ExactIndex::store(std::size_t position) {
+  float* row = data_.data() + position * dim_;
   if (distance_ == Distance::Cosine) l2_normalize(row, dim_);
+  const double squared = exact_dot(row, row, dim_);
+  sq_norms_[position] = float(squared);
+  norms_[position] = std::sqrt(squared);
 }
 
 void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints) {
@@ -122,14 +106,9 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, cons
   data_.insert(data_.end(), vectors, vectors + n * dim_);
   append_positions(n);
   sq_norms_.resize(first + n, 0.0f);
+  norms_.resize(first + n, 0.0);
   parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = first + begin; i < first + end; ++i) {
-      float* row = data_.data() + i * dim_;
-      store(row);
-      double s = 0;
-      for (std::size_t d = 0; d < dim_; ++d) s += double(row[d]) * row[d];
-      sq_norms_[i] = float(s);
-    }
+    for (std::size_t i = first + begin; i < first + end; ++i) store(i);
   });
   changed();
   if (hints.progress) hints.progress(n);  // groups: nothing to gain, a brute-force scan has no order
@@ -137,12 +116,8 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, cons
 
 void ExactIndex::replace(std::size_t position, const float* vector) {
   require_position(position, "ExactIndex::replace");
-  float* row = data_.data() + position * dim_;
-  std::copy(vector, vector + dim_, row);
-  store(row);
-  double s = 0;
-  for (std::size_t d = 0; d < dim_; ++d) s += double(row[d]) * row[d];
-  sq_norms_[position] = float(s);
+  std::copy(vector, vector + dim_, data_.data() + position * dim_);
+  store(position);
   record_replaced(position);
 }
 
@@ -160,67 +135,181 @@ std::vector<std::int64_t> ExactIndex::compact() {
     if (out != i) {
       std::copy_n(data_.begin() + std::ptrdiff_t(i * dim_), dim_, data_.begin() + std::ptrdiff_t(out * dim_));
       sq_norms_[out] = sq_norms_[i];
+      norms_[out] = norms_[i];
     }
     ++out;
   }
   data_.resize(out * dim_);
   sq_norms_.resize(out);
+  norms_.resize(out);
   if (deleted_count() > 0) changed();
   reset_positions(std::vector<std::uint8_t>(out, 0));
   return moved;
 }
 
-// One block of queries against every row, on the calling thread: per block of rows one sgemm,
-// then one comparison per row against the current k-th best (which rejects almost every row),
-// then the exact re-score of the few candidates and the deterministic order (distance, position).
-void ExactIndex::search_block(const float* qb, std::size_t qn, std::size_t k, Scratch& scratch, float* out_distances,
-                              std::int64_t* out_positions) const {
-  const std::size_t n = size();
+// scores[i * rn + j] = the fast score of query i against row j of `rows` (rn rows, with |x|^2 in
+// `sq_norms` for the euclidean family): smaller is closer, in the order of the distance but not
+// its value (|q - x|^2 - |q|^2, -<q,x>), in float. Exact values come from the re-score.
+void ExactIndex::fast_scores(const float* qb, std::size_t qn, const float* rows, const float* sq_norms, std::size_t rn,
+                             float* scores) const {
   const bool euclidean = distance_ == Distance::Euclidean || distance_ == Distance::SquaredEuclidean;
-  const bool any_deleted = deleted_count() > 0;
-  const std::vector<std::uint8_t>& deleted = deleted_flags();
-  for (std::size_t i = 0; i < qn; ++i) scratch.best[i].clear();
+  if (uses_dot(distance_)) dot_block(qb, qn, rows, rn, dim_, scores);
+  for (std::size_t i = 0; i < qn; ++i) {
+    float* s = scores + i * rn;
+    if (euclidean) {
+      for (std::size_t j = 0; j < rn; ++j) s[j] = sq_norms[j] - 2.0f * s[j];
+    } else if (uses_dot(distance_)) {
+      for (std::size_t j = 0; j < rn; ++j) s[j] = -s[j];
+    } else {
+      const float* y = qb + i * dim_;
+      for (std::size_t j = 0; j < rn; ++j) {
+        const float* x = rows + j * dim_;
+        float l1 = 0;
+        for (std::size_t d = 0; d < dim_; ++d) l1 += std::fabs(x[d] - y[d]);
+        s[j] = l1;
+      }
+    }
+  }
+}
+
+// Estimates, for each query, a bound that a little more than `keep` of the live rows' fast scores
+// are at or below: the score of the matching rank among kSampleRows rows spread evenly over the
+// index, raised by four standard deviations of that estimate. Seeded with it, the sweep keeps a
+// few thousand of 60,000 scores where the lazy bound alone, starting from infinity, kept and cut
+// far more. An estimate too low is caught by the sweep (TopK::accepted) and that query searched
+// again without a seed, so a skewed sample costs time, never results.
+void ExactIndex::seed_bounds(const float* qb, std::size_t qn, std::size_t keep, Scratch& scratch) const {
+  const std::size_t n = size();
+  float* rows = scratch.sample.data();
+  float* norms = rows + kSampleRows * dim_;
+  for (std::size_t r = 0; r < kSampleRows; ++r) {
+    const std::size_t position = r * n / kSampleRows;
+    std::copy_n(data_.data() + position * dim_, dim_, rows + r * dim_);
+    norms[r] = sq_norms_[position];
+  }
+  fast_scores(qb, qn, rows, norms, kSampleRows, scratch.scores.data());
+  const double expected = double(kSampleRows) * double(keep) / double(live_count());
+  const auto rank = std::min(kSampleRows - 1, std::size_t(expected + 4.0 * std::sqrt(expected) + 1.0));
+  for (std::size_t i = 0; i < qn; ++i) {
+    float* s = scratch.scores.data() + i * kSampleRows;
+    std::nth_element(s, s + rank, s + kSampleRows);
+    scratch.bounds[i] = s[rank];
+  }
+}
+
+// Every row's fast score offered to the candidates of queries qb[0 .. qn), in blocks of rows: one
+// sgemm per block, then runs of scores against each query's bound (seeds: one per query, or null).
+void ExactIndex::sweep(const float* qb, std::size_t qn, float* scores, TopK* best, const float* seeds) const {
+  const std::size_t n = size();
+  const std::uint8_t* deleted = deleted_count() > 0 ? deleted_flags().data() : nullptr;
+  for (std::size_t i = 0; i < qn; ++i) {
+    best[i].clear(seeds != nullptr ? seeds[i] : std::numeric_limits<float>::infinity());
+  }
   for (std::size_t r0 = 0; r0 < n; r0 += kRowBlock) {
     const std::size_t rn = std::min(kRowBlock, n - r0);
-    const float* rows = data_.data() + r0 * dim_;
-    if (uses_dot(distance_)) dot_block(qb, qn, rows, rn, dim_, scratch.scores.data());
+    fast_scores(qb, qn, data_.data() + r0 * dim_, sq_norms_.data() + r0, rn, scores);
     for (std::size_t i = 0; i < qn; ++i) {
-      float* s = scratch.scores.data() + i * rn;
-      if (euclidean) {
-        const float* norms = sq_norms_.data() + r0;
-        for (std::size_t j = 0; j < rn; ++j) s[j] = norms[j] - 2.0f * s[j];  // |q - x|^2 - |q|^2
-      } else if (uses_dot(distance_)) {
-        for (std::size_t j = 0; j < rn; ++j) s[j] = -s[j];
-      } else {
-        const float* y = qb + i * dim_;
-        for (std::size_t j = 0; j < rn; ++j) {
-          const float* x = rows + j * dim_;
-          float l1 = 0;
-          for (std::size_t d = 0; d < dim_; ++d) l1 += std::fabs(x[d] - y[d]);
-          s[j] = l1;
+      const float* s = scores + i * rn;
+      for (std::size_t j = 0; j < rn; j += TopK::kRun) {
+        best[i].offer_run(s + j, std::min(TopK::kRun, rn - j), r0 + j, deleted == nullptr ? nullptr : deleted + r0 + j);
+      }
+    }
+  }
+}
+
+// Replaces each query's candidates' fast scores by their exact distances, row block by row block:
+// a block's rows (1 MiB at 64 dimensions) stay in cache while every query of the block re-scores
+// the candidates it holds there. In the candidates' own order the rows came from all over the
+// index, and the cache misses made the re-score of 6,000 candidates per query twice the sweep.
+void ExactIndex::rescore(const float* qb, std::size_t qn, Scratch& scratch) const {
+  const std::size_t blocks = (size() + kRowBlock - 1) / kRowBlock;
+  const std::size_t keep = scratch.best[0].capacity();
+  for (std::size_t i = 0; i < qn; ++i) {  // each query's positions grouped by row block: a counting sort
+    const Candidate* c = scratch.best[i].begin();
+    const std::size_t count = std::size_t(scratch.best[i].end() - c);
+    std::size_t* starts = scratch.bucket_starts.data() + i * (blocks + 1);
+    std::fill(starts, starts + blocks + 1, 0);
+    for (std::size_t j = 0; j < count; ++j) ++starts[position_of(c[j]) / kRowBlock + 1];
+    for (std::size_t b = 0; b < blocks; ++b) starts[b + 1] += starts[b];
+    std::uint32_t* grouped = scratch.by_row_block.data() + i * keep;
+    for (std::size_t j = 0; j < count; ++j) {
+      grouped[starts[position_of(c[j]) / kRowBlock]++] = std::uint32_t(position_of(c[j]));
+    }
+    for (std::size_t b = blocks; b > 0; --b) starts[b] = starts[b - 1];  // each start was moved to the next one's
+    starts[0] = 0;
+    const float* query = qb + i * dim_;
+    scratch.query_norms[i] = distance_ == Distance::Cosine ? std::sqrt(exact_dot(query, query, dim_)) : 0.0;
+  }
+  double* sums = scratch.sums.data();
+  for (std::size_t b = 0; b < blocks; ++b) {
+    for (std::size_t i = 0; i < qn; ++i) {
+      const std::size_t* starts = scratch.bucket_starts.data() + i * (blocks + 1);
+      const std::uint32_t* grouped = scratch.by_row_block.data() + i * keep + starts[b];
+      const std::size_t count = starts[b + 1] - starts[b];
+      if (count == 0) continue;
+      Candidate* out = scratch.best[i].begin() + starts[b];
+      const float* query = qb + i * dim_;
+      if (distance_ == Distance::Manhattan) {
+        for (std::size_t j = 0; j < count; ++j) {
+          const float d = sim::distance(distance_, query, data_.data() + std::size_t(grouped[j]) * dim_, dim_);
+          out[j] = candidate(std::max(d, 0.0f), grouped[j]);
         }
+        continue;
       }
-      TopK& top = scratch.best[i];
-      float worst = top.worst();
-      for (std::size_t j = 0; j < rn; ++j) {
-        if (s[j] > worst || (any_deleted && deleted[r0 + j])) continue;
-        top.offer(s[j], std::int64_t(r0 + j));
-        worst = top.worst();
-      }
+      const bool euclidean = distance_ == Distance::Euclidean || distance_ == Distance::SquaredEuclidean;
+      exact_sums(euclidean ? ExactSum::SquaredL2 : ExactSum::Dot, query, data_.data(), dim_, grouped, count, sums);
+      for (std::size_t j = 0; j < count; ++j)
+        out[j] = candidate(exact_distance(sums[j], scratch.query_norms[i], grouped[j]), grouped[j]);
     }
   }
+}
+
+// One block of queries against every row, on the calling thread: seeds (when many neighbours are
+// asked), the sweep, a second sweep for any query whose seed was too low, the exact re-score, then
+// the deterministic order (distance, position).
+void ExactIndex::search_block(const float* qb, std::size_t qn, std::size_t k, Scratch& scratch, float* out_distances,
+                              std::int64_t* out_positions) const {
+  const std::size_t keep = scratch.best[0].capacity();
+  const bool seeded = keep >= kSeedMinKeep && live_count() >= 4 * keep && size() >= 2 * kSampleRows;
+  if (seeded) seed_bounds(qb, qn, keep, scratch);
+  sweep(qb, qn, scratch.scores.data(), scratch.best.data(), seeded ? scratch.bounds.data() : nullptr);
+  if (seeded) {
+    for (std::size_t i = 0; i < qn; ++i) {
+      if (scratch.best[i].accepted() < keep) sweep(qb + i * dim_, 1, scratch.scores.data(), &scratch.best[i], nullptr);
+    }
+  }
+  rescore(qb, qn, scratch);
   for (std::size_t i = 0; i < qn; ++i) {
-    std::vector<Candidate>& c = scratch.best[i].items();
-    for (Candidate& cand : c) {
-      const float* x = data_.data() + std::size_t(cand.second) * dim_;
-      cand.first = clamp_distance(distance_, sim::distance(distance_, qb + i * dim_, x, dim_));
-    }
-    std::sort(c.begin(), c.end());
-    for (std::size_t j = 0; j < std::min(k, c.size()); ++j) {
-      out_distances[i * k + j] = c[j].first;
-      out_positions[i * k + j] = c[j].second;
+    TopK& top = scratch.best[i];
+    top.sort();
+    const std::size_t found = std::min<std::size_t>(k, std::size_t(top.end() - top.begin()));
+    for (std::size_t j = 0; j < found; ++j) {
+      out_distances[i * k + j] = score_of(top.begin()[j]);
+      out_positions[i * k + j] = std::int64_t(position_of(top.begin()[j]));
     }
   }
+}
+
+// What sim::distance(distance_, query, row) returns, clamped as clamp_distance does, from the sum it
+// is made of (<q,x> for cosine and inner product, |q - x|^2 for the euclidean family), with the
+// norms of cosine read from the index rather than computed again: the same bits, a third of the work.
+float ExactIndex::exact_distance(double sum, double query_norm, std::size_t position) const {
+  switch (distance_) {
+    case Distance::Cosine: {
+      const double row_norm = norms_[position];
+      if (query_norm == 0 || row_norm == 0) return 1.0f;
+      return std::clamp(float(1.0 - sum / (query_norm * row_norm)), 0.0f, 2.0f);
+    }
+    case Distance::Euclidean:
+      return std::max(float(std::sqrt(sum)), 0.0f);
+    case Distance::SquaredEuclidean:
+      return std::max(float(sum), 0.0f);
+    case Distance::InnerProduct:
+      return float(1.0 - sum);
+    case Distance::Manhattan:
+      break;  // re-scored by sim::distance (rescore)
+  }
+  return float(sum);
 }
 
 SearchResult ExactIndex::search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const {
@@ -239,11 +328,7 @@ SearchResult ExactIndex::search(const float* queries, std::size_t nq, std::size_
   // (nothing may throw inside an OpenMP region).
   const std::size_t block = std::clamp<std::size_t>((nq + 4 * threads - 1) / (4 * threads), 1, kQueryBlock);
   const std::size_t blocks = (nq + block - 1) / block;
-  std::vector<Scratch> scratch(threads);
-  for (Scratch& s : scratch) {
-    s.scores.resize(block * std::min(n, kRowBlock));
-    s.best.assign(block, TopK(keep));
-  }
+  std::vector<Scratch> scratch(threads, Scratch(block, keep, n, dim_));
   const auto run = [&](std::size_t b, Scratch& s) {
     const std::size_t q0 = b * block, qn = std::min(block, nq - q0);
     search_block(q.data() + q0 * dim_, qn, k, s, result.distances.data() + q0 * k, result.positions.data() + q0 * k);

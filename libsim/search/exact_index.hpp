@@ -1,14 +1,17 @@
-// Brute-force search: the oracle every approximate index is tested against, and the index for
-// distances hnswlib cannot serve (manhattan).
+// Brute-force search: the oracle every approximate index is tested against, the index for
+// distances hnswlib cannot serve (manhattan), and sim-eval --reference's engine.
 //
 // Every query is compared with every live vector. Queries and vectors are processed in blocks so
 // that a block of vectors stays in cache while a block of queries passes over it; for the
 // dot-product distances (cosine, inner product, euclidean, sqeuclidean) each block is one BLAS
 // sgemm (cblas from Debian's libblas-dev, OpenBLAS at run time), manhattan is a plain loop the
 // compiler vectorises. Threads take whole blocks of queries (OpenMP threads, each running its own
-// single-threaded sgemm: see search()). The few best candidates per query are then re-scored with
-// the reference distance (base/distance.hpp, accumulated in double), so reported distances are
+// single-threaded sgemm: see search()). Each block's scores go straight into per-query candidate
+// sets (top_candidates.hpp; with a bound estimated from a sample when many neighbours are asked),
+// so nothing of size queries x gallery is held. The candidates are then re-scored with the
+// reference distance's sums (base/distance.hpp, accumulated in double), so reported distances are
 // exact and ties are broken by smaller position: results are deterministic whatever the threads.
+// Measured against numpy's product and faiss in docs/benchmarks.md ("sim-eval: 10k queries").
 #pragma once
 
 #include <cstddef>
@@ -18,6 +21,8 @@
 #include "search/index.hpp"
 
 namespace sim {
+
+class TopK;  // search/top_candidates.hpp
 
 class ExactIndex final : public Index {
  public:
@@ -40,13 +45,20 @@ class ExactIndex final : public Index {
   std::vector<std::int64_t> compact();
 
  private:
-  struct Scratch;                // one search thread's buffers
-  void store(float* row) const;  // normalises for cosine, in place
+  struct Scratch;                    // one search thread's buffers
+  void store(std::size_t position);  // normalises row `position` for cosine, in place; its norms
   void search_block(const float* queries, std::size_t nq, std::size_t k, Scratch& scratch, float* out_distances,
                     std::int64_t* out_positions) const;
+  void fast_scores(const float* queries, std::size_t nq, const float* rows, const float* sq_norms, std::size_t rn,
+                   float* scores) const;
+  void seed_bounds(const float* queries, std::size_t nq, std::size_t keep, Scratch& scratch) const;
+  void sweep(const float* queries, std::size_t nq, float* scores, TopK* best, const float* seeds) const;
+  void rescore(const float* queries, std::size_t nq, Scratch& scratch) const;
+  float exact_distance(double sum, double query_norm, std::size_t position) const;
 
   std::vector<float> data_;
-  std::vector<float> sq_norms_;  // |x|^2 per row, for the euclidean family
+  std::vector<float> sq_norms_;  // |x|^2 per row, for the fast scores of the euclidean family
+  std::vector<double> norms_;    // |x| per row in double, as sim::distance computes it (cosine)
 };
 
 }  // namespace sim

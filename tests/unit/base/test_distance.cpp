@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "base/distance.hpp"
 #include "base/error.hpp"
@@ -81,4 +84,49 @@ TEST_CASE("vector_problem: NaN, infinity and norms whose distances overflow") {
   CHECK(sim::vector_problem(huge, 2).find("has norm 1e+38") == 0);
   const float many[4] = {6e18f, 6e18f, 6e18f, 6e18f};  // each fine, the norm (1.2e19) is not
   CHECK_FALSE(sim::vector_problem(many, 4).empty());
+}
+
+namespace {
+
+// The documented order of the exact sums, written out plainly: eight running sums over i mod 8,
+// combined pairwise (0+4, 1+5, ... then 0+2, 1+3, then 0+1).
+double lanes_reference(const float* a, const float* b, std::size_t dim, bool squared_l2) {
+  double lanes[8] = {};
+  for (std::size_t i = 0; i < dim; ++i) {
+    const double term =
+        squared_l2 ? (double(a[i]) - double(b[i])) * (double(a[i]) - double(b[i])) : double(a[i]) * double(b[i]);
+    lanes[i % 8] += term;
+  }
+  for (std::size_t width = 4; width > 0; width /= 2) {
+    for (std::size_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  }
+  return lanes[0];
+}
+
+}  // namespace
+
+TEST_CASE("exact sums: a fixed order, the same bits one by one and in bulk, for every dimension") {
+  std::mt19937_64 rng(17);
+  std::normal_distribution<float> normal;
+  for (std::size_t dim : {1, 7, 8, 9, 64, 100, 1024, 1031}) {
+    CAPTURE(dim);
+    std::vector<float> rows(50 * dim), query(dim);
+    for (float& x : rows) x = normal(rng);
+    for (float& x : query) x = normal(rng) * 3.0f;
+    std::vector<std::uint32_t> positions = {49, 0, 3, 3, 17};
+    std::vector<double> dots(positions.size()), squares(positions.size());
+    sim::exact_sums(sim::ExactSum::Dot, query.data(), rows.data(), dim, positions.data(), positions.size(),
+                    dots.data());
+    sim::exact_sums(sim::ExactSum::SquaredL2, query.data(), rows.data(), dim, positions.data(), positions.size(),
+                    squares.data());
+    for (std::size_t j = 0; j < positions.size(); ++j) {
+      const float* x = rows.data() + positions[j] * dim;
+      CHECK(sim::exact_dot(query.data(), x, dim) == lanes_reference(query.data(), x, dim, false));
+      CHECK(sim::exact_squared_l2(query.data(), x, dim) == lanes_reference(query.data(), x, dim, true));
+      CHECK(dots[j] == sim::exact_dot(query.data(), x, dim));
+      CHECK(squares[j] == sim::exact_squared_l2(query.data(), x, dim));
+      CHECK(sim::distance(Distance::InnerProduct, query.data(), x, dim) == float(1.0 - dots[j]));
+      CHECK(sim::distance(Distance::SquaredEuclidean, query.data(), x, dim) == float(squares[j]));
+    }
+  }
 }

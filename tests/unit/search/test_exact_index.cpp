@@ -157,3 +157,63 @@ TEST_CASE("merging exact shards' top k equals one exact index over all of them")
   }
   CHECK_THROWS_AS(sim::merge_topk({}, {0}, 3), std::invalid_argument);
 }
+
+TEST_CASE("exact search for many neighbours (seeded bounds) equals the reference, deletions and ties included") {
+  const std::size_t n = 5000, dim = 16;
+  auto data = sim::test::clustered(n, dim, 10, 7);
+  for (std::size_t i = 100; i < 160; ++i) {  // exact duplicates: ties broken by position
+    std::copy_n(data.points.begin() + 50 * dim, dim, data.points.begin() + std::ptrdiff_t(i * dim));
+  }
+  const auto queries = sim::test::clustered(9, dim, 10, 8);
+  for (Distance d : sim::all_distances()) {
+    CAPTURE(to_string(d));
+    ExactIndex index(d, dim);
+    index.add(data.points.data(), n, 2);
+    for (std::size_t i = 0; i < n; i += 7) index.mark_deleted(i);
+    std::vector<float> live;
+    std::vector<std::int64_t> position_of_live;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (index.is_deleted(i)) continue;
+      live.insert(live.end(), data.points.begin() + std::ptrdiff_t(i * dim),
+                  data.points.begin() + std::ptrdiff_t((i + 1) * dim));
+      position_of_live.push_back(std::int64_t(i));
+    }
+    for (std::size_t k : {100, 600}) {
+      CAPTURE(k);
+      const sim::SearchResult got = index.search(queries.points.data(), 9, k, {0, 2});
+      for (std::size_t q = 0; q < 9; ++q) {
+        const auto want = naive(d, live, queries.points.data() + q * dim, dim, d == Distance::Cosine);
+        for (std::size_t j = 0; j < k; ++j) {
+          REQUIRE(got.position(q, j) == position_of_live[std::size_t(want[j].second)]);
+          REQUIRE(got.distance(q, j) == want[j].first);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("exact search stays exact when the rows that set the seed bound are not typical") {
+  // The bound is estimated from rows spread evenly over the index (every n/1024-th): here those
+  // are the ones nearest the query and all others are far, so the estimate is too low and the
+  // search must notice and sweep again. Whatever the sampling, the answer must be the reference.
+  const std::size_t n = 4096, dim = 4, k = 500;
+  std::vector<float> data(n * dim, 50.0f);
+  for (std::size_t i = 0; i < n; ++i) data[i * dim] += float(i % 97);
+  for (std::size_t r = 0; r < 1024; ++r) {
+    float* row = data.data() + (r * n / 1024) * dim;
+    std::fill(row, row + dim, 0.0f);
+    row[0] = 1.0f + float(r) * 1e-3f;
+  }
+  const float query[dim] = {1, 0, 0, 0};
+  for (Distance d : {Distance::Euclidean, Distance::Manhattan}) {
+    CAPTURE(to_string(d));
+    ExactIndex index(d, dim);
+    index.add(data.data(), n, 1);
+    const sim::SearchResult got = index.search(query, 1, k, {0, 1});
+    const auto want = naive(d, data, query, dim, false);
+    for (std::size_t j = 0; j < k; ++j) {
+      REQUIRE(got.position(0, j) == want[j].second);
+      REQUIRE(got.distance(0, j) == want[j].first);
+    }
+  }
+}
