@@ -17,6 +17,7 @@
 #include "data/dataset.hpp"
 #include "data/item_images.hpp"
 #include "search/exact_index.hpp"
+#include "search/hnsw_index.hpp"
 
 namespace sim {
 namespace {
@@ -264,6 +265,45 @@ void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids) {
   std::sort(doomed.begin(), doomed.end());
   doomed.erase(std::unique(doomed.begin(), doomed.end()), doomed.end());  // "delete x x" deletes x once
   for (std::size_t position : doomed) a.index->mark_deleted(position);
+}
+
+IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
+  if (!shards.index) throw std::logic_error("merge_indexes: the shards were opened without their vectors");
+  const Index& from = *shards.index;
+  IndexArtifact a;
+  a.type = from.type();
+  a.distance = shards.distance;
+  a.dim = shards.dim;
+  a.hnsw = shards.hnsw;
+  a.classes = shards.classes;
+  a.model_fingerprint = shards.model_fingerprint;
+  a.calibration = shards.calibration;
+  a.history = shards.history;
+  if (a.type == IndexType::Exact) {
+    a.index = std::make_unique<ExactIndex>(a.distance, a.dim);
+  } else {
+    a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
+  }
+  // The live items in the union's order, their vectors as the shards store them.
+  std::vector<float> vectors;
+  std::vector<float> row(a.dim);
+  for (std::size_t p = 0; p < shards.size(); ++p) {
+    if (from.is_deleted(p)) continue;
+    from.copy_vectors(p, 1, row.data());
+    vectors.insert(vectors.end(), row.begin(), row.end());
+    a.ids.push_back(shards.ids[p]);
+    a.labels.push_back(shards.labels[p]);
+    if (!shards.payloads.empty()) a.payloads.push_back(shards.payloads[p]);
+    if (!shards.data.empty()) a.data.push_back(shards.data[p]);
+  }
+  if (a.ids.empty()) throw Error(shards.path, "", "holds no live items: nothing to merge");
+  Progress progress("indexing", a.ids.size(), "items");
+  AddHints hints;
+  hints.progress = [&](std::size_t n) { progress.add(n); };
+  hints.stored = true;
+  a.index->add(vectors.data(), a.ids.size(), threads, hints);
+  progress.finish();
+  return a;
 }
 
 Facts index_facts(const IndexArtifact& a) {

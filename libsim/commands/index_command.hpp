@@ -70,6 +70,15 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
 // throws Error naming the index and the first id that is not (or no longer) in it.
 void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids);
 
+// One new, unsaved index holding the live items of `shards` (open_index_set over the shard files),
+// in the union's order, with its classes, payloads, pictures, calibration and the shards'
+// histories: sim-index merge. Exact shards give an exact index whose vectors are the shards' own
+// (nothing normalised twice), so it answers exactly as the shards opened together; HNSW shards
+// give one graph built afresh from their stored vectors with the first shard's M,
+// ef_construction and ef, on `threads` workers. Deleted items are left out. Throws Error when no
+// item is live.
+IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads);
+
 // What `sim-index info` (and sim-info) says about an index, property by property...
 Facts index_facts(const IndexArtifact& a);
 // ...and as it prints it: one "key: value" line per property.

@@ -182,4 +182,19 @@ std::shared_ptr<const Dataset> select_items(std::shared_ptr<const Dataset> d, co
   return std::make_shared<DatasetSubset>(std::move(d), std::move(keep));
 }
 
+std::shared_ptr<const Dataset> shard_items(std::shared_ptr<const Dataset> d, std::size_t shard, std::size_t shards,
+                                           std::size_t unit) {
+  if (shards == 0 || shard >= shards || unit == 0) throw std::invalid_argument("shard_items: shard out of range");
+  if (shards == 1) return d;
+  const std::size_t n = d->size();
+  const std::size_t units = (n + unit - 1) / unit;
+  // The first units % shards parts take one unit more: sizes differ by one unit at most.
+  const auto bound = [&](std::size_t s) {
+    return std::min(n, (s * (units / shards) + std::min(s, units % shards)) * unit);
+  };
+  std::vector<std::size_t> keep;
+  for (std::size_t i = bound(shard); i < bound(shard + 1); ++i) keep.push_back(i);
+  return std::make_shared<DatasetSubset>(std::move(d), std::move(keep));
+}
+
 }  // namespace sim

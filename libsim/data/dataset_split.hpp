@@ -43,6 +43,15 @@ std::shared_ptr<const Dataset> drop_small_classes(std::shared_ptr<const Dataset>
 std::shared_ptr<const Dataset> select_items(std::shared_ptr<const Dataset> d, const std::vector<std::string>& classes,
                                             std::size_t per_class);
 
+// Part `shard` of `shards` (0 <= shard < shards) of `d`: contiguous items, whole `unit`s of them
+// (but the last part's end), as evenly as units allow, so parts 0 .. shards-1 one after another are
+// `d` in its order. sim-embed --shard passes its batch size as the unit: every part's batches are
+// then those of one run over all of `d`, and so are the embeddings, to the bit (a matrix product's
+// rounding can depend on an item's place in its batch). Throws std::invalid_argument for
+// shard >= shards or unit 0.
+std::shared_ptr<const Dataset> shard_items(std::shared_ptr<const Dataset> d, std::size_t shard, std::size_t shards,
+                                           std::size_t unit = 1);
+
 // Per-class item counts (index = label; unlabelled items are not counted).
 std::vector<std::size_t> class_counts(const Dataset& d);
 

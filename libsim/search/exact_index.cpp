@@ -90,9 +90,9 @@ ExactIndex::ExactIndex(Distance distance, std::size_t dim) : Index(distance, dim
   if (dim == 0) throw std::invalid_argument("ExactIndex: dim must be at least 1");
 }
 
-void ExactIndex::store(std::size_t position) {
+void ExactIndex::store(std::size_t position, bool normalise) {
   float* row = data_.data() + position * dim_;
-  if (distance_ == Distance::Cosine) l2_normalize(row, dim_);
+  if (distance_ == Distance::Cosine && normalise) l2_normalize(row, dim_);
   const double squared = exact_dot(row, row, dim_);
   sq_norms_[position] = float(squared);
   norms_[position] = std::sqrt(squared);
@@ -108,7 +108,7 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, cons
   sq_norms_.resize(first + n, 0.0f);
   norms_.resize(first + n, 0.0);
   parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = first + begin; i < first + end; ++i) store(i);
+    for (std::size_t i = first + begin; i < first + end; ++i) store(i, !hints.stored);
   });
   changed();
   if (hints.progress) hints.progress(n);  // groups: nothing to gain, a brute-force scan has no order
@@ -117,13 +117,18 @@ void ExactIndex::add(const float* vectors, std::size_t n, unsigned threads, cons
 void ExactIndex::replace(std::size_t position, const float* vector) {
   require_position(position, "ExactIndex::replace");
   std::copy(vector, vector + dim_, data_.data() + position * dim_);
-  store(position);
+  store(position, true);
   record_replaced(position);
 }
 
 void ExactIndex::mark_deleted(std::size_t position) {
   require_deletable(position, "ExactIndex::mark_deleted");
   record_deleted(position);
+}
+
+void ExactIndex::copy_vectors(std::size_t first, std::size_t n, float* out) const {
+  require_range(first, n, "ExactIndex::copy_vectors");
+  std::copy_n(data_.data() + first * dim_, n * dim_, out);
 }
 
 std::vector<std::int64_t> ExactIndex::compact() {

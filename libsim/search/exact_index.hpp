@@ -35,6 +35,7 @@ class ExactIndex final : public Index {
   void replace(std::size_t position, const float* vector) override;
   void mark_deleted(std::size_t position) override;
   SearchResult search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const override;
+  void copy_vectors(std::size_t first, std::size_t n, float* out) const override;
 
   // The stored vectors, size() x dim, row-major: L2-normalised for cosine (only the direction
   // matters), as given otherwise.
@@ -45,8 +46,9 @@ class ExactIndex final : public Index {
   std::vector<std::int64_t> compact();
 
  private:
-  struct Scratch;                    // one search thread's buffers
-  void store(std::size_t position);  // normalises row `position` for cosine, in place; its norms
+  struct Scratch;  // one search thread's buffers
+  // Row `position`'s norms, after normalising it in place for cosine (unless it is already).
+  void store(std::size_t position, bool normalise);
   void search_block(const float* queries, std::size_t nq, std::size_t k, Scratch& scratch, float* out_distances,
                     std::int64_t* out_positions) const;
   void fast_scores(const float* queries, std::size_t nq, const float* rows, const float* sq_norms, std::size_t rn,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <mutex>
 #include <stdexcept>
@@ -117,7 +118,8 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   auto insert = [&](std::size_t begin, std::size_t end) {
     std::vector<float> scratch;
     for (std::size_t i = begin; i < end; ++i) {
-      graph_->insert(graph_->prepare(vectors + i * dim_, dim_, scratch), hnswlib::labeltype(first + i));
+      const float* v = vectors + i * dim_;
+      graph_->insert(hints.stored ? v : graph_->prepare(v, dim_, scratch), hnswlib::labeltype(first + i));
     }
     if (hints.progress) {
       std::lock_guard<std::mutex> lock(progress_mutex);
@@ -143,6 +145,18 @@ void HnswIndex::replace(std::size_t position, const float* vector) {
   graph_->index_labels();
   graph_->hnsw->addPoint(graph_->prepare(vector, dim_, scratch), hnswlib::labeltype(position));
   record_replaced(position);
+}
+
+void HnswIndex::copy_vectors(std::size_t first, std::size_t n, float* out) const {
+  require_range(first, n, "HnswIndex::copy_vectors");
+  const auto& h = *graph_->hnsw;
+  // Every element's label is its position (labels are never reused), so one pass over hnswlib's
+  // elements finds them all.
+  for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) {
+    const std::size_t position = h.getExternalLabel(id);
+    if (position < first || position >= first + n) continue;
+    std::memcpy(out + (position - first) * dim_, h.getDataByInternalId(id), dim_ * sizeof(float));
+  }
 }
 
 void HnswIndex::mark_deleted(std::size_t position) {

@@ -56,6 +56,7 @@ class HnswIndex final : public Index {
   // hnswlib's updatePoint: the new vector is re-linked into the graph where it now belongs.
   void replace(std::size_t position, const float* vector) override;
   void mark_deleted(std::size_t position) override;
+  void copy_vectors(std::size_t first, std::size_t n, float* out) const override;
   // Batch search, queries spread over params.threads workers; ef per call (params.ef, else the
   // default). Safe concurrently with other searches, not with add/replace/mark_deleted.
   SearchResult search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const override;

@@ -69,6 +69,10 @@ void Index::require_position(std::size_t position, const char* caller) const {
   if (position >= size()) throw std::out_of_range(std::string(caller) + ": no such position");
 }
 
+void Index::require_range(std::size_t first, std::size_t n, const char* caller) const {
+  if (first > size() || n > size() - first) throw std::out_of_range(std::string(caller) + ": no such positions");
+}
+
 void Index::require_deletable(std::size_t position, const char* caller) const {
   require_position(position, caller);
   if (deleted_[position]) throw std::invalid_argument(std::string(caller) + ": already deleted");

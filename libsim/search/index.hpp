@@ -12,7 +12,7 @@
 //
 // Shards: an index is one file set; several can be opened side by side and their results merged
 // exactly with merge_topk (positions offset per shard), which for exact shards gives the same
-// answer as one exact index over the concatenated vectors.
+// answer as one exact index over the concatenated vectors (index_set.hpp does it for files).
 #pragma once
 
 #include <cstddef>
@@ -55,6 +55,10 @@ struct SearchResult {
 struct AddHints {
   // Told how many vectors were just inserted; called one call at a time, from any thread.
   std::function<void(std::size_t)> progress;
+  // The vectors are as an index of this distance stores them (copy_vectors: unit length for
+  // cosine), so they are taken as they are rather than normalised again, which could move the
+  // last bit (sim-index merge: the merged index then holds the shards' very vectors).
+  bool stored = false;
 };
 
 class Index {
@@ -88,6 +92,11 @@ class Index {
   virtual SearchResult search(const float* queries, std::size_t nq, std::size_t k,
                               const SearchParams& params) const = 0;
 
+  // Copies the stored vectors of positions first .. first+n-1 (deleted ones too) to out, n x dim:
+  // as the index keeps them, L2-normalised for cosine, given ones otherwise. Throws
+  // std::out_of_range past size().
+  virtual void copy_vectors(std::size_t first, std::size_t n, float* out) const = 0;
+
   // Counts every change (add, replace, mark_deleted): two equal values mean the same content.
   std::uint64_t revision() const noexcept { return revision_; }
 
@@ -100,6 +109,8 @@ class Index {
   void append_positions(std::size_t n) { deleted_.resize(deleted_.size() + n, 0); }
   // Throws std::out_of_range ("CALLER: no such position") for a position >= size().
   void require_position(std::size_t position, const char* caller) const;
+  // The same for the positions first .. first+n-1.
+  void require_range(std::size_t first, std::size_t n, const char* caller) const;
   // require_position, then std::invalid_argument ("CALLER: already deleted") if it is deleted.
   void require_deletable(std::size_t position, const char* caller) const;
   // Records a deletion (after require_deletable) or a replacement (which un-deletes); both count

@@ -123,6 +123,35 @@ ls "$fx"/images/circle/*.png | "$bin/sim-query" "$tmp/i.idx" -m "$tmp/m.sim" - -
 expect 2 "--split" sim-query "$tmp/i.idx" -m "$tmp/m.sim" "$fx/images" --split nosuch
 expect 1 "missing.sim: cannot open" sim-query "$tmp/i.idx" -m "$tmp/missing.sim" "$query"
 
+# --shard: parts of whole batches, so that the parts, one after another, are the whole run's
+# embeddings to the bit; under a launcher (hand-set RANK/WORLD_SIZE) each rank takes its own part.
+"$bin/sim-embed" -m "$tmp/m.sim" "$fx/images" -o "$tmp/whole.h5" --batch-size 4 --no-provenance -q ||
+  fail "sim-embed of the whole dataset"
+for part in 0 1 2; do
+  expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/part-{shard}.h5" --shard $part/3 --batch-size 4
+done
+env RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 "$bin/sim-embed" -m "$tmp/m.sim" "$fx/images" \
+  -o "$tmp/rank-{shard}.h5" --batch-size 4 -q || fail "sim-embed under a launcher's RANK/WORLD_SIZE"
+if [[ -x /usr/bin/python3 ]] && /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 - "$tmp" <<'PY' || fail "the parts of sim-embed --shard are not the whole run's embeddings"
+import sys, h5py, numpy as np
+t = sys.argv[1]
+whole = h5py.File(f"{t}/whole.h5")
+parts = [h5py.File(f"{t}/part-{i}.h5") for i in range(3)]
+assert [len(p["ids"]) for p in parts] == [8, 8, 2], [len(p["ids"]) for p in parts]  # 5 batches: 2, 2, 1
+assert (np.concatenate([p["embeddings"][:] for p in parts]) == whole["embeddings"][:]).all()
+assert [x for p in parts for x in p["ids"][:]] == list(whole["ids"][:])
+assert (h5py.File(f"{t}/rank-1.h5")["embeddings"][:] == parts[1]["embeddings"][:]).all()
+PY
+fi
+RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 "$bin/sim-embed" -m "$tmp/m.sim" "$fx/images" \
+  -o "$tmp/refused.h5" 2>"$tmp/err"
+[[ $? == 2 ]] && grep -qF "put {shard} in the file name" "$tmp/err" ||
+  fail "a rank's part written to one shared file name was not refused: $(cat "$tmp/err")"
+expect 2 "--shard: '3/3' is not a part" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/refused.h5" --shard 3/3
+expect 2 "holds no items" sim-embed -m "$tmp/m.sim" "$fx/images/circle/img000.png" -o "$tmp/refused.h5" --shard 1/2
+[[ -e $tmp/refused.h5 ]] && fail "a refused --shard wrote $tmp/refused.h5"
+
 # Bad embedding input.
 expect 1 "missing.sim: cannot open" sim-embed -m "$tmp/missing.sim" "$fx/images" -o "$tmp/x.h5"
 head -c 3000 "$tmp/m.sim" >"$tmp/cut.sim"

@@ -46,7 +46,7 @@ struct ProgramInfo {
   std::string summary;  // first line of --help
   std::string example;  // --help ends with it (one or more lines)
   std::vector<Runtime> runtimes;
-  // sim-train: a rank of a data-parallel job when the launch environment says so
+  // sim-train and sim-embed: a rank of a data-parallel job when the launch environment says so
   // (base/launch_env.hpp). Its log lines then say "sim-train rank N:", ranks other than 0 log
   // warnings and errors only (unless -v) and show no progress, and --threads 0 means the cores
   // divided by the ranks on this machine (LOCAL_WORLD_SIZE).

@@ -70,4 +70,23 @@ std::vector<double> parse_fractions(const std::string& list, const char* flag) {
   return out;
 }
 
+ShardSpec parse_shard(const std::string& text, const char* flag) {
+  const std::size_t slash = text.find('/');
+  const auto whole = [&](const std::string& word, std::size_t& out) {
+    if (word.empty() || word.size() > 9 || word.find_first_not_of("0123456789") != std::string::npos) return false;
+    out = std::stoul(word);
+    return true;
+  };
+  ShardSpec s;
+  if (slash == std::string::npos || !whole(text.substr(0, slash), s.index) || !whole(text.substr(slash + 1), s.count) ||
+      s.count == 0 || s.index >= s.count) {
+    throw UsageError("'" + text + "' is not a part I/N with 0 <= I < N (e.g. 0/4)", flag);
+  }
+  return s;
+}
+
+std::string to_string(const ShardSpec& shard) {
+  return std::to_string(shard.index) + "/" + std::to_string(shard.count);
+}
+
 }  // namespace sim

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,5 +29,13 @@ const CLI::Validator& whole_number();
 
 // "0.9,0.99": comma-separated numbers in (0, 1]. Throws UsageError naming `flag`.
 std::vector<double> parse_fractions(const std::string& list, const char* flag);
+
+// "I/N": part I of N (0 <= I < N), as sim-embed --shard takes it.
+struct ShardSpec {
+  std::size_t index = 0, count = 1;
+};
+// Throws UsageError naming `flag` for anything but two whole numbers with 0 <= I < N.
+ShardSpec parse_shard(const std::string& text, const char* flag);
+std::string to_string(const ShardSpec& shard);  // "I/N"
 
 }  // namespace sim

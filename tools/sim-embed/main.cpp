@@ -6,24 +6,30 @@
 
 #include "base/error.hpp"
 #include "base/file_identity.hpp"
+#include "base/launch_env.hpp"
 #include "base/provenance.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
+#include "cli/value_flags.hpp"
 #include "commands/embed_command.hpp"
+#include "data/dataset_split.hpp"
 #include "model/model_file.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-embed",
                               "Turn items (a dataset, image files, vectors) into embeddings with a trained model.",
                               "  sim-embed -m fashion.sim /usr/share/datasets/fashion-mnist --split test -o test.h5\n"
-                              "  sim-embed -m fashion.sim photos/*.jpg -o - --format tsv | head",
-                              {sim::torch_runtime(), sim::hdf5_runtime()}};
+                              "  sim-embed -m fashion.sim photos/*.jpg -o - --format tsv | head\n"
+                              "  sim-embed -m fashion.sim catalogue/ --shard 2/8 -o part-{shard}.h5",
+                              {sim::torch_runtime(), sim::hdf5_runtime()},
+                              /*data_parallel=*/true};
   std::string model_path, output, format = "h5";
   std::vector<std::string> inputs;
   sim::InputOptions input_options;
   sim::EmbedOptions embed;
   bool no_provenance = false;
+  std::string shard_text;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
@@ -37,18 +43,44 @@ int main(int argc, char** argv) {
             ->check(CLI::Range(1, 1 << 16));
         app.add_flag("--no-provenance", no_provenance,
                      "Record no command line, time or host: the same input then gives identical bytes");
+        app.add_option("--shard", shard_text,
+                       "Embed only part I of N (0 <= I < N) of the items, contiguous and in order, e.g. 0/4; "
+                       "{shard} in -o becomes I. Under torchrun (RANK, WORLD_SIZE) each rank embeds its own part");
         sim::add_flags(app, input_options);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (output == "-" && format == "h5" && ::isatty(STDOUT_FILENO)) {
           throw sim::UsageError("refusing to write HDF5 to a terminal: redirect it, or use --format tsv", "-o");
         }
+        // --shard, else the rank's part under a launcher; each part goes to its own file.
+        const sim::LaunchEnv launch = sim::read_launch_env();
+        const sim::ShardSpec shard = shard_text.empty()
+                                         ? sim::ShardSpec{std::size_t(launch.rank), std::size_t(launch.world_size)}
+                                         : sim::parse_shard(shard_text, "--shard");
+        const bool placeholder = output.find("{shard}") != std::string::npos;
+        if (shard_text.empty() && shard.count > 1 && !placeholder && output != "-") {
+          throw sim::UsageError(
+              "under torchrun every rank writes its own part of the items: put {shard} in the "
+              "file name (-o part-{shard}.h5), or give --shard I/N",
+              "-o");
+        }
+        if (placeholder) output.replace(output.find("{shard}"), 7, std::to_string(shard.index));
         std::vector<sim::NamedFile> read{{model_path, "the model -m"}};
         for (const std::string& in : inputs) read.push_back({in, "the input"});
         sim::refuse_overwriting(read, {{output, "-o"}});
         sim::LoadedModel model = sim::load_model(model_path);
         model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
-        const auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);
+        auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);
+        if (shard.count > 1) {
+          const std::size_t all = dataset->size();
+          dataset = sim::shard_items(std::move(dataset), shard.index, shard.count, embed.batch_size);
+          if (dataset->size() == 0) {
+            throw sim::UsageError("part " + sim::to_string(shard) + " holds no items: the input has only " +
+                                      std::to_string(all) + ", fewer than the parts",
+                                  "--shard");
+          }
+          spdlog::info("part {} of the items: {} of {}", sim::to_string(shard), dataset->size(), all);
+        }
         embed.threads = common.threads;
         const sim::EmbedOutput out{output, format, no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
         const std::size_t written = sim::embed_to_file(model, *dataset, inputs.front(), embed, out);

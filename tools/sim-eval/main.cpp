@@ -2,6 +2,7 @@
 //   sim-eval my.idx -i test.h5 [--json out.json] [--report DIR] [--fail-under precision@1=0.9]
 //   sim-eval --reference train.h5 -i test.h5        exact evaluation, no index needed
 //   sim-eval my.idx -i test.h5 --target-precision 0.99 --write    store thresholds for sim-query --match
+//   sim-eval part-0.idx part-1.idx -i test.h5       several indexes (shards) graded as one
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -21,15 +22,18 @@
 #include "eval/quality_gates.hpp"
 #include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
+#include "search/index_set.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-eval",
                               "Measure retrieval quality, calibrate match thresholds, gate CI.",
                               "  sim-eval fashion.idx -i test.h5 --json metrics.json --report report/\n"
                               "  sim-eval fashion.idx -i test.h5 --target-precision 0.99 --write\n"
-                              "  sim-eval --reference train.h5 -i test.h5 --fail-under precision@1=0.85,map@r=0.5",
+                              "  sim-eval --reference train.h5 -i test.h5 --fail-under precision@1=0.85,map@r=0.5\n"
+                              "  sim-eval part-0.idx part-1.idx -i test.h5",
                               {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   std::string index_path, reference, input, json_path, report, gates, baseline;
+  std::vector<std::string> index_paths;
   double max_drop = 0;
   bool write = false;
   bool wait = false;
@@ -37,7 +41,9 @@ int main(int argc, char** argv) {
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
-        app.add_option("index", index_path, "Index written by sim-index (or give --reference)");
+        app.add_option("indexes", index_paths,
+                       "Index written by sim-index (or give --reference); several (shards) are graded as one index "
+                       "over their union");
         app.add_option("--reference", reference,
                        "Reference embeddings to search exactly instead of an index (- for stdin)");
         app.add_option("-i,--input", input, "Labelled query embeddings (sim-embed), or - for stdin")->required();
@@ -57,7 +63,13 @@ int main(int argc, char** argv) {
       },
       [&](const sim::CommonOptions& common) -> int {
         const auto start = std::chrono::steady_clock::now();
-        if (index_path.empty() == reference.empty()) {
+        if (index_paths.size() > 1 && write) {
+          throw sim::UsageError(
+              "--write stores thresholds in one index: join the shards first (sim-index merge), or calibrate each",
+              "--write");
+        }
+        index_path = index_paths.empty() ? "" : index_paths.front();
+        if (index_paths.empty() == reference.empty()) {
           throw sim::UsageError("give an INDEX or --reference EMBEDDINGS (one of them)", "--reference");
         }
         if (write && index_path.empty()) throw sim::UsageError("--write needs an INDEX to write to", "--write");
@@ -66,7 +78,9 @@ int main(int argc, char** argv) {
         if (wait && !write) throw sim::UsageError("--wait is for --write", "--wait");
         std::vector<sim::NamedFile> read{{reference, "--reference"}, {input, "-i"}, {baseline, "--baseline"}};
         std::vector<sim::NamedFile> written{{json_path, "--json"}, {report, "--report"}};
-        for (const sim::NamedFile& f : sim::index_files(index_path, "the index")) (write ? written : read).push_back(f);
+        for (const std::string& path : index_paths) {
+          for (const sim::NamedFile& f : sim::index_files(path, "the index")) (write ? written : read).push_back(f);
+        }
         sim::refuse_overwriting(read, written);
         // Gates are parsed before the work, so a typo fails in a second, not after the evaluation.
         const std::vector<sim::MinimumGate> minimums =
@@ -79,7 +93,7 @@ int main(int argc, char** argv) {
         if (!index_path.empty()) {
           // --write holds the index's writer lock from this read to the save: an add meanwhile
           // would otherwise be lost.
-          index = write ? sim::load_index_for_writing(index_path, wait) : sim::load_index(index_path);
+          index = write ? sim::load_index_for_writing(index_path, wait) : sim::open_index_set(index_paths);
         } else {
           index = sim::reference_index(sim::read_embeddings(reference), reference, common.threads);
         }
@@ -87,7 +101,7 @@ int main(int argc, char** argv) {
         const sim::EvalResult result = sim::evaluate(index, queries, input, options);
 
         sim::EvalContext context;
-        context.index = index_path;
+        context.index = index_paths.empty() ? "" : index.path;  // "a.idx + b.idx" for shards
         context.reference = reference;
         context.queries = input;
         context.distance = index.distance;

@@ -3,6 +3,7 @@
 //   sim-index add my.idx -i new.h5          append items, new classes included
 //   sim-index delete my.idx ID...           mark items deleted
 //   sim-index info my.idx                   describe and validate
+//   sim-index merge a.idx b.idx -o all.idx  join shards into one index
 #include <spdlog/spdlog.h>
 
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include "commands/index_command.hpp"
 #include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
+#include "search/index_set.hpp"
 
 namespace {
 
@@ -33,16 +35,19 @@ int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-index",
                               "Build a searchable index of embeddings; add new classes without retraining.",
                               "  sim-embed -m fashion.sim train/ -o - | sim-index -i - -o fashion.idx\n"
-                              "  sim-index add fashion.idx -i new-classes.h5 && sim-index info fashion.idx",
+                              "  sim-index add fashion.idx -i new-classes.h5 && sim-index info fashion.idx\n"
+                              "  sim-index merge part-0.idx part-1.idx part-2.idx -o all.idx",
                               {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
   sim::BuildOptions build;
   sim::AddOptions add;
-  std::string input, output, index_path, add_input;
+  std::string input, output, index_path, add_input, merged_path;
+  std::vector<std::string> shard_paths;
   bool wait = false;
   std::vector<std::string> ids;
   CLI::App* add_cmd = nullptr;
   CLI::App* delete_cmd = nullptr;
   CLI::App* info_cmd = nullptr;
+  CLI::App* merge_cmd = nullptr;
   std::vector<const CLI::Option*> build_only;  // -i, -o and the build options, not the common ones
   return sim::run_main(
       info, argc, argv,
@@ -68,13 +73,18 @@ int main(int argc, char** argv) {
 
         info_cmd = app.add_subcommand("info", "Describe an index (and check that it is sound)");
         info_cmd->add_option("index", index_path, "Index to describe")->required();
-        for (CLI::App* sub : {add_cmd, delete_cmd, info_cmd}) sub->fallthrough();  // --threads, -v... after it
+        merge_cmd = app.add_subcommand("merge", "Join indexes (shards) into one index over their union");
+        merge_cmd->add_option("indexes", shard_paths, "Indexes to join, in this order")->required();
+        merge_cmd->add_option("-o,--output", merged_path, "Index to write")->required();
+
+        for (CLI::App* sub : {add_cmd, delete_cmd, info_cmd, merge_cmd})
+          sub->fallthrough();  // --threads, -v... after it
       },
       [&](const sim::CommonOptions& common) -> int {
         const std::string provenance = sim::make_provenance(info.name, argc, argv);
         // The build's options fall through to a command's line too (so that --threads or -v may
         // follow the command), where nothing would read them: refused rather than ignored.
-        for (const CLI::App* command : {add_cmd, delete_cmd, info_cmd}) {
+        for (const CLI::App* command : {add_cmd, delete_cmd, info_cmd, merge_cmd}) {
           if (!command->parsed()) continue;
           for (const CLI::Option* option : build_only) {
             if (option->count() > 0) {
@@ -84,6 +94,19 @@ int main(int argc, char** argv) {
         }
         if (info_cmd->parsed()) {
           std::cout << sim::describe_index(sim::load_index(index_path));
+          return sim::kExitOk;
+        }
+        if (merge_cmd->parsed()) {
+          std::vector<sim::NamedFile> read;
+          for (const std::string& shard : shard_paths) {
+            for (const sim::NamedFile& f : sim::index_files(shard, "an index to merge")) read.push_back(f);
+          }
+          sim::refuse_overwriting(read, {{merged_path, "-o"}});
+          const sim::IndexArtifact shards = sim::open_index_set(shard_paths);
+          sim::IndexArtifact merged = sim::merge_indexes(shards, common.threads);
+          sim::save_index(merged, merged_path, provenance, {wait, {}});
+          spdlog::info("{}: {} index of {} items from {} index(es), {} classes", merged_path,
+                       sim::to_string(merged.type), merged.size(), shard_paths.size(), merged.classes.size());
           return sim::kExitOk;
         }
         if (delete_cmd->parsed()) {

@@ -4,6 +4,7 @@
 //   sim-query my.idx -m model.sim photo.jpg   raw items, embedded by the model first (sim-embed
 //                                             runs them: sim-query itself never loads LibTorch)
 //   sim-query my.idx -i queries.h5 --grid neighbours.png    also a picture of the first queries' neighbours
+//   sim-query part-0.idx part-1.idx -i queries.h5             several indexes (shards) answered as one
 #include <iostream>
 #include <optional>
 
@@ -19,6 +20,7 @@
 #include "commands/query_grid.hpp"
 #include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
+#include "search/index_set.hpp"
 
 namespace {
 
@@ -49,10 +51,11 @@ int main(int argc, char** argv) {
       "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
       "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
       "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
-      "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv",
+      "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv\n"
+      "  sim-query part-0.idx part-1.idx part-2.idx -i queries.h5 -k 10",
       {{"LibTorch", "not linked (-m runs sim-embed)", {}}, sim::hnswlib_runtime(), sim::hdf5_runtime()}};
-  std::string index_path, input, model_path;
-  std::vector<std::string> items;
+  std::string input, model_path;
+  std::vector<std::string> index_paths, model_and_items, items;
   bool stream = false;
   sim::QueryOptions options;
   sim::GridOptions grid;
@@ -60,28 +63,37 @@ int main(int argc, char** argv) {
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
-        app.add_option("index", index_path, "Index written by sim-index")->required();
+        app.add_option("indexes", index_paths,
+                       "Index written by sim-index; several (shards) are answered as one index over their union")
+            ->required();
         app.add_option("-i,--input", input, "Query embeddings file (sim-embed), or - for stdin");
         app.add_flag("--stream", stream,
                      "Load the index once, then answer each line of stdin as it arrives "
                      "(numbers separated by commas or blanks, optionally 'ID<TAB>' first)");
-        app.add_option("-m,--model", model_path,
-                       "Embed raw ITEMS (image files, a dataset, or - for paths on stdin) with this model first "
-                       "(runs sim-embed)");
-        app.add_option("items", items, "With -m: the items to query");
+        app.add_option("-m,--model", model_and_items,
+                       "Embed raw items (image files, a dataset, or - for paths on stdin) with this model "
+                       "first (runs sim-embed), and query them")
+            ->expected(2, -1)
+            ->type_name("MODEL ITEM");
         sim::add_flags(app, options);
         sim::add_flags(app, grid);
         sim::add_flags(app, input_options);
       },
       [&](const sim::CommonOptions& common) -> int {
+        if (!model_and_items.empty()) {
+          model_path = model_and_items.front();
+          items.assign(model_and_items.begin() + 1, model_and_items.end());
+        }
         if (int(stream) + int(!input.empty()) + int(!model_path.empty()) != 1) {
           throw sim::UsageError("give exactly one of -i QUERIES, --stream and -m MODEL ITEMS...", "-i");
         }
-        if (model_path.empty() != items.empty()) throw sim::UsageError("-m MODEL needs ITEMS, and ITEMS need -m", "-m");
         if (stream && !grid.path.empty()) {
           throw sim::UsageError("--grid draws -i or -m queries, not --stream", "--grid");
         }
-        std::vector<sim::NamedFile> read = sim::index_files(index_path, "the index");
+        std::vector<sim::NamedFile> read;
+        for (const std::string& path : index_paths) {
+          for (const sim::NamedFile& f : sim::index_files(path, "the index")) read.push_back(f);
+        }
         read.push_back({input, "-i"});
         read.push_back({model_path, "-m"});
         for (const std::string& item : items) read.push_back({item, "the item"});
@@ -89,7 +101,7 @@ int main(int argc, char** argv) {
         options.threads = common.threads;
         std::optional<sim::AtomicFile> grid_file;  // opened first: a bad --grid path fails before any work
         if (!grid.path.empty()) grid_file.emplace(grid.path);
-        const sim::IndexArtifact index = sim::load_index(index_path);
+        const sim::IndexArtifact index = sim::open_index_set(index_paths);
         if (!model_path.empty()) {
           const sim::Embeddings queries = embed_with_sim_embed(model_path, items, input_options, common);
           sim::check_queries(index, queries.meta, model_path, options.force);

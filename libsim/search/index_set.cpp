@@ -1,0 +1,148 @@
+#include "search/index_set.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include "base/error.hpp"
+
+namespace sim {
+namespace {
+
+[[noreturn]] void read_only() {
+  throw Error("", "", "an index opened from several files is read-only: join them with sim-index merge to change it");
+}
+
+bool same_calibration(const Calibration& a, const Calibration& b) {
+  return a.names == b.names && a.thresholds == b.thresholds && a.default_name == b.default_name;
+}
+
+// Refuses shard `s` unless it agrees with the first on what makes distances comparable.
+void check_compatible(const IndexArtifact& first, const IndexArtifact& s) {
+  const std::string against = " but the first index '" + first.path + "' ";
+  if (s.distance != first.distance) {
+    throw FormatError(s.path, "distance",
+                      "is " + std::string(to_string(s.distance)) + against + "uses " +
+                          std::string(to_string(first.distance)) + ": shards must share one distance");
+  }
+  if (s.dim != first.dim) {
+    throw FormatError(s.path, "dim",
+                      "is " + std::to_string(s.dim) + against + "has " + std::to_string(first.dim) +
+                          ": shards must share one dimension");
+  }
+  if (s.model_fingerprint != first.model_fingerprint) {
+    throw FormatError(s.path, "model_fingerprint",
+                      "is '" + s.model_fingerprint + "'" + against + "holds embeddings of model '" +
+                          first.model_fingerprint + "': shards must come from one model");
+  }
+}
+
+}  // namespace
+
+ShardedIndex::ShardedIndex(std::vector<std::unique_ptr<Index>> shards)
+    : Index(shards.empty() ? Distance::Cosine : shards.front()->distance(), shards.empty() ? 1 : shards.front()->dim()),
+      shards_(std::move(shards)) {
+  if (shards_.empty()) throw std::invalid_argument("ShardedIndex: no shards");
+  std::vector<std::uint8_t> deleted;
+  for (const auto& s : shards_) {
+    if (s->distance() != distance_ || s->dim() != dim_) {
+      throw std::invalid_argument("ShardedIndex: shards of different distance or dimension");
+    }
+    if (s->type() == IndexType::Hnsw) type_ = IndexType::Hnsw;
+    offsets_.push_back(std::int64_t(deleted.size()));
+    for (std::size_t p = 0; p < s->size(); ++p) deleted.push_back(s->is_deleted(p) ? 1 : 0);
+  }
+  reset_positions(std::move(deleted));
+}
+
+void ShardedIndex::add(const float*, std::size_t, unsigned, const AddHints&) { read_only(); }
+void ShardedIndex::replace(std::size_t, const float*) { read_only(); }
+void ShardedIndex::mark_deleted(std::size_t) { read_only(); }
+
+SearchResult ShardedIndex::search(const float* queries, std::size_t nq, std::size_t k,
+                                  const SearchParams& params) const {
+  std::vector<SearchResult> parts;
+  parts.reserve(shards_.size());
+  std::vector<const SearchResult*> views;
+  for (const auto& s : shards_) {
+    parts.push_back(s->search(queries, nq, k, params));
+    views.push_back(&parts.back());
+  }
+  return merge_topk(views, offsets_, k);
+}
+
+void ShardedIndex::copy_vectors(std::size_t first, std::size_t n, float* out) const {
+  require_range(first, n, "ShardedIndex::copy_vectors");
+  for (std::size_t s = 0; s < shards_.size() && n > 0; ++s) {
+    const std::size_t begin = std::size_t(offsets_[s]), end = begin + shards_[s]->size();
+    if (first >= end) continue;
+    const std::size_t take = std::min(n, end - first);
+    shards_[s]->copy_vectors(first - begin, take, out);
+    out += take * dim_;
+    first += take;
+    n -= take;
+  }
+}
+
+IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors) {
+  if (paths.empty()) throw std::invalid_argument("open_index_set: no paths");
+  if (paths.size() == 1) return load_index(paths.front(), with_vectors);
+
+  std::vector<IndexArtifact> shards;
+  for (const std::string& path : paths) {
+    shards.push_back(load_index(path, with_vectors));
+    check_compatible(shards.front(), shards.back());
+  }
+  IndexArtifact u;
+  const IndexArtifact& first = shards.front();
+  u.distance = first.distance;
+  u.dim = first.dim;
+  u.hnsw = first.hnsw;
+  u.model_fingerprint = first.model_fingerprint;
+  u.classes = first.classes;
+  u.calibration = first.calibration;
+  u.type = IndexType::Exact;
+  for (std::size_t s = 0; s < paths.size(); ++s) u.path += (s == 0 ? "" : " + ") + paths[s];
+
+  const bool any_payloads = std::any_of(shards.begin(), shards.end(), [](auto& s) { return !s.payloads.empty(); });
+  const bool any_data = std::any_of(shards.begin(), shards.end(), [](auto& s) { return !s.data.empty(); });
+  std::unordered_map<std::string, std::size_t> shard_of_id;
+  std::vector<std::unique_ptr<Index>> indexes;
+  for (std::size_t s = 0; s < shards.size(); ++s) {
+    IndexArtifact& a = shards[s];
+    if (a.type == IndexType::Hnsw) u.type = IndexType::Hnsw;
+    u.history.insert(u.history.end(), a.history.begin(), a.history.end());  // what sim-index merge keeps
+    if (!same_calibration(a.calibration, u.calibration) && !u.calibration.empty()) {
+      spdlog::warn("{}: its calibration differs from '{}''s: the union of the indexes has none", a.path, first.path);
+      u.calibration = {};
+    }
+    std::vector<std::int64_t> relabel(a.classes.size());
+    for (std::size_t c = 0; c < a.classes.size(); ++c) {
+      auto at = std::find(u.classes.begin(), u.classes.end(), a.classes[c]);
+      if (at == u.classes.end()) at = u.classes.insert(u.classes.end(), a.classes[c]);
+      relabel[c] = at - u.classes.begin();
+    }
+    for (std::size_t p = 0; p < a.size(); ++p) {
+      const auto [it, fresh] = shard_of_id.emplace(a.ids[p], s);
+      if (!fresh) {
+        throw FormatError(a.path, "ids",
+                          "'" + a.ids[p] + "' is also in '" + paths[it->second] +
+                              "': an id may be in one shard only (remove it from one with sim-index delete)");
+      }
+      u.ids.push_back(a.ids[p]);
+      u.labels.push_back(a.labels[p] < 0 ? -1 : relabel[std::size_t(a.labels[p])]);
+      u.deleted.push_back(a.is_deleted(p) ? 1 : 0);
+      if (any_payloads) u.payloads.push_back(p < a.payloads.size() ? a.payloads[p] : std::string());
+      if (any_data) u.data.push_back(p < a.data.size() ? std::move(a.data[p]) : std::string());
+    }
+    if (with_vectors) indexes.push_back(std::move(a.index));
+  }
+  if (with_vectors) u.index = std::make_unique<ShardedIndex>(std::move(indexes));
+  spdlog::debug("{} indexes opened as one: {} items, {} classes", paths.size(), u.size(), u.classes.size());
+  return u;
+}
+
+}  // namespace sim
