@@ -18,6 +18,7 @@
 #include "data/item_images.hpp"
 #include "search/exact_index.hpp"
 #include "search/hnsw_index.hpp"
+#include "search/recall_tuning.hpp"
 
 namespace sim {
 namespace {
@@ -130,6 +131,9 @@ IndexArtifact build_index(const Embeddings& e, const std::string& source, const 
     a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
   }
   add_to_index(a, e, source, options);
+  if (options.target_recall > 0) {
+    measure_recall(a, options.ef_given ? 0.0 : options.target_recall, options.seed, options.threads);
+  }
   return a;
 }
 
@@ -247,6 +251,7 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     store_pictures(a, refs);
   }
   report.added = new_rows.size();
+  measure_recall(a, -1, options.seed, options.threads);  // as the index was measured before, if it was
   return report;
 }
 
@@ -267,6 +272,39 @@ void delete_from_index(IndexArtifact& a, const std::vector<std::string>& ids) {
   for (std::size_t position : doomed) a.index->mark_deleted(position);
 }
 
+void measure_recall(IndexArtifact& a, double target, std::uint64_t seed, unsigned threads) {
+  if (a.type != IndexType::Hnsw || !a.index || a.index->live_count() < 2) return;
+  if (target < 0) {
+    if (!a.recall.measured()) return;
+    target = a.recall.target;
+  }
+  auto* hnsw = dynamic_cast<HnswIndex*>(a.index.get());
+  if (hnsw == nullptr) return;  // a union of shards: each shard has its own
+  RecallOptions options;
+  options.seed = seed;
+  options.threads = threads;
+  const RecallProbe probe(*a.index, options);
+  if (target > 0) {
+    std::size_t ef = a.hnsw.ef;
+    a.recall = tune_ef(probe, target, ef);
+    hnsw->set_default_ef(ef);
+    a.hnsw.ef = ef;
+  } else {
+    a.recall = RecallRecord{0, probe.recall_at(a.hnsw.ef), probe.k(), probe.sample(), false};
+  }
+  const std::string where = a.path.empty() ? "the index" : a.path;
+  if (target > 0 && !a.recall.reached) {
+    spdlog::warn(
+        "{}: recall@{} {:.4f} at ef {} ({} sampled items against exact search) falls short of the target "
+        "{}; a larger --M or --ef-construction builds a better graph",
+        where, a.recall.k, a.recall.recall, a.hnsw.ef, a.recall.sample, target);
+  } else {
+    spdlog::info("{}: recall@{} {:.4f} at ef {} ({} sampled items against exact search){}", where, a.recall.k,
+                 a.recall.recall, a.hnsw.ef, a.recall.sample,
+                 target > 0 ? ": the smallest ef reaching the target" : "");
+  }
+}
+
 IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   if (!shards.index) throw std::logic_error("merge_indexes: the shards were opened without their vectors");
   const Index& from = *shards.index;
@@ -278,6 +316,7 @@ IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   a.classes = shards.classes;
   a.model_fingerprint = shards.model_fingerprint;
   a.calibration = shards.calibration;
+  a.recall = shards.recall;  // tuned again by sim-index merge (measure_recall)
   a.history = shards.history;
   if (a.type == IndexType::Exact) {
     a.index = std::make_unique<ExactIndex>(a.distance, a.dim);
@@ -326,6 +365,19 @@ Facts index_facts(const IndexArtifact& a) {
     number("M", a.hnsw.m);
     number("ef_construction", a.hnsw.ef_construction);
     number("ef", a.hnsw.ef);
+    if (!a.recall.measured()) {
+      line("recall", "not measured");
+    } else {
+      char figure[32];
+      std::snprintf(figure, sizeof figure, "%.4f", a.recall.recall);
+      std::string how = std::string(figure) + " (recall@" + std::to_string(a.recall.k) + " at ef " +
+                        std::to_string(a.hnsw.ef) + ", " + std::to_string(a.recall.sample) +
+                        " sampled items against exact search; ";
+      std::snprintf(figure, sizeof figure, "%g", a.recall.target);
+      how += a.recall.target > 0 ? std::string("ef tuned for ") + figure + (a.recall.reached ? "" : ", not reached")
+                                 : "ef set by hand";
+      line("recall", how + ")");
+    }
   }
   number("generation", a.generation);
   line("classes", count_and_names(a.classes));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,13 +24,27 @@ struct AddOptions {
   bool store_data = false;
   DatasetOptions columns;  // --label-column, --id-column: for a vector dataset in CSV/TSV
   unsigned threads = 1;    // from --threads
+  std::uint64_t seed = 0;  // from --seed: the sample recall is measured on
 };
 
 struct BuildOptions : AddOptions {
   bool exact = false;                // --exact: brute force instead of HNSW
   HnswParams hnsw;                   // --M, --ef-construction, --ef, and --seed (set by the caller)
   std::optional<Distance> distance;  // --distance: for a vector dataset (embeddings files carry theirs); none = cosine
+  // --target-recall: HNSW's default ef becomes the smallest reaching this recall@10 on a sample of
+  // the items (measure_recall); 0 = neither tune nor measure. With ef_given (--ef), ef stays and
+  // the recall at it is measured only.
+  double target_recall = 0.99;
+  bool ef_given = false;
 };
+
+// Measures an HNSW index's recall@10 at its default ef against exact search, on a sample of its
+// items (search/recall_tuning.hpp), and records it in a.recall; with target > 0, first makes the
+// default ef the smallest that reaches the target. target < 0: what the index recorded before
+// (sim-index add and merge: tuned again if it was tuned, measured again if it was measured,
+// nothing otherwise). Does nothing for an exact index or fewer than 2 live items. Logs the result,
+// with a warning when the target is out of reach.
+void measure_recall(IndexArtifact& a, double target, std::uint64_t seed, unsigned threads);
 
 // What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
 // sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
@@ -42,9 +57,9 @@ Embeddings read_index_input(const std::string& path, Distance vector_distance, s
                             const DatasetOptions& columns = {});
 
 // A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,
-// classes and model fingerprint. Throws Error naming `source` for empty input, a distance HNSW
-// cannot serve (manhattan without --exact), or duplicate ids without --replace (then the last
-// occurrence wins); UsageError for bad HNSW parameters.
+// classes and model fingerprint; HNSW's recall measured and its ef tuned as options say. Throws Error naming `source`
+// for empty input, a distance HNSW cannot serve (manhattan without --exact), or duplicate ids without --replace (then
+// the last occurrence wins); UsageError for bad HNSW parameters.
 IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options);
 
 struct AddReport {
@@ -54,9 +69,9 @@ struct AddReport {
   std::vector<std::string> new_classes;
 };
 
-// Appends e's items to `a`. Class names are merged by name: classes the index has never seen are
-// appended to its list and the new items relabelled to the merged positions. An id that is deleted
-// in the index comes back with its new vector; one that is live is refused unless
+// Appends e's items to `a` (and measures its recall again, tuning ef again, if it was measured). Class names are merged
+// by name: classes the index has never seen are appended to its list and the new items relabelled to the merged
+// positions. An id that is deleted in the index comes back with its new vector; one that is live is refused unless
 // options.replace. Throws Error naming `source` and the field: empty input, dimension or distance
 // different from the index's, a model fingerprint different from the index's (unless
 // options.force), a duplicate id (unless options.replace).

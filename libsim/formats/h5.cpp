@@ -109,6 +109,10 @@ void write_int_attribute(hid_t object, const std::string& name, std::int64_t val
   write_scalar_attribute(object, name, H5T_STD_I64LE, H5T_NATIVE_INT64, &value, file);
 }
 
+void write_double_attribute(hid_t object, const std::string& name, double value, const std::string& file) {
+  write_scalar_attribute(object, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &value, file);
+}
+
 H5File::H5File(const std::string& path) : path_(path) {
   silence_hdf5_errors();
   (void)read_prefix(path, 0);  // IoError with the OS's reason if missing, unreadable or a directory
@@ -306,6 +310,14 @@ std::int64_t H5File::read_int_attribute(const std::string& name) const {
   if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) {
     throw FormatError(path_, name, "cannot read the attribute (corrupt file, or out of the int64 range)");
   }
+  return value;
+}
+
+double H5File::read_double_attribute(const std::string& name) const {
+  const auto [attr, type] = open_single_attribute(*this, name);
+  if (H5Tget_class(type.get()) != H5T_FLOAT) throw FormatError(path_, name, "expected a floating-point number");
+  double value = 0;
+  if (H5Aread(attr.get(), H5T_NATIVE_DOUBLE, &value) < 0) throw FormatError(path_, name, "cannot read the attribute");
   return value;
 }
 

@@ -47,9 +47,10 @@ class H5Handle {
 H5Handle utf8_string_type();
 
 // Writes a scalar attribute on `object` (a file id means its root group): a variable-length UTF-8
-// string, or a 64-bit little-endian integer. Throws IoError naming `file` and the attribute.
+// string, a 64-bit little-endian integer or a float64. Throws IoError naming `file` and the attribute.
 void write_string_attribute(hid_t object, const std::string& name, const std::string& value, const std::string& file);
 void write_int_attribute(hid_t object, const std::string& name, std::int64_t value, const std::string& file);
+void write_double_attribute(hid_t object, const std::string& name, double value, const std::string& file);
 
 // --- Writing -------------------------------------------------------------------------------------
 // Creates (truncating) an HDF5 file for writing whose bytes depend only on what is written: no
@@ -117,6 +118,7 @@ class H5File {
   bool has_attribute(const std::string& name) const;
   std::string read_string_attribute(const std::string& name) const;
   std::int64_t read_int_attribute(const std::string& name) const;
+  double read_double_attribute(const std::string& name) const;
   // The same for an attribute of another object (a group or dataset path, e.g. "calibration").
   // Errors name the field as "object/name".
   bool has_attribute(const std::string& object, const std::string& name) const;

@@ -90,23 +90,29 @@ struct HnswIndex::Graph {
   // counts hops and distance computations in two atomics every search thread writes to. The graph
   // walk itself is hnswlib's: the greedy descent of the upper levels, then search_level.
   // Returns (raw distance, label) pairs, at most max(ef, k) of them, in no particular order.
-  void knn(const float* query, std::size_t k, std::size_t ef,
-           std::vector<std::pair<float, hnswlib::labeltype>>& out) const {
+  void knn(const float* query, std::size_t k, std::size_t ef, std::vector<std::pair<float, hnswlib::labeltype>>& out,
+           hnswlib::tableint absent = kNoElement) const {
     out.clear();
     const auto& h = *hnsw;
     if (h.cur_element_count == 0) return;
-    const hnswlib::tableint current = descend<false>(query, h.enterpoint_node_, h.maxlevel_, 0);
-    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0)
-                              : search_level<false, false>(current, query, std::max(ef, k), 0);
+    const hnswlib::tableint current = descend<false>(query, h.enterpoint_node_, h.maxlevel_, 0, absent);
+    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0, absent)
+                              : search_level<false, false>(current, query, std::max(ef, k), 0, absent);
     while (top.size() > k) top.pop();
     for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
   }
 
+  // No element: knn's `absent` when the whole graph is searched.
+  static constexpr hnswlib::tableint kNoElement = std::numeric_limits<hnswlib::tableint>::max();
+
   // The greedy descent of the upper levels (hnswlib's searchKnn and addPoint): from `current` on
   // level `top` down to level `bottom` + 1, moving on each level to the closest neighbour until none
-  // is closer. Insertion (kLocked) reads each list under its lock. Returns where it ends.
+  // is closer. Insertion (kLocked) reads each list under its lock. Returns where it ends. The
+  // element `absent` (never the entry point) is passed over, as if it were not in the graph: the
+  // leave-one-out searches of recall measurement (HnswIndex::search_left_out).
   template <bool kLocked>
-  hnswlib::tableint descend(const float* query, hnswlib::tableint current, int top, int bottom) const {
+  hnswlib::tableint descend(const float* query, hnswlib::tableint current, int top, int bottom,
+                            hnswlib::tableint absent = kNoElement) const {
     auto& h = *hnsw;
     float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
     for (int level = top; level > bottom; --level) {
@@ -117,6 +123,7 @@ struct HnswIndex::Graph {
         auto* list = h.get_linklist(current, level);
         const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
         for (int i = 0, size = h.getListCount(list); i < size; ++i) {
+          if (links[i] == absent) continue;
           const float d = h.fstdistfunc_(query, h.getDataByInternalId(links[i]), h.dist_func_param_);
           if (d < best) {
             best = d;
@@ -143,13 +150,16 @@ struct HnswIndex::Graph {
   // prefetched, and only then are the distances computed, so the misses overlap; the decisions are
   // then taken neighbour by neighbour in list order, as hnswlib takes them. Insertion reads a list
   // under its lock (other threads link to it), but no longer holds the lock while computing. With
-  // deletions, deleted elements are walked through but never returned.
+  // deletions, deleted elements are walked through but never returned. The element `absent` is
+  // neither walked through nor returned (descend).
   template <bool kHasDeletions, bool kLocked>
-  Heap search_level(hnswlib::tableint entry, const float* query, std::size_t ef, int level) const {
+  Heap search_level(hnswlib::tableint entry, const float* query, std::size_t ef, int level,
+                    hnswlib::tableint absent = kNoElement) const {
     auto& h = *hnsw;
     hnswlib::VisitedList* visited_list = h.visited_list_pool_->getFreeVisitedList();
     hnswlib::vl_type* visited = visited_list->mass;
     const hnswlib::vl_type tag = visited_list->curV;
+    if (absent != kNoElement) visited[absent] = tag;  // as if seen already: never expanded, never kept
     thread_local std::vector<hnswlib::tableint> fresh;
     thread_local std::vector<float> distances;
     fresh.resize(std::max(h.maxM0_, h.maxM_));

@@ -167,9 +167,30 @@ void HnswIndex::mark_deleted(std::size_t position) {
 }
 
 SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const {
+  return search_among(queries, nq, k, params, nullptr);
+}
+
+SearchResult HnswIndex::search_left_out(const float* queries, const std::size_t* left_out, std::size_t nq,
+                                        std::size_t k, const SearchParams& params) const {
+  return search_among(queries, nq, k, params, left_out);
+}
+
+SearchResult HnswIndex::search_among(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params,
+                                     const std::size_t* left_out) const {
   SearchResult result(nq, k);
   if (nq == 0 || k == 0 || live_count() == 0) return result;
   const std::size_t ef = params.ef > 0 ? params.ef : params_.ef;
+  const auto& h = *graph_->hnsw;
+  std::vector<hnswlib::tableint> element_of;  // position -> hnswlib's internal id, for left_out
+  if (left_out != nullptr) {
+    element_of.resize(size(), Graph::kNoElement);
+    for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) element_of[h.getExternalLabel(id)] = id;
+  }
+  const auto absent = [&](std::size_t q) {
+    if (left_out == nullptr) return Graph::kNoElement;
+    const hnswlib::tableint id = element_of.at(left_out[q]);
+    return id == h.enterpoint_node_ ? Graph::kNoElement : id;  // the search starts there: kept, dropped below
+  };
   // Queries are taken 16 at a time: at the end of a batch no thread waits long for another.
   constexpr std::size_t kQueryGrain = 16;
   parallel_for(
@@ -179,9 +200,11 @@ SearchResult HnswIndex::search(const float* queries, std::size_t nq, std::size_t
         std::vector<std::pair<float, hnswlib::labeltype>> raw;
         std::vector<std::pair<float, std::int64_t>> found;
         for (std::size_t q = begin; q < end; ++q) {
-          graph_->knn(graph_->prepare(queries + q * dim_, dim_, scratch), k, ef, raw);
+          const std::size_t wanted = left_out != nullptr ? k + 1 : k;  // room for the entry point left out
+          graph_->knn(graph_->prepare(queries + q * dim_, dim_, scratch), wanted, ef, raw, absent(q));
           found.clear();
           for (const auto& [d, label] : raw) {
+            if (left_out != nullptr && label == left_out[q]) continue;
             found.emplace_back(clamp_distance(distance_, from_hnsw(distance_, d)), std::int64_t(label));
           }
           std::sort(found.begin(), found.end());  // closest first; equal distances by position

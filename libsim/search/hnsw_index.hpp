@@ -61,6 +61,12 @@ class HnswIndex final : public Index {
   // default). Safe concurrently with other searches, not with add/replace/mark_deleted.
   SearchResult search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const override;
 
+  // search, each query as if its item left_out[q] (a position) were not in the graph: neither
+  // walked through nor returned. Recall measured with the index's own items as queries
+  // (recall_tuning.hpp) is otherwise flattered: the search walks straight to the query's own node,
+  // whose links lead to its neighbours, where a new query has no node to find.
+  SearchResult search_left_out(const float* queries, const std::size_t* left_out, std::size_t nq, std::size_t k,
+                               const SearchParams& params) const;
   const HnswParams& params() const noexcept { return params_; }
   void set_default_ef(std::size_t ef);  // validated like --ef
 
@@ -76,6 +82,8 @@ class HnswIndex final : public Index {
 
  private:
   struct Graph;  // hnswlib's space and HierarchicalNSW
+  SearchResult search_among(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params,
+                            const std::size_t* left_out) const;
   std::unique_ptr<Graph> graph_;
   HnswParams params_;
 };

@@ -87,6 +87,23 @@ Calibration read_calibration(const H5File& f, std::size_t max) {
   return c;
 }
 
+// The recall attributes (optional: absent when never measured, as in indexes older than them).
+RecallRecord read_recall(const H5File& f) {
+  RecallRecord r;
+  if (!f.has_attribute("recall_sample")) return r;
+  const auto fraction = [&](const char* name) {
+    const double v = f.read_double_attribute(name);
+    if (!(v >= 0 && v <= 1)) throw FormatError(f.path(), name, "is " + std::to_string(v) + ", outside 0 .. 1");
+    return v;
+  };
+  r.sample = std::size_t(read_bounded_int(f, "recall_sample", 1, INT64_MAX));
+  r.k = std::size_t(read_bounded_int(f, "recall_k", 1, 1000000));
+  r.recall = fraction("recall");
+  r.target = fraction("target_recall");
+  r.reached = r.target > 0 && r.recall >= r.target;
+  return r;
+}
+
 // `data` and `data_offsets`: every item's bytes end to end, and where each starts (a ragged array,
 // read in two contiguous reads: HDF5's variable-length sequences took 9 s for Fashion-MNIST's 60k).
 std::vector<std::string> read_data(const H5File& f, std::size_t n, std::uint64_t file_bytes) {
@@ -286,6 +303,7 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
   if (f.has("data") || f.has("data_offsets")) a.data = read_data(f, n, file_bytes);
   if (f.has("history")) a.history = f.read_strings("history", file_bytes);
   a.calibration = read_calibration(f, file_bytes);
+  a.recall = read_recall(f);
 
   if (a.type == IndexType::Exact) {
     if (with_vectors) read_vectors(f, a, file_bytes);

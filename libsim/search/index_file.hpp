@@ -16,6 +16,9 @@
 //     ef); hnsw_file (basename of the hnswlib file, resolved beside the sidecar; "" for exact);
 //     hnsw_file_size and hnsw_file_crc32 (zlib CRC-32) of that file; hnsw_space ("l2", "ip" or
 //     "cosine": the space name to give hnswlib's Python bindings; "" for exact); deleted_count;
+//     optional, when sim-index measured recall (recall_tuning.hpp): recall (float64, recall@k at
+//     ef on a sample of the items), target_recall (float64, what ef was tuned for; 0 = ef set by
+//     hand), recall_k and recall_sample (int64);
 //     count N, written last (the trailer: a sidecar without it is refused)
 //   datasets
 //     ids      UTF-8 strings [N], unique: an item's key (the embeddings' id); row = position =
@@ -73,6 +76,7 @@
 #include "search/hnsw_index.hpp"
 #include "search/index.hpp"
 #include "search/index_lock.hpp"
+#include "search/recall_tuning.hpp"
 
 namespace sim {
 
@@ -111,6 +115,7 @@ struct IndexArtifact {
   std::string provenance;            // of the last write
   std::vector<std::string> history;  // every write's provenance, oldest first
   Calibration calibration;
+  RecallRecord recall;  // HNSW: what sim-index measured at the default ef (hnsw.ef)
 
   // Where the files are (set by load_index and save_index).
   std::string path;       // the sidecar

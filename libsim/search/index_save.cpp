@@ -130,6 +130,12 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
   write_int_attribute(root, "hnsw_file_crc32", hnsw ? std::int64_t(a.hnsw_stamp.crc32) : 0, path);
   write_string_attribute(root, "hnsw_space", hnsw ? hnsw_space_name(a.distance) : "", path);
   write_int_attribute(root, "deleted_count", std::int64_t(a.index->deleted_count()), path);
+  if (a.recall.measured()) {
+    write_double_attribute(root, "recall", a.recall.recall, path);
+    write_double_attribute(root, "target_recall", a.recall.target, path);
+    write_int_attribute(root, "recall_k", std::int64_t(a.recall.k), path);
+    write_int_attribute(root, "recall_sample", std::int64_t(a.recall.sample), path);
+  }
 
   write_strings(root, "ids", a.ids, path);
   write_dataset(root, "labels", H5T_STD_I64LE, H5T_NATIVE_INT64, a.labels.data(), {n}, path);

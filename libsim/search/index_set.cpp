@@ -104,6 +104,7 @@ IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_ve
   u.model_fingerprint = first.model_fingerprint;
   u.classes = first.classes;
   u.calibration = first.calibration;
+  u.recall = first.recall;  // per shard; sim-index merge measures the merged index again
   u.type = IndexType::Exact;
   for (std::size_t s = 0; s < paths.size(); ++s) u.path += (s == 0 ? "" : " + ") + paths[s];
 

@@ -39,6 +39,24 @@ for line in "count: 300" "deleted: 0" "distance: cosine" "dim: 16" "ef: 80" "M: 
   grep -qF -- "$line" out || fail "info lacks '$line': $(cat out)"
 done
 
+grep -qF "recall: " out && grep -qF "ef set by hand" out || fail "info lacks the recall measured at --ef 80: $(cat out)"
+
+# --- Recall by target ------------------------------------------------------------------------------
+expect 0 "" "$index" -i base.h5 -o tuned.idx --target-recall 0.999
+expect 0 "ef tuned for 0.999)" "$index" info tuned.idx
+grep -q "^recall: \(0\.999[0-9]\|1\.0000\) (recall@10 at ef [0-9]*, 300 sampled items" out ||
+  fail "info lacks the tuned recall: $(grep recall out)"
+expect 0 "" "$index" add tuned.idx -i new.h5
+expect 0 "340 sampled items" "$index" info tuned.idx
+expect 0 "" "$index" -i base.h5 -o unmeasured.idx --target-recall 0
+expect 0 "recall: not measured" "$index" info unmeasured.idx
+for bad in 1.5 -0.1 nan; do expect 2 "--target-recall" "$index" -i base.h5 -o x.idx --target-recall $bad; done
+if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  cp tuned.idx badrecall.idx  # naming tuned.idx's hnswlib file, beside it
+  /usr/bin/python3 -c "import h5py; h5py.File('badrecall.idx', 'r+').attrs['recall'] = 1.5"
+  expect 1 "badrecall.idx: recall: is 1.5" "$query" badrecall.idx -i queries.h5
+fi
+
 # --- Queries: TSV, self-match, JSON Lines, --match ----------------------------------------------------
 expect 0 "" "$query" my.idx -i queries.h5 -k 5
 [[ $(head -n 1 out) == $'query\trank\tid\tlabel\tdistance' ]] || fail "TSV header: $(head -n 1 out)"

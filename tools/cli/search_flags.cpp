@@ -52,9 +52,18 @@ void add_flags(CLI::App& app, BuildOptions& o) {
   app.add_option("--ef-construction", o.hnsw.ef_construction, "HNSW candidate list size while inserting")
       ->default_val(200)
       ->check(CLI::Range(1, 1000000));
-  app.add_option("--ef", o.hnsw.ef, "Default HNSW candidate list size for queries, stored in the index")
+  app.add_option("--ef", o.hnsw.ef,
+                 "Default HNSW candidate list size for queries, stored in the index (default: the smallest "
+                 "reaching --target-recall)")
       ->default_val(64)
-      ->check(CLI::Range(1, 1000000));
+      ->check(CLI::Range(1, 1000000))
+      ->each([&o](const std::string&) { o.ef_given = true; });
+  app.add_option("--target-recall", o.target_recall,
+                 "HNSW: measure recall@10 against exact search on a sample of the items and store the smallest "
+                 "ef reaching this (0: do not measure); again after every add")
+      ->default_val(0.99)
+      ->check(finite_number())
+      ->check(CLI::Range(0.0, 1.0));
   add_distance_flag(app, o.distance,
                     "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
                     "(default cosine); embeddings files carry their own");

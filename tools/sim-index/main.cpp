@@ -104,6 +104,7 @@ int main(int argc, char** argv) {
           sim::refuse_overwriting(read, {{merged_path, "-o"}});
           const sim::IndexArtifact shards = sim::open_index_set(shard_paths);
           sim::IndexArtifact merged = sim::merge_indexes(shards, common.threads);
+          sim::measure_recall(merged, -1, common.seed, common.threads);  // tuned again if the first shard was
           sim::save_index(merged, merged_path, provenance, {wait, {}});
           spdlog::info("{}: {} index of {} items from {} index(es), {} classes", merged_path,
                        sim::to_string(merged.type), merged.size(), shard_paths.size(), merged.classes.size());
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
           sim::IndexArtifact index = sim::load_index_for_writing(index_path, wait);
           const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, {}, add.columns);
           add.threads = common.threads;
+          add.seed = common.seed;
           const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
           sim::save_index(index, index_path, provenance);
           spdlog::info("{}: added {}, replaced {}, restored {}; new classes: {}; {} live", index_path, report.added,
@@ -139,6 +141,7 @@ int main(int argc, char** argv) {
             sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
         build.threads = common.threads;
         build.hnsw.seed = common.seed;
+        build.seed = common.seed;
         sim::IndexArtifact index = sim::build_index(embeddings, input, build);
         sim::save_index(index, output, provenance, {wait, {}});
         spdlog::info("{}: {} index of {} items, {} classes, {} distance{}", output, sim::to_string(index.type),

@@ -172,11 +172,40 @@ TEST_CASE("info describes an index") {
   sim::IndexArtifact index = sim::build_index(items({"ant", "bee"}, 10, 1, "x-"), "e.h5", build);
   sim::save_index(index, path, R"({"program":"sim-index"})");
   const std::string text = sim::describe_index(sim::load_index(path));
-  for (const char* line :
-       {"type: hnsw\n", "distance: cosine\n", "dim: 16\n", "count: 20\n", "deleted: 0\n", "M: 16\n", "ef: 64\n",
-        "classes: 2 (ant, bee)\n", "model fingerprint: fp\n", "calibration: none\n", "d.idx.g1.hnsw"}) {
-    CHECK(text.find(line) != std::string::npos);
+  const std::string ef = "ef: " + std::to_string(index.hnsw.ef) + "\n";  // tuned for --target-recall 0.99
+  for (const std::string line :
+       {"type: hnsw\n", "distance: cosine\n", "dim: 16\n", "count: 20\n", "deleted: 0\n", "M: 16\n", ef.c_str(),
+        "classes: 2 (ant, bee)\n", "model fingerprint: fp\n", "calibration: none\n", "d.idx.g1.hnsw",
+        "recall: ", "(recall@10 at ef", "20 sampled items against exact search; ef tuned for 0.99"}) {
+    CHECK_MESSAGE(text.find(line) != std::string::npos, line);
   }
+}
+
+TEST_CASE("recall by target: tuned at build, measured at a hand-set ef, tuned again after add") {
+  sim::BuildOptions build;
+  build.target_recall = 0.999;
+  sim::IndexArtifact tuned = sim::build_index(items({"ant", "bee", "cat"}, 300, 1, "x-"), "e.h5", build);
+  CHECK(tuned.recall.measured());
+  CHECK(tuned.recall.target == 0.999);
+  CHECK(tuned.recall.reached);
+  CHECK(tuned.recall.recall >= 0.999);
+  CHECK(tuned.recall.sample == 900);
+  sim::add_to_index(tuned, items({"dog"}, 300, 2, "y-"), "more.h5", {});
+  CHECK(tuned.recall.sample == 1000);  // measured again, on the grown index
+  CHECK(tuned.recall.reached);
+
+  build.ef_given = true;
+  build.hnsw.ef = 7;
+  sim::IndexArtifact pinned = sim::build_index(items({"ant", "bee"}, 50, 1, "x-"), "e.h5", build);
+  CHECK(pinned.hnsw.ef == 7);
+  CHECK(pinned.recall.measured());
+  CHECK(pinned.recall.target == 0);
+
+  build.target_recall = 0;
+  CHECK_FALSE(sim::build_index(items({"ant"}, 50, 1, "x-"), "e.h5", build).recall.measured());
+  build.exact = true;
+  build.target_recall = 0.99;
+  CHECK_FALSE(sim::build_index(items({"ant"}, 50, 1, "x-"), "e.h5", build).recall.measured());
 }
 
 TEST_CASE("items whose ids name files keep the file's absolute path as payload") {

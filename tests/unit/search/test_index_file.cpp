@@ -101,7 +101,10 @@ TEST_CASE("HNSW index: save, load, same answers; the sidecar alone; sidecar-only
   CHECK(b.labels == a.labels);
   CHECK(b.classes == a.classes);
   CHECK(b.model_fingerprint == "fp");
-  CHECK(b.hnsw.ef == 64);
+  CHECK(b.hnsw.ef == a.hnsw.ef);
+  CHECK(b.recall.recall == a.recall.recall);
+  CHECK(b.recall.target == a.recall.target);
+  CHECK(b.recall.sample == a.recall.sample);
   CHECK(b.index->is_deleted(3));
   CHECK(b.history == std::vector<std::string>{R"({"program":"test"})"});
   const auto q = sample(30, 9);
