@@ -69,8 +69,10 @@ void query_batch(const IndexArtifact& index, const Embeddings& queries, const Qu
     const SearchResult result = index.index->search(queries.row(first), n, options.k, params);
     searching += std::chrono::steady_clock::now() - start;
     for (std::size_t q = 0; q < n; ++q) writer.append(out, queries.ids[first + q], result, q);
-    print(out);
-    out.clear();
+    if (!options.hold_output) {
+      print(out);
+      out.clear();
+    }
     progress.add(n);
   }
   if (!out.empty()) print(out);  // no queries: the header alone

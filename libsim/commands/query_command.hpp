@@ -23,10 +23,14 @@ struct QueryOptions {
   MatchRule match = MatchRule::None;        // --match
   bool force = false;                       // --force: accept queries of another model
   unsigned threads = 1;                     // from --threads
+  // Print nothing until every query is answered (several ranks: a rank lost mid-way then leaves
+  // no partial answer on stdout).
+  bool hold_output = false;
 };
 
 // Searches every query (in chunks, each spread over options.threads) and prints the results to
-// stdout, flushing after each chunk so that a closed pipe stops the work early (IoError "-").
+// stdout, flushing after each chunk so that a closed pipe stops the work early (IoError "-"), or
+// all at the end with hold_output.
 void query_batch(const IndexArtifact& index, const Embeddings& queries, const QueryOptions& options);
 
 // One query per line of `in`, answered and flushed as it arrives (see parse_query_line); prints

@@ -90,11 +90,28 @@ void ShardedIndex::copy_vectors(std::size_t first, std::size_t n, float* out) co
 IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors) {
   if (paths.empty()) throw std::invalid_argument("open_index_set: no paths");
   if (paths.size() == 1) return load_index(paths.front(), with_vectors);
-
   std::vector<IndexArtifact> shards;
   for (const std::string& path : paths) {
     shards.push_back(load_index(path, with_vectors));
-    check_compatible(shards.front(), shards.back());
+    check_compatible(shards.front(), shards.back());  // before the next one is read
+  }
+  return join_indexes(std::move(shards), with_vectors);
+}
+
+std::vector<NamedFile> index_set_files(const std::vector<std::string>& paths, const std::string& role) {
+  std::vector<NamedFile> files;
+  for (const std::string& path : paths) {
+    for (NamedFile& f : index_files(path, role)) files.push_back(std::move(f));
+  }
+  return files;
+}
+
+IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors) {
+  if (shards.empty()) throw std::invalid_argument("join_indexes: no shards");
+  std::vector<std::string> paths;
+  for (const IndexArtifact& s : shards) {
+    check_compatible(shards.front(), s);
+    paths.push_back(s.path);
   }
   IndexArtifact u;
   const IndexArtifact& first = shards.front();

@@ -60,4 +60,12 @@ class ShardedIndex final : public Index {
 // and FormatError naming the shard and the field for a mismatch or an id in two shards.
 IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors = true);
 
+// The files of every index at `paths` as inputs of a run (index_files, one path after another).
+std::vector<NamedFile> index_set_files(const std::vector<std::string>& paths, const std::string& role);
+
+// The joining step of open_index_set, for shards already read (each artifact's `path` names it in
+// messages): with_vectors makes `index` a ShardedIndex of the shards' indexes; without, it stays
+// null (the shards' `deleted` flags are used). Throws as open_index_set.
+IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors);
+
 }  // namespace sim

@@ -1,5 +1,10 @@
 #include "cli/search_flags.hpp"
 
+#include <chrono>
+#include <cstdint>
+
+#include "base/launch_env.hpp"
+#include "base/rank_exchange.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/value_flags.hpp"
 
@@ -108,6 +113,23 @@ void add_flags(CLI::App& app, EvalOptions& o) {
       [&o](const std::string& v) { o.target_precisions = parse_fractions(v, "--target-precision"); },
       "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
   app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
+}
+
+void add_flags(CLI::App& app, RankOptions& o) {
+  app.add_option("--timeout", o.timeout_s,
+                 "Several ranks (torchrun, Slurm, Kubernetes): seconds a rank waits for the others (to join, in "
+                 "every search) before the job fails naming the rank that did not answer")
+      ->default_val(300)
+      ->check(finite_number())
+      ->check(CLI::Range(1.0, 86400.0));
+}
+
+std::unique_ptr<DistributedSearch> join_search_ranks(const std::vector<std::string>& index_paths,
+                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks) {
+  const LaunchEnv launch = read_launch_env();
+  if (!launch.distributed()) return nullptr;
+  ranks = open_rank_exchange(launch, std::chrono::milliseconds(std::int64_t(options.timeout_s * 1000)));
+  return std::make_unique<DistributedSearch>(*ranks, index_paths);
 }
 
 }  // namespace sim

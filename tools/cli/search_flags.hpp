@@ -5,10 +5,15 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "commands/index_command.hpp"
 #include "commands/query_command.hpp"
 #include "commands/query_grid.hpp"
 #include "eval/evaluation.hpp"
+#include "search/distributed_index.hpp"
 
 namespace sim {
 
@@ -19,5 +24,15 @@ void add_flags(CLI::App& app, QueryOptions& options);  // -k, --ef, --format, --
 void add_flags(CLI::App& app, GridOptions& options);   // --grid, --grid-rows
 void add_flags(CLI::App& app,
                EvalOptions& options);  // -k, --ef, --match, --unseen-classes, --target-precision, --force
+
+// Several ranks (sim-query and sim-eval under torchrun, Slurm or Kubernetes: search/distributed_index.hpp).
+struct RankOptions {
+  double timeout_s = 300;  // --timeout
+};
+void add_flags(CLI::App& app, RankOptions& options);  // --timeout
+// Under a launcher's RANK/WORLD_SIZE: joins the ranks and deals the indexes out to them. Null when
+// the job is one process. Throws UsageError for --stream with several ranks.
+std::unique_ptr<DistributedSearch> join_search_ranks(const std::vector<std::string>& index_paths,
+                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks);
 
 }  // namespace sim

@@ -2,15 +2,18 @@
 //   sim-eval my.idx -i test.h5 [--json out.json] [--report DIR] [--fail-under precision@1=0.9]
 //   sim-eval --reference train.h5 -i test.h5        exact evaluation, no index needed
 //   sim-eval my.idx -i test.h5 --target-precision 0.99 --write    store thresholds for sim-query --match
-//   sim-eval part-0.idx part-1.idx -i test.h5       several indexes (shards) graded as one
+//   sim-eval part-0.idx part-1.idx -i test.h5       several indexes (shards) graded as one, also
+//                                                   by several ranks under torchrun
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <iostream>
+#include <memory>
 
 #include "base/error.hpp"
 #include "base/file_identity.hpp"
 #include "base/provenance.hpp"
+#include "base/rank_exchange.hpp"
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
@@ -31,13 +34,15 @@ int main(int argc, char** argv) {
                               "  sim-eval fashion.idx -i test.h5 --target-precision 0.99 --write\n"
                               "  sim-eval --reference train.h5 -i test.h5 --fail-under precision@1=0.85,map@r=0.5\n"
                               "  sim-eval part-0.idx part-1.idx -i test.h5",
-                              {sim::hnswlib_runtime(), sim::hdf5_runtime()}};
+                              {sim::hnswlib_runtime(), sim::hdf5_runtime()},
+                              /*data_parallel=*/true};
   std::string index_path, reference, input, json_path, report, gates, baseline;
   std::vector<std::string> index_paths;
   double max_drop = 0;
   bool write = false;
   bool wait = false;
   sim::EvalOptions options;
+  sim::RankOptions rank_options;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
@@ -60,6 +65,7 @@ int main(int argc, char** argv) {
         app.add_option("--max-drop", max_drop, "With --baseline: exit 3 if a figure fell by more than this")
             ->check(sim::finite_number())
             ->check(CLI::Range(0.0, 1.0));
+        sim::add_flags(app, rank_options);
       },
       [&](const sim::CommonOptions& common) -> int {
         const auto start = std::chrono::steady_clock::now();
@@ -76,11 +82,18 @@ int main(int argc, char** argv) {
         if (reference == "-" && input == "-")
           throw sim::UsageError("only one of -i and --reference can be stdin", "-i");
         if (wait && !write) throw sim::UsageError("--wait is for --write", "--wait");
+        // Under a launcher: the indexes dealt out to the ranks; all but rank 0 only search.
+        // (--reference and --write leave a rank without an index: refused as such.)
+        std::unique_ptr<sim::RankExchange> ranks;
+        const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
+        if (spread && !spread->leader()) {
+          spread->serve();
+          return sim::kExitOk;
+        }
         std::vector<sim::NamedFile> read{{reference, "--reference"}, {input, "-i"}, {baseline, "--baseline"}};
         std::vector<sim::NamedFile> written{{json_path, "--json"}, {report, "--report"}};
-        for (const std::string& path : index_paths) {
-          for (const sim::NamedFile& f : sim::index_files(path, "the index")) (write ? written : read).push_back(f);
-        }
+        for (const sim::NamedFile& f : sim::index_set_files(index_paths, "the index"))
+          (write ? written : read).push_back(f);
         sim::refuse_overwriting(read, written);
         // Gates are parsed before the work, so a typo fails in a second, not after the evaluation.
         const std::vector<sim::MinimumGate> minimums =
@@ -93,12 +106,17 @@ int main(int argc, char** argv) {
         if (!index_path.empty()) {
           // --write holds the index's writer lock from this read to the save: an add meanwhile
           // would otherwise be lost.
-          index = write ? sim::load_index_for_writing(index_path, wait) : sim::open_index_set(index_paths);
+          if (spread) {
+            index = std::move(spread->artifact());
+          } else {
+            index = write ? sim::load_index_for_writing(index_path, wait) : sim::open_index_set(index_paths);
+          }
         } else {
           index = sim::reference_index(sim::read_embeddings(reference), reference, common.threads);
         }
         const sim::Embeddings queries = sim::read_embeddings(input);
         const sim::EvalResult result = sim::evaluate(index, queries, input, options);
+        if (spread) spread->finish();  // every search is done: the other ranks may go
 
         sim::EvalContext context;
         context.index = index_paths.empty() ? "" : index.path;  // "a.idx + b.idx" for shards

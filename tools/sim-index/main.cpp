@@ -97,11 +97,7 @@ int main(int argc, char** argv) {
           return sim::kExitOk;
         }
         if (merge_cmd->parsed()) {
-          std::vector<sim::NamedFile> read;
-          for (const std::string& shard : shard_paths) {
-            for (const sim::NamedFile& f : sim::index_files(shard, "an index to merge")) read.push_back(f);
-          }
-          sim::refuse_overwriting(read, {{merged_path, "-o"}});
+          sim::refuse_overwriting(sim::index_set_files(shard_paths, "an index to merge"), {{merged_path, "-o"}});
           const sim::IndexArtifact shards = sim::open_index_set(shard_paths);
           sim::IndexArtifact merged = sim::merge_indexes(shards, common.threads);
           sim::measure_recall(merged, -1, common.seed, common.threads);  // tuned again if the first shard was

@@ -5,12 +5,16 @@
 //                                             runs them: sim-query itself never loads LibTorch)
 //   sim-query my.idx -i queries.h5 --grid neighbours.png    also a picture of the first queries' neighbours
 //   sim-query part-0.idx part-1.idx -i queries.h5             several indexes (shards) answered as one
+//   torchrun ... --no_python sim-query part-0.idx part-1.idx -i q.h5    each rank holding its own
 #include <iostream>
+#include <memory>
 #include <optional>
 
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/file_identity.hpp"
+#include "base/launch_env.hpp"
+#include "base/rank_exchange.hpp"
 #include "base/subprocess.hpp"
 #include "cli/data_flags.hpp"
 #include "cli/program.hpp"
@@ -45,21 +49,24 @@ sim::Embeddings embed_with_sim_embed(const std::string& model, const std::vector
 }  // namespace
 
 int main(int argc, char** argv) {
-  const sim::ProgramInfo info{
-      "sim-query",
-      "Find the nearest neighbours of queries in an index.",
-      "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
-      "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
-      "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
-      "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv\n"
-      "  sim-query part-0.idx part-1.idx part-2.idx -i queries.h5 -k 10",
-      {{"LibTorch", "not linked (-m runs sim-embed)", {}}, sim::hnswlib_runtime(), sim::hdf5_runtime()}};
+  const sim::ProgramInfo info{"sim-query",
+                              "Find the nearest neighbours of queries in an index.",
+                              "  sim-query fashion.idx -i queries.h5 -k 10 > neighbours.tsv\n"
+                              "  printf 'q1\\t0.1,0.2,...\\n' | sim-query fashion.idx --stream -k 3\n"
+                              "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
+                              "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv\n"
+                              "  sim-query part-0.idx part-1.idx part-2.idx -i queries.h5 -k 10",
+                              {{"LibTorch", "not linked (-m runs sim-embed; several ranks load libsim_ranks.so)", {}},
+                               sim::hnswlib_runtime(),
+                               sim::hdf5_runtime()},
+                              /*data_parallel=*/true};
   std::string input, model_path;
   std::vector<std::string> index_paths, model_and_items, items;
   bool stream = false;
   sim::QueryOptions options;
   sim::GridOptions grid;
   sim::InputOptions input_options;
+  sim::RankOptions rank_options;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
@@ -78,6 +85,7 @@ int main(int argc, char** argv) {
         sim::add_flags(app, options);
         sim::add_flags(app, grid);
         sim::add_flags(app, input_options);
+        sim::add_flags(app, rank_options);
       },
       [&](const sim::CommonOptions& common) -> int {
         if (!model_and_items.empty()) {
@@ -90,10 +98,18 @@ int main(int argc, char** argv) {
         if (stream && !grid.path.empty()) {
           throw sim::UsageError("--grid draws -i or -m queries, not --stream", "--grid");
         }
-        std::vector<sim::NamedFile> read;
-        for (const std::string& path : index_paths) {
-          for (const sim::NamedFile& f : sim::index_files(path, "the index")) read.push_back(f);
+        // Under a launcher: the indexes dealt out to the ranks; all but rank 0 only search.
+        std::unique_ptr<sim::RankExchange> ranks;
+        if (stream && sim::read_launch_env().distributed()) {
+          throw sim::UsageError("--stream answers one pipe: run it as one process, over every index", "--stream");
         }
+        const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
+        if (spread && !spread->leader()) {
+          spread->serve();
+          return sim::kExitOk;
+        }
+        options.hold_output = spread != nullptr;
+        std::vector<sim::NamedFile> read = sim::index_set_files(index_paths, "the index");
         read.push_back({input, "-i"});
         read.push_back({model_path, "-m"});
         for (const std::string& item : items) read.push_back({item, "the item"});
@@ -101,12 +117,15 @@ int main(int argc, char** argv) {
         options.threads = common.threads;
         std::optional<sim::AtomicFile> grid_file;  // opened first: a bad --grid path fails before any work
         if (!grid.path.empty()) grid_file.emplace(grid.path);
-        const sim::IndexArtifact index = sim::open_index_set(index_paths);
+        sim::IndexArtifact loaded;
+        if (!spread) loaded = sim::open_index_set(index_paths);
+        const sim::IndexArtifact& index = spread ? spread->artifact() : loaded;
         if (!model_path.empty()) {
           const sim::Embeddings queries = embed_with_sim_embed(model_path, items, input_options, common);
           sim::check_queries(index, queries.meta, model_path, options.force);
           sim::query_batch(index, queries, options);
           if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
+          if (spread) spread->finish();
           return sim::kExitOk;
         }
         if (stream) {
@@ -117,6 +136,7 @@ int main(int argc, char** argv) {
         sim::check_queries(index, queries.meta, input, options.force);
         sim::query_batch(index, queries, options);
         if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
+        if (spread) spread->finish();
         return sim::kExitOk;
       });
 }
