@@ -41,9 +41,9 @@ struct BuildOptions : AddOptions {
 // Measures an HNSW index's recall@10 at its default ef against exact search, on a sample of its
 // items (search/recall_tuning.hpp), and records it in a.recall; with target > 0, first makes the
 // default ef the smallest that reaches the target. target < 0: what the index recorded before
-// (sim-index add and merge: tuned again if it was tuned, measured again if it was measured,
-// nothing otherwise). Does nothing for an exact index or fewer than 2 live items. Logs the result,
-// with a warning when the target is out of reach.
+// (sim-index add and merge: when the live items changed by a tenth or more since the last
+// measurement, tuned again if it was tuned, measured again if it was measured; nothing otherwise). Does nothing for an
+// exact index or fewer than 2 live items. Logs the result, with a warning when the target is out of reach.
 void measure_recall(IndexArtifact& a, double target, std::uint64_t seed, unsigned threads);
 
 // What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
@@ -69,8 +69,8 @@ struct AddReport {
   std::vector<std::string> new_classes;
 };
 
-// Appends e's items to `a` (and measures its recall again, tuning ef again, if it was measured). Class names are merged
-// by name: classes the index has never seen are appended to its list and the new items relabelled to the merged
+// Appends e's items to `a` (and measures its recall again, as measure_recall says for target < 0). Class names are
+// merged by name: classes the index has never seen are appended to its list and the new items relabelled to the merged
 // positions. An id that is deleted in the index comes back with its new vector; one that is live is refused unless
 // options.replace. Throws Error naming `source` and the field: empty input, dimension or distance
 // different from the index's, a model fingerprint different from the index's (unless

@@ -97,6 +97,7 @@ RecallRecord read_recall(const H5File& f) {
     return v;
   };
   r.sample = std::size_t(read_bounded_int(f, "recall_sample", 1, INT64_MAX));
+  r.items = std::size_t(read_bounded_int(f, "recall_items", 1, INT64_MAX));
   r.k = std::size_t(read_bounded_int(f, "recall_k", 1, 1000000));
   r.recall = fraction("recall");
   r.target = fraction("target_recall");

@@ -18,7 +18,7 @@
 //     "cosine": the space name to give hnswlib's Python bindings; "" for exact); deleted_count;
 //     optional, when sim-index measured recall (recall_tuning.hpp): recall (float64, recall@k at
 //     ef on a sample of the items), target_recall (float64, what ef was tuned for; 0 = ef set by
-//     hand), recall_k and recall_sample (int64);
+//     hand), recall_k, recall_sample and recall_items (int64: the live items when measured);
 //     count N, written last (the trailer: a sidecar without it is refused)
 //   datasets
 //     ids      UTF-8 strings [N], unique: an item's key (the embeddings' id); row = position =

@@ -135,6 +135,7 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
     write_double_attribute(root, "target_recall", a.recall.target, path);
     write_int_attribute(root, "recall_k", std::int64_t(a.recall.k), path);
     write_int_attribute(root, "recall_sample", std::int64_t(a.recall.sample), path);
+    write_int_attribute(root, "recall_items", std::int64_t(a.recall.items), path);
   }
 
   write_strings(root, "ids", a.ids, path);

@@ -66,14 +66,15 @@ RecallProbe::RecallProbe(const Index& index, const RecallOptions& options)
   }
 }
 
-double RecallProbe::recall_at(std::size_t ef) const {
+double RecallProbe::recall_at(std::size_t ef, std::size_t queries) const {
+  const std::size_t nq = std::min(queries, positions_.size());
   // An HNSW graph is searched without each query's own node: see HnswIndex::search_left_out.
   const auto* hnsw = dynamic_cast<const HnswIndex*>(&index_);
-  const SearchResult r = hnsw != nullptr ? hnsw->search_left_out(queries_.data(), positions_.data(), positions_.size(),
-                                                                 k_ + 1, {ef, threads_})
-                                         : index_.search(queries_.data(), positions_.size(), k_ + 1, {ef, threads_});
+  const SearchResult r = hnsw != nullptr
+                             ? hnsw->search_left_out(queries_.data(), positions_.data(), nq, k_ + 1, {ef, threads_})
+                             : index_.search(queries_.data(), nq, k_ + 1, {ef, threads_});
   std::size_t hits = 0, wanted = 0;
-  for (std::size_t q = 0; q < positions_.size(); ++q) {
+  for (std::size_t q = 0; q < nq; ++q) {
     const std::vector<std::int64_t>& want = truth_[q];
     wanted += want.size();
     std::size_t taken = 0;
@@ -96,34 +97,34 @@ RecallRecord tune_ef(const RecallProbe& probe, double target, std::size_t& ef) {
   record.target = target;
   record.k = probe.k();
   record.sample = probe.sample();
+  record.items = probe.live();
   // Past the live items, a larger ef finds nothing more.
   const std::size_t cap = std::min(kMaxEf, std::max(probe.k() + 1, probe.live()));
+  // The search for ef runs on the first kCoarseQueries of the sample (a weak graph can need an ef
+  // in the thousands, where each measurement costs seconds), to within 1/kResolution of the ef
+  // found; the whole sample then checks it, and ef steps up by that resolution while it falls
+  // short (the smaller sample's noise).
+  constexpr std::size_t kCoarseQueries = 250;
+  constexpr std::size_t kResolution = 16;
+  const auto coarse = [&](std::size_t e) { return probe.recall_at(e, kCoarseQueries); };
   std::size_t low = 0;  // the largest ef known to fall short (0: none tried)
   std::size_t high = std::max<std::size_t>(probe.k(), 8);
-  double at_high = probe.recall_at(high);
-  while (at_high < target && high < cap) {
+  while (coarse(high) < target && high < cap) {
     low = high;
     high = std::min(cap, 2 * high);
-    at_high = probe.recall_at(high);
   }
-  if (at_high < target) {
-    ef = high;
-    record.recall = at_high;
-    return record;
-  }
-  while (high - low > 1 && low > 0) {
+  while (low > 0 && high - low > std::max<std::size_t>(1, high / kResolution)) {
     const std::size_t mid = low + (high - low) / 2;
-    const double at_mid = probe.recall_at(mid);
-    if (at_mid >= target) {
-      high = mid;
-      at_high = at_mid;
-    } else {
-      low = mid;
-    }
+    (coarse(mid) >= target ? high : low) = mid;
+  }
+  double at_high = probe.recall_at(high);
+  while (at_high < target && high < cap) {
+    high = std::min(cap, high + std::max<std::size_t>(1, high / kResolution));
+    at_high = probe.recall_at(high);
   }
   ef = high;
   record.recall = at_high;
-  record.reached = true;
+  record.reached = at_high >= target;
   return record;
 }
 

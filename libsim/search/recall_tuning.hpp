@@ -27,6 +27,7 @@ struct RecallRecord {
   double recall = 0;       // recall@k measured at the index's default ef
   std::size_t k = 0;       // neighbours per query measured
   std::size_t sample = 0;  // queries measured; 0: never measured
+  std::size_t items = 0;   // live items the index held when measured
   bool reached = false;    // recall >= target (always false when target is 0)
   bool measured() const noexcept { return sample > 0; }
 };
@@ -43,7 +44,8 @@ class RecallProbe {
  public:
   // Throws std::invalid_argument for an index with fewer than 2 live items (nothing to measure).
   RecallProbe(const Index& index, const RecallOptions& options);
-  double recall_at(std::size_t ef) const;
+  // recall@k at `ef` over the first `queries` of the sample (all of it by default).
+  double recall_at(std::size_t ef, std::size_t queries = SIZE_MAX) const;
   std::size_t sample() const noexcept { return positions_.size(); }
   std::size_t k() const noexcept { return k_; }
   std::size_t live() const noexcept { return live_; }
@@ -59,9 +61,10 @@ class RecallProbe {
   std::vector<float> kth_;                        // per query: the k-th exact distance
 };
 
-// The smallest ef whose recall@k reaches `target` (0 < target <= 1): doubling from k, then a
-// binary search between the last ef short of it and the first that reaches it. If even the
-// largest ef tried (the live item count, at most 1,000,000) falls short, that ef and its recall
+// The smallest ef whose recall@k reaches `target` (0 < target <= 1), to within 1/16: doubling
+// from k, then a binary search between the last ef short of it and the first that reaches it,
+// both on a quarter of the sample, then checked on all of it (stepping up while short). If even
+// the largest ef (the live item count, at most 1,000,000) falls short, that ef and its recall
 // (reached = false). ef is returned in `ef`.
 RecallRecord tune_ef(const RecallProbe& probe, double target, std::size_t& ef);
 

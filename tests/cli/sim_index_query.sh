@@ -44,10 +44,10 @@ grep -qF "recall: " out && grep -qF "ef set by hand" out || fail "info lacks the
 # --- Recall by target ------------------------------------------------------------------------------
 expect 0 "" "$index" -i base.h5 -o tuned.idx --target-recall 0.999
 expect 0 "ef tuned for 0.999)" "$index" info tuned.idx
-grep -q "^recall: \(0\.999[0-9]\|1\.0000\) (recall@10 at ef [0-9]*, 300 sampled items" out ||
+grep -q "^recall: \(0\.999[0-9]\|1\.0000\) (recall@10 at ef [0-9]*, 300 sampled of 300 items" out ||
   fail "info lacks the tuned recall: $(grep recall out)"
 expect 0 "" "$index" add tuned.idx -i new.h5
-expect 0 "340 sampled items" "$index" info tuned.idx
+expect 0 "340 sampled of 340 items" "$index" info tuned.idx
 expect 0 "" "$index" -i base.h5 -o unmeasured.idx --target-recall 0
 expect 0 "recall: not measured" "$index" info unmeasured.idx
 for bad in 1.5 -0.1 nan; do expect 2 "--target-recall" "$index" -i base.h5 -o x.idx --target-recall $bad; done

@@ -65,7 +65,7 @@ void add_flags(CLI::App& app, BuildOptions& o) {
       ->each([&o](const std::string&) { o.ef_given = true; });
   app.add_option("--target-recall", o.target_recall,
                  "HNSW: measure recall@10 against exact search on a sample of the items and store the smallest "
-                 "ef reaching this (0: do not measure); again after every add")
+                 "ef reaching this (0: do not measure); again when add changes the items by a tenth")
       ->default_val(0.99)
       ->check(finite_number())
       ->check(CLI::Range(0.0, 1.0));
