@@ -44,7 +44,9 @@ class Writer {
     u64(v.size());
     raw(v.data(), v.size() * sizeof(T));
   }
-  void raw(const void* p, std::size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void raw(const void* p, std::size_t n) {
+    if (n > 0) out_.append(static_cast<const char*>(p), n);
+  }
   std::string take() { return std::move(out_); }
 
  private:
@@ -72,7 +74,8 @@ class Reader {
   template <typename T>
   std::vector<T> array() {
     std::vector<T> v(u64());
-    std::memcpy(v.data(), take(v.size() * sizeof(T)), v.size() * sizeof(T));
+    const char* bytes = take(v.size() * sizeof(T));
+    if (!v.empty()) std::memcpy(v.data(), bytes, v.size() * sizeof(T));  // (an empty vector's data() may be null)
     return v;
   }
   const char* take(std::uint64_t n) {
@@ -362,7 +365,8 @@ void DistributedSearch::serve() {
         const std::size_t nq = in.u64(), k = in.u64(), ef = in.u64();
         const auto threads = unsigned(in.u64());
         queries.resize(nq * local_->index->dim());
-        std::memcpy(queries.data(), in.take(queries.size() * sizeof(float)), queries.size() * sizeof(float));
+        const char* bytes = in.take(queries.size() * sizeof(float));
+        if (!queries.empty()) std::memcpy(queries.data(), bytes, queries.size() * sizeof(float));
         std::string answer;
         try {
           answer = result_message(local_->search(queries.data(), nq, k, {ef, threads}));
