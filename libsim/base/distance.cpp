@@ -52,8 +52,6 @@ template <class Term>
   return lanes[0];
 }
 
-double dot(const float* a, const float* b, std::size_t dim) { return exact_dot(a, b, dim); }
-
 }  // namespace
 
 // A float times a float is exact in double (24 + 24 significant bits), and so is the difference of
@@ -135,9 +133,9 @@ float distance(Distance d, const float* a, const float* b, std::size_t dim) {
   // Accumulate in double: this is the reference the fast paths are compared with.
   switch (d) {
     case Distance::Cosine: {
-      const double na = std::sqrt(dot(a, a, dim)), nb = std::sqrt(dot(b, b, dim));
+      const double na = std::sqrt(exact_dot(a, a, dim)), nb = std::sqrt(exact_dot(b, b, dim));
       if (na == 0 || nb == 0) return 1.0f;
-      return float(1.0 - dot(a, b, dim) / (na * nb));
+      return float(1.0 - exact_dot(a, b, dim) / (na * nb));
     }
     case Distance::Euclidean:
     case Distance::SquaredEuclidean: {
@@ -145,7 +143,7 @@ float distance(Distance d, const float* a, const float* b, std::size_t dim) {
       return float(d == Distance::Euclidean ? std::sqrt(s) : s);
     }
     case Distance::InnerProduct:
-      return float(1.0 - dot(a, b, dim));
+      return float(1.0 - exact_dot(a, b, dim));
     case Distance::Manhattan:
       return float(lane_sum(dim, [=](std::size_t i) { return std::fabs(double(a[i]) - double(b[i])); }));
   }
@@ -178,7 +176,7 @@ float from_hnsw(Distance d, float raw) {
 }
 
 float l2_normalize(float* v, std::size_t dim) {
-  const double norm = std::sqrt(dot(v, v, dim));
+  const double norm = std::sqrt(exact_dot(v, v, dim));
   if (norm > 0) {
     for (std::size_t i = 0; i < dim; ++i) v[i] = float(v[i] / norm);
   }

@@ -326,13 +326,17 @@ IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   } else {
     a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
   }
-  // The live items in the union's order, their vectors as the shards store them.
-  std::vector<float> vectors;
-  std::vector<float> row(a.dim);
+  // The live items in the union's order, their vectors as the shards store them, copied in one
+  // call (for HNSW each call scans the graph's elements), then compacted in place.
+  std::vector<float> vectors(shards.size() * a.dim);
+  from.copy_vectors(0, shards.size(), vectors.data());
+  std::size_t live = 0;
   for (std::size_t p = 0; p < shards.size(); ++p) {
     if (from.is_deleted(p)) continue;
-    from.copy_vectors(p, 1, row.data());
-    vectors.insert(vectors.end(), row.begin(), row.end());
+    if (live != p) {
+      std::copy_n(vectors.begin() + std::ptrdiff_t(p * a.dim), a.dim, vectors.begin() + std::ptrdiff_t(live * a.dim));
+    }
+    ++live;
     a.ids.push_back(shards.ids[p]);
     a.labels.push_back(shards.labels[p]);
     if (!shards.payloads.empty()) a.payloads.push_back(shards.payloads[p]);

@@ -246,6 +246,7 @@ void ExactIndex::rescore(const float* qb, std::size_t qn, Scratch& scratch) cons
     scratch.query_norms[i] = distance_ == Distance::Cosine ? std::sqrt(exact_dot(query, query, dim_)) : 0.0;
   }
   double* sums = scratch.sums.data();
+  const bool euclidean = distance_ == Distance::Euclidean || distance_ == Distance::SquaredEuclidean;
   for (std::size_t b = 0; b < blocks; ++b) {
     for (std::size_t i = 0; i < qn; ++i) {
       const std::size_t* starts = scratch.bucket_starts.data() + i * (blocks + 1);
@@ -257,11 +258,10 @@ void ExactIndex::rescore(const float* qb, std::size_t qn, Scratch& scratch) cons
       if (distance_ == Distance::Manhattan) {
         for (std::size_t j = 0; j < count; ++j) {
           const float d = sim::distance(distance_, query, data_.data() + std::size_t(grouped[j]) * dim_, dim_);
-          out[j] = candidate(std::max(d, 0.0f), grouped[j]);
+          out[j] = candidate(clamp_distance(distance_, d), grouped[j]);
         }
         continue;
       }
-      const bool euclidean = distance_ == Distance::Euclidean || distance_ == Distance::SquaredEuclidean;
       exact_sums(euclidean ? ExactSum::SquaredL2 : ExactSum::Dot, query, data_.data(), dim_, grouped, count, sums);
       for (std::size_t j = 0; j < count; ++j)
         out[j] = candidate(exact_distance(sums[j], scratch.query_norms[i], grouped[j]), grouped[j]);
@@ -295,26 +295,28 @@ void ExactIndex::search_block(const float* qb, std::size_t qn, std::size_t k, Sc
   }
 }
 
-// What sim::distance(distance_, query, row) returns, clamped as clamp_distance does, from the sum it
-// is made of (<q,x> for cosine and inner product, |q - x|^2 for the euclidean family), with the
-// norms of cosine read from the index rather than computed again: the same bits, a third of the work.
+// What sim::distance(distance_, query, row) returns, clamped (clamp_distance), from the sum it is
+// made of (<q,x> for cosine and inner product, |q - x|^2 for the euclidean family), with the norms
+// of cosine read from the index rather than computed again: the same bits, a third of the work.
 float ExactIndex::exact_distance(double sum, double query_norm, std::size_t position) const {
+  float d = float(sum);  // sqeuclidean; manhattan is re-scored by sim::distance (rescore)
   switch (distance_) {
     case Distance::Cosine: {
       const double row_norm = norms_[position];
-      if (query_norm == 0 || row_norm == 0) return 1.0f;
-      return std::clamp(float(1.0 - sum / (query_norm * row_norm)), 0.0f, 2.0f);
+      d = query_norm == 0 || row_norm == 0 ? 1.0f : float(1.0 - sum / (query_norm * row_norm));
+      break;
     }
     case Distance::Euclidean:
-      return std::max(float(std::sqrt(sum)), 0.0f);
-    case Distance::SquaredEuclidean:
-      return std::max(float(sum), 0.0f);
+      d = float(std::sqrt(sum));
+      break;
     case Distance::InnerProduct:
-      return float(1.0 - sum);
+      d = float(1.0 - sum);
+      break;
+    case Distance::SquaredEuclidean:
     case Distance::Manhattan:
-      break;  // re-scored by sim::distance (rescore)
+      break;
   }
-  return float(sum);
+  return clamp_distance(distance_, d);
 }
 
 SearchResult ExactIndex::search(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params) const {

@@ -51,20 +51,6 @@ SearchResult merge_topk(const std::vector<const SearchResult*>& shards, const st
   return merged;
 }
 
-float clamp_distance(Distance d, float value) {
-  switch (d) {
-    case Distance::Cosine:
-      return std::clamp(value, 0.0f, 2.0f);
-    case Distance::Euclidean:
-    case Distance::SquaredEuclidean:
-    case Distance::Manhattan:
-      return std::max(value, 0.0f);
-    case Distance::InnerProduct:
-      break;
-  }
-  return value;
-}
-
 void Index::require_position(std::size_t position, const char* caller) const {
   if (position >= size()) throw std::out_of_range(std::string(caller) + ": no such position");
 }

@@ -15,6 +15,7 @@
 // answer as one exact index over the concatenated vectors (index_set.hpp does it for files).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -135,7 +136,20 @@ SearchResult merge_topk(const std::vector<const SearchResult*>& shards, const st
                         std::size_t k);
 
 // A raw distance made presentable: cosine clamped to [0, 2], euclidean and sqeuclidean to >= 0
-// (rounding can push a vector's distance to itself slightly below zero); others unchanged.
-float clamp_distance(Distance d, float value);
+// (rounding can push a vector's distance to itself slightly below zero); others unchanged. Inline:
+// exact search applies it to every candidate it re-scores.
+inline float clamp_distance(Distance d, float value) {
+  switch (d) {
+    case Distance::Cosine:
+      return std::clamp(value, 0.0f, 2.0f);
+    case Distance::Euclidean:
+    case Distance::SquaredEuclidean:
+    case Distance::Manhattan:
+      return std::max(value, 0.0f);
+    case Distance::InnerProduct:
+      break;
+  }
+  return value;
+}
 
 }  // namespace sim

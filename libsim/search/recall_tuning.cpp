@@ -40,14 +40,16 @@ RecallProbe::RecallProbe(const Index& index, const RecallOptions& options)
   std::sort(live.begin(), live.end());
   positions_ = live;
 
+  // The oracle: an exact index over the very vectors, positions and deletions; the queries are
+  // the sampled items' rows of the same copy (copy_vectors scans an HNSW graph whole: once).
   const std::size_t dim = index.dim();
-  queries_.resize(positions_.size() * dim);
-  for (std::size_t i = 0; i < positions_.size(); ++i) index.copy_vectors(positions_[i], 1, queries_.data() + i * dim);
-
-  // The oracle: an exact index over the very vectors, positions and deletions.
-  ExactIndex exact(index.distance(), dim);
   std::vector<float> all(index.size() * dim);
   index.copy_vectors(0, index.size(), all.data());
+  queries_.resize(positions_.size() * dim);
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    std::copy_n(all.data() + positions_[i] * dim, dim, queries_.data() + i * dim);
+  }
+  ExactIndex exact(index.distance(), dim);
   AddHints stored;
   stored.stored = true;
   exact.add(all.data(), index.size(), threads_, stored);
