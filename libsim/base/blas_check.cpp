@@ -33,9 +33,17 @@ BlasInfo detect_blas() {
     char real[PATH_MAX];
     info.path = ::realpath(mapped.c_str(), real) ? real : mapped;
   }
-  // OpenBLAS exports its own configuration query; the reference BLAS has nothing like it.
+  // OpenBLAS exports its own configuration query; the reference BLAS has nothing like it. Asked
+  // of the mapped library itself: one a plugin loaded (LibTorch's) is not in the global scope.
   using ConfigFn = char* (*)();
-  if (auto fn = reinterpret_cast<ConfigFn>(::dlsym(RTLD_DEFAULT, "openblas_get_config"))) {
+  void* query = ::dlsym(RTLD_DEFAULT, "openblas_get_config");
+  if (query == nullptr && !mapped.empty()) {
+    if (void* handle = ::dlopen(mapped.c_str(), RTLD_LAZY | RTLD_NOLOAD)) {  // no load: a reference
+      query = ::dlsym(handle, "openblas_get_config");
+      ::dlclose(handle);  // drops that reference; the library stays mapped for its loader
+    }
+  }
+  if (auto fn = reinterpret_cast<ConfigFn>(query)) {
     info.openblas = true;
     info.loaded = true;
     info.config = fn();

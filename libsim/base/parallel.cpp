@@ -39,11 +39,12 @@ std::size_t mappable_bytes(std::size_t limit) {
 
 }  // namespace
 
-unsigned threads_within_address_limit(unsigned threads, std::size_t* free_bytes) {
+unsigned threads_within_address_limit(unsigned threads, std::size_t* free_bytes, std::size_t mapped_later) {
   if (free_bytes != nullptr) *free_bytes = 0;
   struct rlimit limit {};
   if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return threads;
-  const std::size_t free = mappable_bytes(std::size_t(limit.rlim_cur));
+  const std::size_t mappable = mappable_bytes(std::size_t(limit.rlim_cur));
+  const std::size_t free = mappable - std::min(mappable, mapped_later);
   if (free_bytes != nullptr) *free_bytes = free;
   // The calling thread's OpenBLAS buffer is mapped already (at start-up); every other thread's is
   // mapped at its first BLAS call.

@@ -18,8 +18,10 @@ unsigned resolve_threads(unsigned requested);
 // without — its OpenBLAS buffer (128 MiB; OpenBLAS retries a failing one forever, which hung every
 // program at 100% CPU), its malloc arena (64 MiB) and its scratch: 256 MiB, measured. 0 when not
 // even 64 MiB to work in are left. Without a limit: `threads`. `free_bytes` (optional) receives
-// what the limit leaves (0 without a limit).
-unsigned threads_within_address_limit(unsigned threads, std::size_t* free_bytes = nullptr);
+// what the limit leaves (0 without a limit). `mapped_later`: what the run will map after this call
+// whatever the threads (a plugin's libraries), not counted as free.
+unsigned threads_within_address_limit(unsigned threads, std::size_t* free_bytes = nullptr,
+                                      std::size_t mapped_later = 0);
 
 // Calls fn(begin, end) over disjoint ranges covering [0, n); chunk = 0 picks a size that gives each
 // thread several chunks. With threads <= 1 everything runs on the calling thread, in order.

@@ -1,39 +1,14 @@
-// What sim-embed does, as library calls: open the items to run through a model, in the model's
-// input shape, whatever form they come in (also for sim-query -m, which runs sim-embed), and write
-// their embeddings.
+// What sim-embed does once LibTorch is loaded (commands/torch_plugin.hpp): run the model over the
+// items that commands/embed_inputs.hpp opened, and write their embeddings.
 #pragma once
 
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "data/dataset.hpp"
-#include "data/input_options.hpp"
-#include "model/arch.hpp"
+#include "commands/embed_inputs.hpp"
 #include "model/embedder.hpp"
 #include "model/model_file.hpp"
 
 namespace sim {
-
-// inputs is one of:
-//   a dataset (a folder, or an HDF5/CSV vector file)  labels and classes kept
-//   image files                                       unlabelled, id = path
-//   "-"                                               image paths, one per line on stdin
-// Images are decoded to the model's channels and size (the resize policy of sim-train DATASETS).
-// Throws UsageError when the inputs do not fit the model (images for a vector model, a missing
-// --split), FormatError when a vector dataset has another width than the model reads, and the
-// dataset readers' errors.
-std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
-                                                 InputOptions options, unsigned threads);
-
-// Where embed_to_file writes and how: `path` or "-" (stdout); format "h5" (the embeddings file,
-// formats/embeddings.hpp), "tsv" or "jsonl" (formats/embeddings_text.hpp); provenance recorded in
-// an h5 file ("" for none: the same items then give the same bytes).
-struct EmbedOutput {
-  std::string path;
-  std::string format = "h5";
-  std::string provenance;
-};
 
 // Runs `model` over every item of `items` (batches of options.batch_size on options.threads) and
 // writes the embeddings with the items' ids, labels and classes, atomically for a file. Returns

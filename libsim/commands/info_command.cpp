@@ -6,44 +6,17 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "commands/index_command.hpp"
+#include "commands/torch_plugin.hpp"
 #include "data/dataset.hpp"
 #include "formats/embeddings.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
 #include "formats/image.hpp"
 #include "formats/model_container.hpp"
-#include "model/model_file.hpp"
 #include "search/index_file.hpp"
 
 namespace sim {
 namespace {
-
-ArtifactInfo describe_model(const std::string& path) {
-  const ModelContainer m = read_model_container(path);  // its sections, for their sizes
-  // As sim-embed loads it: the architecture, the weights and the self-test (the stored samples
-  // re-embedded and compared), which only LibTorch can check.
-  const LoadedModel model = load_model(path);
-  const ArchSpec& spec = model.info.spec;
-  ArtifactInfo info{"model", {}};
-  Facts& f = info.facts;
-  f.add("format", "sim-model version " + std::to_string(m.version));
-  f.add("architecture", spec.arch);
-  f.add("input", spec.input.str());
-  f.add("dim", std::size_t(spec.dim));
-  f.add("distance", std::string(to_string(spec.distance)));
-  f.add("classes", count_and_names(model.info.classes));
-  f.add("fingerprint", model.info.fingerprint);
-  std::string sections;
-  for (const auto& [tag, bytes] : m.sections) {
-    sections += (sections.empty() ? "" : ", ") + tag + " " + std::to_string(bytes.size()) + " bytes";
-  }
-  f.add("sections", sections);
-  f.add("checkpoint", model.extra.count("OPTM") ? "yes (sim-train --resume can continue it)" : "no");
-  f.add("self-test", "passed (the stored samples embed as when the model was written)");
-  f.add_json("training", model.info.training.dump());
-  f.add_json("provenance", model.info.provenance.dump());
-  return info;
-}
 
 ArtifactInfo describe_embeddings(const std::string& path) {
   const Embeddings e = read_embeddings(path);  // checks every row (NaN, infinity) too
@@ -138,7 +111,10 @@ ArtifactInfo describe_artifact(const std::string& path) {
   if (is_directory(path)) return describe_dataset(path);
   const std::string head = read_prefix(path, 16);  // IoError naming the file when it can't be read
   if (head.empty()) throw FormatError(path, "", "empty file");
-  if (looks_like_model(path)) return describe_model(path);
+  if (looks_like_model(path)) {
+    (void)read_model_container(path);  // a broken container is said without loading LibTorch
+    return torch_plugin().describe_model(path);
+  }
   if (looks_like_hdf5(path)) {
     const std::string format = hdf5_format(path);
     if (format == kEmbeddingsFormat) return describe_embeddings(path);

@@ -109,16 +109,6 @@ nn::Sequential mlp(const ItemShape& in, std::int64_t& features) {
 
 }  // namespace
 
-std::string ArchSpec::auto_arch(const ItemShape& input) {
-  if (!input.image) return "mlp";
-  return input.channels == 1 && input.height <= 64 && input.width <= 64 ? "small_cnn" : "resnet";
-}
-
-const std::vector<std::string>& ArchSpec::names() {
-  static const std::vector<std::string> names{"auto", "hello", "small_cnn", "resnet", "mlp"};
-  return names;
-}
-
 EmbeddingNetImpl::EmbeddingNetImpl(const ArchSpec& spec, torch::jit::Module backbone) : spec_(spec) {
   if (spec_.dim < 1)
     throw UsageError("the embedding size must be at least 1, not " + std::to_string(spec_.dim), "--dim");

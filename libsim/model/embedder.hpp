@@ -12,14 +12,9 @@
 #include "data/dataset.hpp"
 #include "formats/embeddings.hpp"
 #include "model/arch.hpp"
+#include "model/embed_options.hpp"
 
 namespace sim {
-
-struct EmbedOptions {
-  std::size_t batch_size = 256;  // 256 measured fastest here; see DESIGN.md on glibc and >=32 MB tensors
-  unsigned threads = 1;
-  bool progress = true;  // a progress bar/lines for long runs
-};
 
 // Calls sink(first_item, embeddings) for consecutive batches (embeddings: n x dim, float, CPU).
 // Load errors propagate as the dataset throws them (FormatError naming the file).

@@ -3,24 +3,15 @@
 // LibTorch parts: the weights, the TorchScript backbone and the load-time self-test.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <map>
 #include <string>
 #include <vector>
 
 #include "formats/model_container.hpp"
 #include "model/arch.hpp"
+#include "model/model_info.hpp"
 
 namespace sim {
-
-struct ModelInfo {
-  ArchSpec spec;
-  std::vector<std::string> classes;
-  nlohmann::json provenance = nlohmann::json::object();
-  nlohmann::json training = nlohmann::json::object();  // loss, optimiser, epochs... as trained
-  std::string fingerprint;                             // filled by save_model: identifies the weights
-};
 
 struct LoadedModel {
   ModelInfo info;
@@ -37,9 +28,5 @@ void save_model(const std::string& path, EmbeddingNet& net, ModelInfo& info, con
 // Reads and checks a model file; with check_samples, re-runs the self-test samples and throws
 // FormatError if the embeddings differ by more than 1e-4.
 LoadedModel load_model(const std::string& path, bool check_samples = true);
-
-// JSON <-> ArchSpec, as stored in the HEAD section.
-nlohmann::json to_json(const ArchSpec& spec);
-ArchSpec arch_from_json(const nlohmann::json& j, const std::string& path);
 
 }  // namespace sim

@@ -7,8 +7,6 @@
 
 #include "base/blas_check.hpp"
 
-extern "C" const unsigned sim_startup_reserve_mib = 640;
-
 namespace sim {
 
 void configure_torch(unsigned threads, std::uint64_t seed) {

@@ -38,6 +38,10 @@ head -n 1 "$out" | grep -Eq "^$name [0-9]+\.[0-9]+\.[0-9]+$" || fail "--version 
 for component in LibTorch hnswlib HDF5; do
   grep -q "^  $component " "$out" || fail "--version does not mention $component"
 done
+# The programs that run models load LibTorch as a plugin (libsim_torch.so): its version proves it loads.
+if [[ $name == sim-train || $name == sim-embed || $name == sim-info ]]; then
+  grep -Eq "^  LibTorch [0-9]+\.[0-9]+" "$out" || fail "--version: no LibTorch version: $(grep LibTorch "$out")"
+fi
 
 for bad in "--no-such-flag" "--threads=many" "--seed=-x"; do
   run "$bad"

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Keeps libsim's layout true: the folder map of libsim/README.md, read from its table, is what the
-includes do; the command line stays out of libsim; LibTorch and hnswlib stay in their folders;
-files, folders and program mains stay within their sizes.
+includes do; the command line stays out of libsim; LibTorch and hnswlib stay in their folders, and
+no program under tools/ reaches LibTorch through a header (the programs load it as a plugin, see
+commands/torch_plugin.hpp); files, folders and program mains stay within their sizes.
 
     check_layout.py SOURCE_ROOT
 
@@ -20,6 +21,8 @@ TORCH_FOLDERS = {"model", "train"}
 HNSWLIB_FILES = {"search/hnsw_index.cpp", "search/hnsw_graph.hpp", "search/hnsw_graph_file.hpp"}
 HNSWLIB_PRIVATE = {"search/hnsw_graph.hpp", "search/hnsw_graph_file.hpp"}  # included by hnsw_index.cpp only
 
+TORCH_INCLUDE = ("torch/", "ATen/", "c10/")
+
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 
 
@@ -36,6 +39,50 @@ def read_map(readme):
         below = cells[2]
         allowed[name.group(1)] = set() if below == "nothing" else {f.strip() for f in below.split(",")}
     return allowed
+
+
+def quoted_includes(path):
+    """[(line number, target)] of the file's #include "..." lines."""
+    found = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+        m = INCLUDE.match(line)
+        if m and m.group(1) == '"':
+            found.append((number, m.group(2)))
+    return found
+
+
+def includes_torch(path):
+    for line in path.read_text(errors="replace").splitlines():
+        m = INCLUDE.match(line)
+        if m and m.group(1) == "<" and m.group(2).startswith(TORCH_INCLUDE):
+            return True
+    return False
+
+
+def torch_chain(root, start):
+    """The chain of quoted includes by which START reaches a header that includes LibTorch, as a
+    list of paths relative to ROOT, or None. Headers are resolved as the build does: against
+    libsim/, tools/, then the including file's folder."""
+    def resolve(target, including):
+        for base in (root / "libsim", root / "tools", including.parent):
+            if (base / target).is_file():
+                return (base / target).resolve()
+        return None
+
+    seen = set()
+    stack = [(start.resolve(), [start.relative_to(root).as_posix()])]
+    while stack:
+        path, chain = stack.pop()
+        for _, target in quoted_includes(path):
+            header = resolve(target, path)
+            if header is None or header in seen:
+                continue
+            seen.add(header)
+            step = chain + [target]
+            if includes_torch(header):
+                return step
+            stack.append((header, step))
+    return None
 
 
 def main(root):
@@ -94,6 +141,13 @@ def main(root):
             problems.append(
                 f"libsim/{folder}/: {count} of libsim's {total} lines ({count / total:.0%}), "
                 f"more than {MAX_FOLDER_SHARE:.0%}")
+
+    tool_sources = sorted(p for p in (root / "tools").rglob("*") if p.suffix in (".cpp", ".hpp") and p.is_file())
+    for source in tool_sources:
+        chain = torch_chain(root, source)
+        if chain:
+            problems.append(f"{chain[0]}: reaches LibTorch through {' -> '.join(chain[1:])}; "
+                            "programs load it through commands/torch_plugin.hpp")
 
     for main_cpp in sorted((root / "tools").glob("sim-*/main.cpp")):
         count = len(main_cpp.read_text().splitlines())

@@ -36,6 +36,9 @@ expect "libsim including the command line" 'includes "cli/program.hpp", which is
   "sed -i '1i #include \"cli/program.hpp\"' libsim/formats/h5.cpp"
 expect "LibTorch outside model and train" "includes LibTorch <torch/torch.h> outside" \
   "sed -i '1i #include <torch/torch.h>' libsim/eval/projection.cpp"
+expect "a program reaching LibTorch through headers" \
+  "tools/sim-info/main.cpp: reaches LibTorch through cli/runtimes.hpp -> commands/embed_command.hpp" \
+  "sed -i '1i #include \"commands/embed_command.hpp\"' tools/cli/runtimes.hpp"
 expect "hnswlib outside its translation unit" "includes hnswlib <hnswlib/hnswlib.h> outside" \
   "sed -i '1i #include <hnswlib/hnswlib.h>' libsim/search/exact_index.cpp"
 expect "a private HNSW header elsewhere" "private to search/hnsw_index.cpp" \

@@ -23,8 +23,9 @@
 #include "base/versions.hpp"
 #include "cli/value_flags.hpp"
 
-// Defined by libsim's model/torch_runtime.cpp in the programs that link LibTorch; null elsewhere.
+// Defined by libsim's commands/torch_plugin.cpp in the programs that load LibTorch; null elsewhere.
 extern "C" const unsigned sim_startup_reserve_mib __attribute__((weak));
+extern "C" const unsigned sim_plugin_mapping_mib __attribute__((weak));
 
 namespace sim {
 namespace {
@@ -84,7 +85,7 @@ void reserve_standard_descriptors() {
 void check_address_space(int /*argc*/, char** argv, char** /*envp*/) {
   struct rlimit limit {};
   if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return;
-  // OpenBLAS's 128 MiB buffer and as much to work; more with LibTorch (model/torch_runtime.hpp).
+  // OpenBLAS's 128 MiB buffer and as much to work; more where LibTorch loads (commands/torch_plugin.cpp).
   const std::size_t need = std::size_t(&sim_startup_reserve_mib != nullptr ? sim_startup_reserve_mib : 256) << 20;
   void* probe = ::mmap(nullptr, need, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (probe != MAP_FAILED) {
@@ -125,7 +126,7 @@ std::string version_text(const ProgramInfo& info) {
   for (const char* component : {"LibTorch", "hnswlib", "HDF5"}) {
     std::string version = "not linked";
     for (const Runtime& r : info.runtimes) {
-      if (r.name == component) version = r.version;
+      if (r.name == component) version = r.version();
     }
     text += std::string("  ") + component + " " + version + "\n";
   }
@@ -149,7 +150,7 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
   try {
     CLI::App app(info.summary, info.name);
     app.footer("Example:\n" + info.example);
-    app.set_version_flag("--version", version_text(info));
+    app.set_version_flag("--version", std::function<std::string()>([&info] { return version_text(info); }));
     add_flags(app, common);
     define(app);
     try {
@@ -185,7 +186,8 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
     common.threads = common.threads == 0 ? std::max(1u, resolve_threads(0) / unsigned(launch.local_world_size))
                                          : resolve_threads(common.threads);
     std::size_t free_bytes = 0;
-    const unsigned fit = threads_within_address_limit(common.threads, &free_bytes);
+    const std::size_t later = std::size_t(&sim_plugin_mapping_mib != nullptr ? sim_plugin_mapping_mib : 0) << 20;
+    const unsigned fit = threads_within_address_limit(common.threads, &free_bytes, later);
     if (fit == 0) {
       throw IoError("", "",
                     "the address-space limit (ulimit -v) leaves " + std::to_string(free_bytes >> 20) +

@@ -37,7 +37,7 @@ void add_flags(CLI::App& app, CommonOptions& common);
 // before run() (e.g. LibTorch's intra-op threads and seed).
 struct Runtime {
   std::string name;
-  std::string version;
+  std::function<std::string()> version;  // asked only by --version (LibTorch's loads its plugin)
   std::function<void(const CommonOptions&)> configure;  // may be empty
 };
 

@@ -6,21 +6,24 @@
 #include "base/blas_check.hpp"
 #include "base/versions.hpp"
 #include "cli/program.hpp"
-#include "model/torch_runtime.hpp"
+#include "commands/torch_plugin.hpp"
 #include "search/hnsw_space.hpp"
 
 namespace sim {
 
-inline Runtime hdf5_runtime() { return {"HDF5", hdf5_version(), nullptr}; }
+inline Runtime hdf5_runtime() { return {"HDF5", hdf5_version, nullptr}; }
 
 // Exact search multiplies with BLAS too: the configure step checks it (a loud warning if it is the
 // reference BLAS), as LibTorch's does for training.
 inline Runtime hnswlib_runtime() {
-  return {"hnswlib", hnswlib_version(), [](const CommonOptions&) { check_blas(); }};
+  return {"hnswlib", hnswlib_version, [](const CommonOptions&) { check_blas(); }};
 }
 
+// LibTorch comes as a plugin, loaded when a run needs a network (commands/torch_plugin.hpp): its
+// version is asked of the plugin, and --threads and --seed are applied when it loads.
 inline Runtime torch_runtime() {
-  return {"LibTorch", torch_version(), [](const CommonOptions& c) { configure_torch(c.threads, c.seed); }};
+  return {"LibTorch", [] { return torch_plugin().version(); },
+          [](const CommonOptions& c) { set_torch_settings(c.threads, c.seed); }};
 }
 
 }  // namespace sim

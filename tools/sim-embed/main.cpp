@@ -1,6 +1,6 @@
 // sim-embed: runs a trained model over items and writes their embeddings (HDF5, TSV or JSON Lines;
-// a file or - for stdout). The work is libsim's commands/embed_command (what to read, what to
-// write), over model/embedder (batched inference).
+// a file or - for stdout). The work is libsim's commands/embed_inputs (what to read) and, in the
+// LibTorch plugin, commands/embed_command (what to write) over model/embedder (batched inference).
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -12,9 +12,10 @@
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/value_flags.hpp"
-#include "commands/embed_command.hpp"
+#include "commands/embed_inputs.hpp"
+#include "commands/torch_plugin.hpp"
 #include "data/dataset_split.hpp"
-#include "model/model_file.hpp"
+#include "model/model_info.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-embed",
@@ -68,9 +69,10 @@ int main(int argc, char** argv) {
         std::vector<sim::NamedFile> read{{model_path, "the model -m"}};
         for (const std::string& in : inputs) read.push_back({in, "the input"});
         sim::refuse_overwriting(read, {{output, "-o"}});
-        sim::LoadedModel model = sim::load_model(model_path);
-        model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
-        auto dataset = sim::open_model_inputs(inputs, model.info.spec, input_options, common.threads);
+        // The model's header, then the inputs, then LibTorch (commands/torch_plugin.hpp): a broken
+        // model container or a bad input is refused before LibTorch loads.
+        const sim::ModelInfo model = sim::read_model_info(model_path);
+        auto dataset = sim::open_model_inputs(inputs, model.spec, input_options, common.threads);
         if (shard.count > 1) {
           const std::size_t all = dataset->size();
           dataset = sim::shard_items(std::move(dataset), shard.index, shard.count, embed.batch_size);
@@ -83,8 +85,8 @@ int main(int argc, char** argv) {
         }
         embed.threads = common.threads;
         const sim::EmbedOutput out{output, format, no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
-        const std::size_t written = sim::embed_to_file(model, *dataset, inputs.front(), embed, out);
-        const auto dim = std::size_t(model.info.spec.dim);
+        const std::size_t written = sim::torch_plugin().embed({model_path, dataset.get(), inputs.front(), embed, out});
+        const auto dim = std::size_t(model.spec.dim);
         spdlog::info("wrote {} embeddings ({}-d) to {}", written, dim, output == "-" ? "stdout" : output);
         return sim::kExitOk;
       });

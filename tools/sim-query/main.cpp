@@ -56,7 +56,7 @@ int main(int argc, char** argv) {
                               "  sim-query fashion.idx -m fashion.sim shoe.png -k 5\n"
                               "  sim-query fashion.idx -i queries.h5 -k 8 --grid neighbours.png > neighbours.tsv\n"
                               "  sim-query part-0.idx part-1.idx part-2.idx -i queries.h5 -k 10",
-                              {{"LibTorch", "not linked (-m runs sim-embed; several ranks load libsim_ranks.so)", {}},
+                              {{"LibTorch", [] { return std::string("not linked (-m runs sim-embed; several ranks load libsim_ranks.so)"); }, {}},
                                sim::hnswlib_runtime(),
                                sim::hdf5_runtime()},
                               /*data_parallel=*/true};

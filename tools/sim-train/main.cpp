@@ -4,7 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <memory>
+#include <optional>
 
 #include "base/error.hpp"
 #include "base/file_identity.hpp"
@@ -16,10 +16,9 @@
 #include "cli/runtimes.hpp"
 #include "cli/train_flags.hpp"
 #include "cli/value_flags.hpp"
+#include "commands/torch_plugin.hpp"
 #include "commands/train_command.hpp"
 #include "data/train_data.hpp"
-#include "train/rank_group.hpp"
-#include "train/trainer.hpp"
 
 int main(int argc, char** argv) {
   const sim::ProgramInfo info{"sim-train",
@@ -69,52 +68,44 @@ int main(int argc, char** argv) {
           sim::refuse_overwriting({{dataset, "the dataset"}, {train.backbone, "--backbone"}},
                                   {{output, "-o"}, {output + ".ckpt", "the checkpoint of -o"}});
         }
-        // A rank of a data-parallel job joins the others first, so that any failure after this point
-        // (its data, its memory) reaches them as a named failure, not a silent hang.
         const sim::LaunchEnv launch = sim::read_launch_env();
-        std::unique_ptr<sim::RankGroup> ranks;
-        if (launch.distributed() && !dry) {
-          ranks = std::make_unique<sim::RankGroup>(launch, std::chrono::milliseconds(std::int64_t(timeout_s * 1000)));
-        }
         if (launch.restart_count > 0 && !train.resume && sim::is_regular_file(output + ".ckpt")) {
           // torchrun --max_restarts restarted the workers: carry on from the last checkpoint.
           spdlog::info("restart {} of this job: resuming from {}", launch.restart_count, output + ".ckpt");
           train.resume = true;
         }
-        sim::TrainSummary s;
-        try {
-          data.threads = common.threads;
-          const sim::TrainData train_data = sim::open_train_data(dataset, data, split, common.seed);
-          if (dry) {
-            sim::dry_run(train_data, batch, augment, common.seed, common.threads, data.skip_bad, dry_batches);
-            return sim::kExitOk;
-          }
-          sim::TrainRequest request;
-          request.data = &train_data;
-          request.train = train;
-          request.batch = batch;
-          request.augment = augment;
-          request.loss = loss;
-          request.skip_bad = data.skip_bad;
-          request.threads = common.threads;
-          request.seed = common.seed;
-          request.output = output;
-          request.provenance = nlohmann::json::parse(sim::make_provenance(info.name, argc, argv));
-          request.ranks = ranks.get();
-          s = sim::train_model(request);
-        } catch (const sim::LostRankError&) {
-          throw;  // another rank's failure, already named
-        } catch (const std::exception& e) {
-          const std::string what = e.what();
-          if (ranks) ranks->report_failure(what.substr(0, what.find('\n')));
-          throw;
+        data.threads = common.threads;
+        const auto open_data = [&] { return sim::open_train_data(dataset, data, split, common.seed); };
+        // One process opens its data before LibTorch loads (a bad file is said at once); the ranks
+        // of a data-parallel job join first, in the plugin, so that a rank whose data fails is
+        // named to the others.
+        std::optional<sim::TrainData> train_data;
+        if (!launch.distributed() || dry) train_data.emplace(open_data());
+        if (dry) {
+          sim::dry_run(*train_data, batch, augment, common.seed, common.threads, data.skip_bad, dry_batches);
+          return sim::kExitOk;
         }
-        if (ranks && ranks->rank() != 0) return sim::kExitOk;
+        sim::TrainJob job;
+        job.request.data = train_data ? &*train_data : nullptr;
+        job.request.train = train;
+        job.request.batch = batch;
+        job.request.augment = augment;
+        job.request.loss = loss;
+        job.request.skip_bad = data.skip_bad;
+        job.request.threads = common.threads;
+        job.request.seed = common.seed;
+        job.request.output = output;
+        job.request.provenance = nlohmann::json::parse(sim::make_provenance(info.name, argc, argv));
+        job.open_data = open_data;
+        job.launch = launch;
+        job.timeout = std::chrono::milliseconds(std::int64_t(timeout_s * 1000));
+        const sim::TrainSummary s = sim::torch_plugin().train(job);
+        if (launch.distributed() && launch.rank != 0) return sim::kExitOk;
         spdlog::info(
             "wrote {}: {} steps in {:.1f} s, {:.0f} images/s (data {:.1f} s, forward {:.1f} s, loss {:.1f} s, "
             "backward+step {:.1f} s, validation {:.1f} s{})",
             output, s.steps, s.seconds, s.images_per_second, s.data_s, s.forward_s, s.loss_s, s.backward_s,
-            s.validation_s, ranks ? fmt::format("; collectives {:.1f} s", s.collectives_s) : std::string());
+            s.validation_s, launch.distributed() ? fmt::format("; collectives {:.1f} s", s.collectives_s) : std::string());
         return sim::kExitOk;
       });
 }

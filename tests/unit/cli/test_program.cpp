@@ -10,7 +10,7 @@
 
 namespace {
 
-const sim::ProgramInfo kInfo{"sim-test", "A test program.", "  sim-test -n 3", {{"HDF5", "9.9.9", nullptr}}};
+const sim::ProgramInfo kInfo{"sim-test", "A test program.", "  sim-test -n 3", {{"HDF5", [] { return std::string("9.9.9"); }, nullptr}}};
 
 struct Result {
   int status;
