@@ -12,16 +12,14 @@
 # core. Exit status 1 if anything was found. Environment: SIM_FUZZ_BUILD_DIR, SIM_JOBS (default 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${SIM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+# shellcheck source=suites.sh
+source "$root/scripts/suites.sh"
+build="$(suite_dir fuzz)"
 seconds="${1:-120}"
 shift $(( $# > 0 ? 1 : 0 ))
 
 "$root/scripts/setup.sh" --fuzz --no-build
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  cmake -S "$root" -B "$build" -DSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
-fi
-cmake --build "$build" -j "${SIM_JOBS:-2}" >/dev/null
+suite_build fuzz >/dev/null
 work="$build/fuzz"
 mkdir -p "$work"
 "$build/tests/fuzz/make_fuzz_seeds" "$work/seeds" 2>/dev/null

@@ -3,7 +3,9 @@
 # Idempotent: packages already installed are skipped (no apt-get at all when nothing is missing),
 # and the build is incremental. Called by the README's two commands; safe to run by hand.
 #
-#   scripts/setup.sh            build and test dependencies + Fashion-MNIST, then build
+#   scripts/setup.sh            build and test dependencies + Fashion-MNIST, then build everything
+#   scripts/setup.sh --programs the same, but build only the programs (and the plugins they load),
+#                               not the tests: what the main job runs
 #   scripts/setup.sh --peers    also the Python peers the benchmarks compare with (faiss)
 #   scripts/setup.sh --fuzz     also clang and libFuzzer, for the fuzz build (scripts/fuzz.sh)
 #   scripts/setup.sh --no-build only install packages
@@ -25,7 +27,8 @@ data_packages=(dataset-fashion-mnist)
 # Small Python packages the interop tests use (our files in h5py and hnswlib's own bindings).
 # python3-torch is a test package, not only a peer: tests/cli/python_interop.sh traces a PyTorch
 # net for sim-train --backbone and reads sim's model file back in PyTorch, and CI must run it.
-test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch)
+# iproute2: the network namespace each distributed test runs in (tests/own_network.sh).
+test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch iproute2)
 # iproute2 and ethtool: the namespaces standing in for two hosts in scripts/bench/distributed.sh.
 peer_packages=(python3-faiss python3-matplotlib iproute2 ethtool)
 # The fuzz build (-DSIM_FUZZ=ON): clang with libFuzzer and its sanitizer runtimes; libomp so that
@@ -35,12 +38,14 @@ fuzz_packages=(clang-14 libclang-rt-14-dev libomp-14-dev)
 want_peers=0
 want_fuzz=0
 want_build=1
+want_programs=0
 for arg in "$@"; do
   case "$arg" in
     --peers) want_peers=1 ;;
     --fuzz) want_fuzz=1 ;;
     --no-build) want_build=0 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --programs) want_programs=1 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -67,11 +72,7 @@ else
 fi
 
 if [[ $want_build == 1 ]]; then
-  build_dir="${SIM_BUILD_DIR:-$root/build}"
-  build_type="${SIM_BUILD_TYPE:-Release}"
-  jobs="${SIM_JOBS:-2}"
-  if [[ ! -f "$build_dir/CMakeCache.txt" ]]; then
-    cmake -S "$root" -B "$build_dir" -DCMAKE_BUILD_TYPE="$build_type"
-  fi
-  cmake --build "$build_dir" -j "$jobs"
+  # shellcheck source=suites.sh
+  source "$here/suites.sh"
+  if [[ $want_programs == 1 ]]; then suite_build normal sim_programs; else suite_build normal; fi
 fi

@@ -7,11 +7,8 @@
 # Environment: SIM_FUZZ_BUILD_DIR (default: build-fuzz), SIM_JOBS (default: 2).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-build="${SIM_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+# shellcheck source=suites.sh
+source "$root/scripts/suites.sh"
 "$root/scripts/setup.sh" --fuzz --no-build
-if [[ ! -f "$build/CMakeCache.txt" ]]; then
-  cmake -S "$root" -B "$build" -DSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14
-fi
-cmake --build "$build" -j "${SIM_JOBS:-2}"
-ctest --test-dir "$build" --output-on-failure -j "${SIM_JOBS:-2}" "$@"
+suite_build fuzz
+suite_ctest fuzz "$@"

@@ -125,8 +125,22 @@ void check_hnsw_file_size(const std::string& path, std::uint64_t file_size) {
   }
 }
 
-HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
+void check_hnsw_file_fits(const std::string& path, const HnswExpected& want) {
   check_hnsw_file_size(path, want.file_size);
+  // Every element takes its level-0 record and its upper levels' 4-byte size, at the least.
+  const HnswHeader e = expected_hnsw_layout(want.count, want.dim, want.m, want.ef_construction);
+  const std::uint64_t per_element = e.size_data_per_element + 4;
+  const std::uint64_t room = want.file_size > kHnswHeaderBytes ? want.file_size - kHnswHeaderBytes : 0;
+  if (want.count > room / per_element) {
+    throw FormatError(path, "cur_element_count",
+                      "cannot hold the sidecar's " + std::to_string(want.count) + " elements of " +
+                          std::to_string(per_element) + " bytes in " + std::to_string(want.file_size) +
+                          " bytes (corrupt file, or " + kNotItsFile + ")");
+  }
+}
+
+HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want, HnswFileSink* sink) {
+  check_hnsw_file_fits(path, want);
   const std::uint64_t size = want.file_size;
   Reader in(path);
   unsigned char raw[kHnswHeaderBytes];
@@ -161,11 +175,8 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& want,
     throw FormatError(path, "maxlevel_", "is " + std::to_string(h.max_level) + " (corrupt file)");
   }
   if (h.entry_point >= n) throw FormatError(path, "enterpoint_node_", "is not an element (corrupt file)");
-  // Every section's minimum size, before allocating anything per element.
-  const std::uint64_t per_element = h.size_data_per_element + 4;
-  if (n > (size - kHnswHeaderBytes) / per_element) {
-    throw FormatError(path, "cur_element_count", "claims more elements than the file can hold (corrupt file)");
-  }
+  // The file holds n elements of this layout (check_hnsw_file_fits): n matches the sidecar's count
+  // and the layout its dim and M give.
 
   HnswFileCheck result;
   result.header = h;

@@ -95,4 +95,10 @@ HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expec
 // without vectors): `path` exists, is a file, and is `file_size` bytes long, as the sidecar records.
 void check_hnsw_file_size(const std::string& path, std::uint64_t file_size);
 
+// check_hnsw_file's first two steps, before anything is read or allocated per element: the size
+// as above, and a file of that size can hold `expected.count` elements of the layout the sidecar's
+// dim and M give. A loader calls it before it allocates a graph of count elements, so that a
+// sidecar claiming more items than its file holds costs no memory.
+void check_hnsw_file_fits(const std::string& path, const HnswExpected& expected);
+
 }  // namespace sim

@@ -234,6 +234,7 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
   // is checked: the file is read once, straight into huge pages, instead of checked by
   // check_hnsw_file and then read again by hnswlib's loadIndex (which would trust it). The level
   // generator is seeded from the build's seed and the count, for later additions.
+  check_hnsw_file_fits(path, expected);  // before a graph of `count` elements is allocated
   auto& g = *index->graph_;
   g.hnsw = new_graph(g.space.get(), count, params, params.seed + count, distance);
   auto& h = *g.hnsw;

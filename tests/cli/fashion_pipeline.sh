@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, shortened, on real data: scripts/fashion-mnist.sh's steps on a subset of
 # Fashion-MNIST (the first 300 training images of each class, one epoch; the first 100 test images
-# of each class as queries). Asserts that the trained model beats raw-pixel nearest neighbour on the
+# of each class as queries). Every program runs in it (sim-info over the three artifacts), so it is
+# also the quick loop's smoke run (scripts/test.sh --quick). Asserts that the trained model beats raw-pixel nearest neighbour on the
 # same items (precision@1 and MAP@R), both scored by sim-eval (the pixels written as an embeddings file from h5py), and
 # that the report and the calibrated index come out whole.
 # Usage: fashion_pipeline.sh BIN_DIR FASHION_MNIST_DIR
@@ -32,6 +33,10 @@ expect 0 "precision@1" "$bin/sim-eval" fm.idx -i test.h5 --target-precision 0.9 
   --report report "${one[@]}"
 expect 0 "" "$bin/sim-query" fm.idx -i test.h5 -k 1 --match nearest "${one[@]}"
 head -n 1 out | grep -qF "match" || fail "sim-query --match after calibration: no match column"
+# sim-info over the three artifacts: the model's self-test passes, the index carries its calibration.
+expect 0 "self-test: passed" "$bin/sim-info" fm.sim fm.idx train.h5
+[[ $(grep -c "^artifact: " out) == 3 ]] || fail "sim-info: expected three artifacts: $(grep "^artifact" out)"
+grep -q "^calibration: .*0\.9" out || fail "sim-info does not show the index's calibration: $(grep -i calib out)"
 
 # Raw pixels of the very same items (ids are "FILE#ROW"), as an embeddings file, scored by sim-eval.
 $py - "$data" train.h5 test.h5 <<'PY' || fail "could not write the raw-pixel embeddings"

@@ -139,3 +139,27 @@ TEST_CASE("HNSW file: written, checked and loaded back, the same answers") {
   loaded->add(data.points.data(), 10, 1);
   CHECK(loaded->size() == 1510);
 }
+
+TEST_CASE("HNSW load: a sidecar's count its file cannot hold is refused before the graph is allocated") {
+  sim::test::TempDir dir;
+  const auto data = sim::test::clustered(50, 16, 5, 7);
+  sim::HnswParams params;
+  sim::HnswIndex index(Distance::Cosine, 16, params);
+  index.add(data.points.data(), 50, 1);
+  const std::string path = dir.path() + "/x.hnsw";
+  sim::AtomicFile out(path);
+  const sim::HnswFileStamp stamp = index.write(out);
+  out.commit();
+  // Ten billion elements would be terabytes: hnswlib would fail to allocate them, or take them.
+  for (const std::size_t count : {std::size_t(51), std::size_t(10000000000)}) {
+    CAPTURE(count);
+    try {
+      (void)sim::HnswIndex::load(path, Distance::Cosine, 16, count, params, stamp);
+      FAIL("loaded");
+    } catch (const sim::FormatError& e) {
+      const std::string what = e.what();
+      CHECK(what.find(path) != std::string::npos);
+      CHECK(what.find(count == 51 ? "cur_element_count" : "cannot hold the sidecar's") != std::string::npos);
+    }
+  }
+}

@@ -223,9 +223,11 @@ TEST_CASE("broken sidecars are refused, naming the file and the field") {
   CHECK(broken([](Edit& e) { e.set("count", std::int64_t(1) << 50); }).find("count: is") != std::string::npos);
   CHECK(broken([](Edit& e) { e.set("dim", std::int64_t(0)); }).find("dim: is 0") != std::string::npos);
   CHECK(broken([](Edit& e) { e.set("M", std::int64_t(1) << 40); }).find("M: is") != std::string::npos);
-  // The largest dim a sidecar may claim: a clean refusal (found by fuzz_hnsw_file: the index used to
-  // reserve room for 1024 items of that size, 64 GiB, before checking its hnswlib file).
-  CHECK(broken([](Edit& e) { e.set("dim", std::int64_t(1) << 24); }).find("label_offset_") != std::string::npos);
+  // The largest dim a sidecar may claim: a clean refusal, before anything is allocated for it (found
+  // by fuzz_hnsw_file: the index used to reserve room for 1024 items of that size, 64 GiB, and later
+  // a graph of the sidecar's count of them, before checking its hnswlib file).
+  CHECK(broken([](Edit& e) { e.set("dim", std::int64_t(1) << 24); }).find("cannot hold the sidecar's") !=
+        std::string::npos);
   CHECK(broken([](Edit& e) { e.set("hnsw_file", std::string("../etc/passwd")); }).find("hnsw_file") !=
         std::string::npos);
   CHECK(broken([](Edit& e) { e.set("hnsw_file_crc32", std::int64_t(12345)); }).find("CRC-32") != std::string::npos);
