@@ -25,7 +25,8 @@ if(SIM_SANITIZE)
   # c10::optional inside LibTorch's headers: off in this build only, on in the normal one.
   # -O1 whatever the build type, as the ASan documentation recommends for usable reports: at -O3
   # gcc's instrumentation nearly doubled the compile time of a LibTorch translation unit (20 -> 37 s
-  # CPU). The code whose speed does not matter here is compiled at -O0 (sim_compile_for_build_speed).
+  # CPU). The code whose speed does not matter here is compiled at -O0 (sim_compile_for_build_speed),
+  # and the LibTorch side is taken from the normal build (SIM_TORCH_PLUGINS_FROM, libsim/CMakeLists.txt).
   add_compile_options(${SIM_SANITIZER_FLAGS} -O1 -g1 -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
@@ -34,27 +35,19 @@ endif()
 # command line (run once per process: CLI11 is header-only and its code is compiled again in every
 # file that includes it) and the tests' own code — at -O1 in the normal build, -O0 in the sanitized
 # one. A program's main took 10.4 s of CPU at -O3, 6.2 at -O1, 4.6 at -O0; under ASan + UBSan a
-# unit at -O0 took about half its -O1 time (sim_core's first unity unit 16 s against 30.5).
-# sim_compile_for_build_speed(SANITIZED TARGET...): the same in the sanitized build only — the
-# LibTorch side (its work is LibTorch's, uninstrumented: sim_model's first unity unit 29 s against
-# 39.5), which the normal build keeps at -O3 for training speed. Not for the code where the tests
-# spend their time (the search, hnswlib's graphs, the formats): at -O0 everywhere the sanitized
-# tests ran slower than its build saved (the HNSW recall unit test 3 -> 26 s).
+# unit at -O0 took about half its -O1 time (sim_core's first unity unit 16 s against 30.5). Not
+# for the code where the tests spend their time (the search, hnswlib's graphs, the formats): at
+# -O0 everywhere the sanitized tests ran slower than its build saved (the HNSW recall unit test
+# 3 -> 26 s, the killed-writer test 61 -> 108 s).
 function(sim_compile_for_build_speed)
-  set(targets ${ARGN})
-  set(sanitized_only OFF)
-  if(targets AND "${ARGV0}" STREQUAL "SANITIZED")
-    list(POP_FRONT targets)
-    set(sanitized_only ON)
-  endif()
   if(SIM_SANITIZE)
     set(level -O0)
-  elseif(NOT sanitized_only AND NOT SIM_FUZZ)
+  elseif(NOT SIM_FUZZ)
     set(level -O1)
   else()
     return()
   endif()
-  foreach(target ${targets})
+  foreach(target ${ARGN})
     target_compile_options(${target} PRIVATE ${level})
   endforeach()
 endfunction()

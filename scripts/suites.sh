@@ -2,11 +2,13 @@
 # Sourced (after setting `root`, the repository) by scripts/test.sh, which runs and times all three,
 # and by test-sanitized.sh, test-fuzz.sh and fuzz.sh, which run one.
 #   normal     build/       gcc Release: every unit and CLI test
-#   sanitized  build-asan/  gcc, ASan + UBSan at -O1: the same tests (cmake/hardening.cmake)
+#   sanitized  build-asan/  gcc, ASan + UBSan: the same tests but the LibTorch side's unit tests,
+#                           with the normal build's LibTorch plugins (cmake/hardening.cmake)
 #   fuzz       build-fuzz/  clang-14, libFuzzer: the file readers' harnesses, short runs
 #
 #   suite_dir NAME          its build folder (SIM_BUILD_DIR, SIM_ASAN_BUILD_DIR, SIM_FUZZ_BUILD_DIR)
-#   suite_build NAME        configures the folder the first time, then builds it (SIM_JOBS, default 2)
+#   suite_build NAME        configures the folder (the first time, and when its flags here change),
+#                           then builds it (SIM_JOBS, default 2); sanitized builds normal's plugins first
 #   suite_ctest NAME ARGS   runs its ctest with ARGS (with the sanitizers' settings for the
 #                           sanitized suite); the output also goes to FOLDER/Testing/ctest.log
 #
@@ -24,7 +26,8 @@ suite_dir() {
 suite_configure_flags() {
   case "$1" in
     normal) echo "-DCMAKE_BUILD_TYPE=${SIM_BUILD_TYPE:-Release}" ;;
-    sanitized) echo "-DCMAKE_BUILD_TYPE=Release -DSIM_SANITIZE=ON" ;;
+    # The LibTorch side comes from the normal build (libsim/CMakeLists.txt, SIM_TORCH_PLUGINS_FROM).
+    sanitized) echo "-DCMAKE_BUILD_TYPE=Release -DSIM_SANITIZE=ON -DSIM_TORCH_PLUGINS_FROM=$(suite_dir normal)/tools" ;;
     fuzz) echo "-DSIM_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14" ;;
   esac
 }
@@ -34,9 +37,16 @@ suite_build() {
   local name="$1" dir
   shift
   dir="$(suite_dir "$name")" || return
-  if [[ ! -f $dir/CMakeCache.txt ]]; then
-    # shellcheck disable=SC2046  # the flags are words
-    cmake -S "$root" -B "$dir" $(suite_configure_flags "$name") || return
+  if [[ $name == sanitized ]]; then
+    suite_build normal sim_torch sim_ranks || return  # the plugins it takes from there
+  fi
+  # Configured the first time, and again when this file's flags for it change.
+  local flags
+  flags="$(suite_configure_flags "$name")"
+  if [[ ! -f $dir/CMakeCache.txt || $(cat "$dir/.suite-flags" 2>/dev/null) != "$flags" ]]; then
+    # shellcheck disable=SC2086  # the flags are words
+    cmake -S "$root" -B "$dir" $flags || return
+    echo "$flags" >"$dir/.suite-flags"
   fi
   local targets=()
   if [[ $# -gt 0 ]]; then targets=(--target "$@"); fi
