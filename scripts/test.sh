@@ -2,7 +2,8 @@
 # The README's test command, and CI's (.ci/run): installs what is missing, then builds and runs
 # three suites, each in its own build folder (scripts/suites.sh):
 #   1. normal     build/       gcc Release: every unit and CLI test under ctest;
-#   2. sanitized  build-asan/  the same tests under ASan + UBSan (scripts/test-sanitized.sh);
+#   2. sanitized  build-asan/  the same tests under ASan + UBSan, but the LibTorch side's unit tests
+#                              (README, "Hardening"; scripts/test-sanitized.sh);
 #   3. fuzz       build-fuzz/  the libFuzzer harnesses' short runs, one per file reader.
 # The normal suite comes first: it is the main signal and the quickest. Every suite runs even when
 # an earlier one failed, so one CI run reports them all; the command fails if any did. It ends
@@ -28,7 +29,7 @@ if [[ ${1:-} == --quick ]]; then
   shift
 fi
 if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 0
 fi
 
