@@ -68,11 +68,15 @@ for name in "${suites[@]}"; do
 done
 
 echo "=== test.sh: the ten slowest tests ===" >&2
+# awk, not head, takes the first ten: it reads everything, so sort never dies of SIGPIPE (which,
+# with pipefail and errexit, would end this script before its summary).
 for name in "${suites[@]}"; do
   log="$(suite_dir "$name")/Testing/ctest.log"
   # ctest's lines: "12/366 Test #340: NAME .......   Passed   30.48 sec"
-  [[ -f $log ]] && sed -nE "s/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: (.*[^ .]) \.+[^0-9]*([0-9.]+) sec$/\2 $name: \1/p" "$log"
-done | sort -rn | head -n 10 | awk '{ printf "%8.1f s  ", $1; $1 = ""; print substr($0, 2) }' >&2
+  if [[ -f $log ]]; then
+    sed -nE "s/^ *[0-9]+\/[0-9]+ Test +#[0-9]+: (.*[^ .]) \.+[^0-9]*([0-9.]+) sec$/\2 $name: \1/p" "$log"
+  fi
+done | sort -rn | awk 'NR <= 10 { printf "%8.1f s  ", $1; $1 = ""; print substr($0, 2) }' >&2
 
 echo "=== test.sh: summary ===" >&2
 printf '%s\n' "${summary[@]}" >&2
