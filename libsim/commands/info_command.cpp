@@ -112,8 +112,8 @@ ArtifactInfo describe_artifact(const std::string& path) {
   const std::string head = read_prefix(path, 16);  // IoError naming the file when it can't be read
   if (head.empty()) throw FormatError(path, "", "empty file");
   if (looks_like_model(path)) {
-    (void)read_model_container(path);  // a broken container is said without loading LibTorch
-    return torch_plugin().describe_model(path);
+    // Read and checked here, so that a broken container is said without loading LibTorch.
+    return torch_plugin().describe_model(path, read_model_container(path));
   }
   if (looks_like_hdf5(path)) {
     const std::string format = hdf5_format(path);

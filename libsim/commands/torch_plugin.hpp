@@ -19,6 +19,7 @@
 #include "commands/embed_inputs.hpp"
 #include "commands/info_command.hpp"
 #include "data/train_data.hpp"
+#include "formats/model_container.hpp"
 #include "model/embed_options.hpp"
 #include "train/trainer.hpp"
 
@@ -38,6 +39,7 @@ struct TrainJob {
 // sim-embed's run once its inputs are open.
 struct EmbedJob {
   std::string model_path;
+  const ModelContainer* model = nullptr;  // model_path's, read by the program (once)
   const Dataset* items = nullptr;
   std::string first_input;  // named when there is nothing to embed
   EmbedOptions options;
@@ -52,8 +54,9 @@ struct TorchPlugin {
   TrainSummary (*train)(const TrainJob& job);
   // Loads the model (weights, self-test), embeds and writes: commands/embed_command.hpp.
   std::size_t (*embed)(const EmbedJob& job);
-  // sim-info's description of a model file, after loading it as sim-embed does.
-  ArtifactInfo (*describe_model)(const std::string& path);
+  // sim-info's description of the model file `path`, whose container the program has read,
+  // after loading it as sim-embed does.
+  ArtifactInfo (*describe_model)(const std::string& path, const ModelContainer& container);
 };
 
 // --threads and --seed for LibTorch, applied when the plugin loads (at once if it has).

@@ -35,16 +35,15 @@ TrainSummary train(const TrainJob& job) {
 }
 
 std::size_t embed(const EmbedJob& job) {
-  LoadedModel model = load_model(job.model_path);
+  LoadedModel model = load_model(*job.model, job.model_path);
   model.net->optimize_for_inference();  // after the self-test, which checks the stored weights
   return embed_to_file(model, *job.items, job.first_input, job.options, job.output);
 }
 
-ArtifactInfo describe_model(const std::string& path) {
-  const ModelContainer m = read_model_container(path);  // its sections, for their sizes
+ArtifactInfo describe_model(const std::string& path, const ModelContainer& m) {
   // As sim-embed loads it: the architecture, the weights and the self-test (the stored samples
   // re-embedded and compared), which only LibTorch can check.
-  const LoadedModel model = load_model(path);
+  const LoadedModel model = load_model(m, path);
   const ArchSpec& spec = model.info.spec;
   ArtifactInfo info{"model", {}};
   Facts& f = info.facts;

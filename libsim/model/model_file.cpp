@@ -112,8 +112,17 @@ void check_shapes(const std::map<std::string, std::vector<std::int64_t>>& expect
 }  // namespace
 
 LoadedModel load_model(const std::string& path, bool check_samples) {
-  ModelContainer container = read_model_container(path);
-  std::map<std::string, std::string>& sections = container.sections;
+  return load_model(read_model_container(path), path, check_samples);
+}
+
+LoadedModel load_model(const ModelContainer& container, const std::string& path, bool check_samples) {
+  const std::map<std::string, std::string>& sections = container.sections;
+  // A missing section reads as empty, which no check below accepts.
+  const auto section = [&sections](const char* tag) -> const std::string& {
+    static const std::string none;
+    const auto it = sections.find(tag);
+    return it == sections.end() ? none : it->second;
+  };
   LoadedModel model;
   model.info = model_info(container, path);
   if (model.info.spec.arch == "script" && !sections.count("SCPT")) {
@@ -127,11 +136,11 @@ LoadedModel load_model(const std::string& path, bool check_samples) {
       backbone = torch::jit::load(s);
     }
     model.net = EmbeddingNet(model.info.spec, backbone);
-    if (!is_zip_archive(sections["WGHT"]))
+    if (!is_zip_archive(section("WGHT")))
       throw FormatError(path, "WGHT", "cannot load the weights: not a LibTorch archive");
     const std::map<std::string, std::vector<std::int64_t>> expected = tensor_shapes(*model.net);
     torch::serialize::InputArchive archive;
-    std::istringstream weights(sections["WGHT"]);
+    std::istringstream weights(section("WGHT"));
     archive.load_from(weights);
     model.net->load(archive);
     check_shapes(expected, tensor_shapes(*model.net), path);
@@ -147,9 +156,9 @@ LoadedModel load_model(const std::string& path, bool check_samples) {
   if (check_samples) {
     torch::Tensor inputs, expected;
     try {
-      if (!is_zip_archive(sections["SAMP"])) throw FormatError(path, "SAMP", "not a LibTorch archive");
+      if (!is_zip_archive(section("SAMP"))) throw FormatError(path, "SAMP", "not a LibTorch archive");
       torch::serialize::InputArchive archive;
-      std::istringstream samples(sections["SAMP"]);
+      std::istringstream samples(section("SAMP"));
       archive.load_from(samples);
       archive.read("inputs", inputs);
       archive.read("outputs", expected);
@@ -175,8 +184,8 @@ LoadedModel load_model(const std::string& path, bool check_samples) {
                             " from those recorded when the model was written");
     }
   }
-  for (auto& [tag, bytes] : sections) {
-    if (tag != "HEAD" && tag != "WGHT" && tag != "SCPT" && tag != "SAMP") model.extra[tag] = std::move(bytes);
+  for (const auto& [tag, bytes] : sections) {
+    if (tag != "HEAD" && tag != "WGHT" && tag != "SCPT" && tag != "SAMP") model.extra[tag] = bytes;
   }
   return model;
 }

@@ -29,4 +29,8 @@ void save_model(const std::string& path, EmbeddingNet& net, ModelInfo& info, con
 // FormatError if the embeddings differ by more than 1e-4.
 LoadedModel load_model(const std::string& path, bool check_samples = true);
 
+// The same from the container of `path` already read (formats/model_container.hpp), for a caller
+// that read it before it loaded LibTorch: the file is then read once.
+LoadedModel load_model(const ModelContainer& container, const std::string& path, bool check_samples = true);
+
 }  // namespace sim

@@ -57,6 +57,4 @@ ModelInfo model_info(const ModelContainer& container, const std::string& path) {
   return info;
 }
 
-ModelInfo read_model_info(const std::string& path) { return model_info(read_model_container(path), path); }
-
 }  // namespace sim

@@ -26,10 +26,6 @@ struct ModelInfo {
 // the field for an architecture that is malformed or out of range.
 ModelInfo model_info(const ModelContainer& container, const std::string& path);
 
-// Reads and checks the container of the model file `path` (formats/model_container.hpp) and
-// returns its description; the weights are checked only when LibTorch loads them.
-ModelInfo read_model_info(const std::string& path);
-
 // JSON <-> ArchSpec, as stored in the HEAD section.
 nlohmann::json to_json(const ArchSpec& spec);
 ArchSpec arch_from_json(const nlohmann::json& j, const std::string& path);

@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
         sim::refuse_overwriting(read, {{output, "-o"}});
         // The model's header, then the inputs, then LibTorch (commands/torch_plugin.hpp): a broken
         // model container or a bad input is refused before LibTorch loads.
-        const sim::ModelInfo model = sim::read_model_info(model_path);
+        const sim::ModelContainer container = sim::read_model_container(model_path);
+        const sim::ModelInfo model = sim::model_info(container, model_path);
         auto dataset = sim::open_model_inputs(inputs, model.spec, input_options, common.threads);
         if (shard.count > 1) {
           const std::size_t all = dataset->size();
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
         }
         embed.threads = common.threads;
         const sim::EmbedOutput out{output, format, no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
-        const std::size_t written = sim::torch_plugin().embed({model_path, dataset.get(), inputs.front(), embed, out});
+        const std::size_t written = sim::torch_plugin().embed({model_path, &container, dataset.get(), inputs.front(), embed, out});
         const auto dim = std::size_t(model.spec.dim);
         spdlog::info("wrote {} embeddings ({}-d) to {}", written, dim, output == "-" ? "stdout" : output);
         return sim::kExitOk;
