@@ -26,6 +26,7 @@ void store_calibration(IndexArtifact& index, const EvalResult& result, const std
   c.default_name = "optimal";
   c.source = source;
   c.provenance = provenance;
+  c.match = to_string(result.match);
   index.calibration = std::move(c);
 }
 

@@ -46,7 +46,10 @@ nlohmann::json point_json(const ThresholdPoint& p) {
 }
 
 nlohmann::json group_json(const GroupScores& g, std::size_t k) {
-  return {{"queries", g.queries}, {"no_relevant", g.no_relevant}, {"metrics", metrics_json(g.scores.mean(), k)}};
+  return {{"queries", g.queries},
+          {"no_relevant", g.no_relevant},
+          {"metrics", metrics_json(g.scores.mean(), k)},
+          {"match_accuracy", g.match_accuracy()}};
 }
 
 std::string fixed(double v, int width, int decimals = 4) {
@@ -76,11 +79,12 @@ nlohmann::json eval_json(const EvalResult& r, const EvalContext& context) {
   doc["queries"] = context.queries;
   doc["distance"] = std::string(to_string(context.distance));
   doc["k"] = r.k;
-  doc["match"] = r.match == MatchRule::Majority ? "majority" : "nearest";
+  doc["match"] = to_string(r.match);
   doc["counts"] = {{"queries", r.queries},           {"graded", r.all.queries},
                    {"unlabelled", r.unlabelled},     {"no_relevant", r.all.no_relevant},
                    {"self_matches", r.self_matches}, {"searched_slots", r.searched_slots}};
   doc["metrics"] = metrics_json(r.all.scores.mean(), r.k);
+  doc["match_accuracy"] = r.all.match_accuracy();
   if (r.split) {
     doc["seen"] = group_json(r.seen, r.k);
     doc["unseen"] = group_json(r.unseen, r.k);
@@ -115,10 +119,18 @@ std::map<std::string, double> named_figures(const nlohmann::json& doc, const std
       out[prefix + figure_key(name)] = value.is_null() ? std::nan("") : value.get<double>();
     }
   };
+  // The match rule's share of right answers (absent in files older than it).
+  const auto add_match_accuracy = [&](const nlohmann::json& object, const std::string& prefix) {
+    if (object.contains("match_accuracy") && object["match_accuracy"].is_number()) {
+      out[prefix + "match_accuracy"] = object["match_accuracy"].get<double>();
+    }
+  };
   add_metrics(doc.value("metrics", nlohmann::json()), "");
+  add_match_accuracy(doc, "");
   for (const char* group : {"seen", "unseen"}) {
     if (doc.contains(group) && doc[group].is_object()) {
       add_metrics(doc[group].value("metrics", nlohmann::json()), std::string(group) + ".");
+      add_match_accuracy(doc[group], std::string(group) + ".");
     }
   }
   const nlohmann::json optimal = doc.value("thresholds", nlohmann::json::object()).value("optimal", nlohmann::json());
@@ -173,9 +185,11 @@ std::string eval_table(const EvalResult& r, const EvalContext& context) {
   if (r.split)
     out += right(std::to_string(r.seen.scores.queries), 8) + right(std::to_string(r.unseen.scores.queries), 8);
   out += '\n';
+  out += padded("match accuracy", 16) + fixed(r.all.match_accuracy(), 8);
+  if (r.split) out += fixed(r.seen.match_accuracy(), 8) + fixed(r.unseen.match_accuracy(), 8);
+  out += "   (" + describe(r.match, r.k) + ", no threshold)\n";
 
-  const std::string rule = r.match == MatchRule::Majority ? "majority of " + std::to_string(r.k) : "nearest neighbour";
-  out += "\nmatching (" + rule + "), calibrated thresholds\n";
+  out += "\nmatching (" + describe(r.match, r.k) + "), calibrated thresholds\n";
   out += padded("name", 18) + " threshold precision    recall        f1  accuracy       fpr\n";
   for (const CalibratedThreshold& t : r.thresholds) {
     out += padded(t.name, 18);

@@ -217,9 +217,9 @@ std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann
        std::string(to_string(c.distance)) + ", k = " + std::to_string(r.k) +
        ". Every figure is in <a href=\"metrics.json\">metrics.json</a>.</p>\n";
   h += "<h2>Retrieval</h2>\n<table>\n" + metrics_rows(doc) + "</table>\n";
-  h += "<h2>Matching at calibrated thresholds</h2>\n<p>A query is answered with the class of its " +
-       std::string(r.match == MatchRule::Majority ? "neighbours' majority" : "nearest labelled neighbour") +
-       " when that neighbour is at most the threshold away, else \"unknown\".</p>\n<table>\n" + threshold_rows(r) +
+  h += "<h2>Matching at calibrated thresholds</h2>\n<p>A query is answered with the class decided by its " +
+       html_escape(describe(r.match, r.k)) +
+       " when the deciding distance is at most the threshold, else \"unknown\".</p>\n<table>\n" + threshold_rows(r) +
        "</table>\n";
   const auto figure = [&](const char* file, const std::string& caption) {
     h += "<figure><img src=\"" + std::string(file) + "\" alt=\"" + html_escape(caption) + "\"><figcaption>" +

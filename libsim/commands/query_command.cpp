@@ -68,7 +68,7 @@ void query_batch(const IndexArtifact& index, const Embeddings& queries, const Qu
     const auto start = std::chrono::steady_clock::now();
     const SearchResult result = index.index->search(queries.row(first), n, options.k, params);
     searching += std::chrono::steady_clock::now() - start;
-    for (std::size_t q = 0; q < n; ++q) writer.append(out, queries.ids[first + q], result, q);
+    for (std::size_t q = 0; q < n; ++q) writer.append(out, queries.ids[first + q], result, q, queries.row(first + q));
     if (!options.hold_output) {
       print(out);
       out.clear();
@@ -95,7 +95,7 @@ void query_stream(const IndexArtifact& index, std::istream& in, const QueryOptio
     if (!query) continue;
     const SearchResult result = index.index->search(query->values.data(), 1, options.k, params);
     out.clear();
-    writer.append(out, query->id, result, 0);
+    writer.append(out, query->id, result, 0, query->values.data());
     print(out);
   }
   if (in.bad()) throw IoError("-", "", "cannot read standard input");

@@ -24,18 +24,18 @@ void append_integer(std::string& out, std::size_t value) {
 
 NeighbourWriter::NeighbourWriter(const IndexArtifact& index, OutputFormat format, MatchRule match,
                                  std::optional<double> threshold)
-    : index_(index), format_(format), match_(match), threshold_(threshold) {}
+    : index_(index), format_(format), matcher_(index, match, threshold) {}
 
 std::string NeighbourWriter::header() const {
   if (format_ != OutputFormat::Tsv) return "";
-  return std::string("query\trank\tid\tlabel\tdistance") + (match_ != MatchRule::None ? "\tmatch\n" : "\n");
+  return std::string("query\trank\tid\tlabel\tdistance") + (matcher_.rule() != MatchRule::None ? "\tmatch\n" : "\n");
 }
 
 void NeighbourWriter::append(std::string& out, const std::string& query_id, const SearchResult& result,
-                             std::size_t q) const {
+                             std::size_t q, const float* query) const {
   const std::size_t found = result.found(q);
-  Decision decision;
-  if (match_ != MatchRule::None) decision = decide(index_, result, q, match_, threshold_);
+  const bool matching = matcher_.rule() != MatchRule::None;
+  const Decision decision = matcher_.decide(result, q, query);
   const std::string match_name = decision.label < 0 ? "unknown" : index_.classes.at(std::size_t(decision.label));
   if (format_ == OutputFormat::Tsv) {
     for (std::size_t j = 0; j < found; ++j) {
@@ -49,7 +49,7 @@ void NeighbourWriter::append(std::string& out, const std::string& query_id, cons
       append_tsv_escaped(out, index_.class_name(position));
       out += '\t';
       append_number(out, result.distance(q, j));
-      if (match_ != MatchRule::None) {
+      if (matching) {
         out += '\t';
         append_tsv_escaped(out, match_name);
       }
@@ -68,7 +68,7 @@ void NeighbourWriter::append(std::string& out, const std::string& query_id, cons
     out += "}";
   }
   out += "]";
-  if (match_ != MatchRule::None) {
+  if (matching) {
     out += ",\"match\":" + json_quote(match_name) + ",\"match_distance\":";
     if (decision.has_neighbour) {
       append_number(out, decision.distance);

@@ -9,7 +9,8 @@
 // JSON Lines (--format jsonl): one object per query, in query order:
 //   {"query":"q1","neighbours":[{"rank":1,"id":"a","label":"cat","distance":0.12},...],
 //    "match":"cat","match_distance":0.12}
-// ("label" is null when unlabelled; "match" and "match_distance" only with --match;
+// ("label" is null when unlabelled; "match" and "match_distance" only with --match (for
+// --match centroid, match_distance is to the class prototype);
 // "match_distance" is null when there is no match.)
 #pragma once
 
@@ -30,14 +31,15 @@ class NeighbourWriter {
   NeighbourWriter(const IndexArtifact& index, OutputFormat format, MatchRule match, std::optional<double> threshold);
   // The TSV header line ("" for JSON Lines).
   std::string header() const;
-  // Appends query q's rows (TSV) or object (JSON Lines) to `out`.
-  void append(std::string& out, const std::string& query_id, const SearchResult& result, std::size_t q) const;
+  // Appends query q's rows (TSV) or object (JSON Lines) to `out`; `query` is its vector (dim
+  // floats: --match centroid decides by it).
+  void append(std::string& out, const std::string& query_id, const SearchResult& result, std::size_t q,
+              const float* query) const;
 
  private:
   const IndexArtifact& index_;
   OutputFormat format_;
-  MatchRule match_;
-  std::optional<double> threshold_;
+  Matcher matcher_;
 };
 
 }  // namespace sim

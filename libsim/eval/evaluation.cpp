@@ -128,8 +128,9 @@ GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, 
 // Grades query g, row i of `found` (its self-match dropped from there): ranking scores for its
 // groups, its match decision, its neighbours' distances by whether they share its class, and it
 // as a report example while there is room. `labels` is scratch space.
-void grade_query(const IndexArtifact& index, const GradedQuery& g, bool is_unseen, SearchResult& found, std::size_t i,
-                 const EvalOptions& options, std::vector<std::int64_t>& labels, EvalResult& result) {
+void grade_query(const IndexArtifact& index, const Matcher& matcher, const GradedQuery& g, bool is_unseen,
+                 SearchResult& found, std::size_t i, const float* query, const EvalOptions& options,
+                 std::vector<std::int64_t>& labels, EvalResult& result) {
   if (g.self >= 0) drop_position(found, i, g.self);
   const std::size_t count = found.found(i);
   labels.resize(count);
@@ -147,7 +148,7 @@ void grade_query(const IndexArtifact& index, const GradedQuery& g, bool is_unsee
   }
 
   const SearchResult top = first_slots(found, i, options.k);
-  const Decision d = decide(index, top, 0, options.match, std::nullopt);
+  const Decision d = matcher.decide(top, 0, query);
   QueryRecord record;
   record.row = g.row;
   record.label = g.label;
@@ -155,6 +156,9 @@ void grade_query(const IndexArtifact& index, const GradedQuery& g, bool is_unsee
   record.distance = d.has_neighbour ? d.distance : std::numeric_limits<float>::infinity();
   record.unseen = is_unseen;
   result.records.push_back(record);
+  for (GroupScores* group : groups) {
+    if (group != nullptr && record.matched == g.label) ++group->matched;
+  }
 
   for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
     (labels[j] == g.label ? result.matching_distances : result.non_matching_distances).push_back(found.distance(i, j));
@@ -181,6 +185,7 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
   result.queries = queries.count();
   const ClassMap classes = map_classes(index, queries, options.unseen_classes, result);
   const GradingPlan plan = plan_grading(index, queries, classes, source, result);
+  const Matcher matcher(index, options.match, std::nullopt);  // every threshold is swept below
   const std::size_t slots = std::max(options.k, plan.max_relevant) + (plan.any_self ? 1 : 0);
   result.searched_slots = slots;
   const std::size_t chunk = std::max<std::size_t>(1, std::min<std::size_t>(1024, kSlotsPerChunk / slots));
@@ -201,7 +206,8 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
     result.search_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     for (std::size_t i = 0; i < n; ++i) {
       const GradedQuery& g = plan.graded[first + i];
-      grade_query(index, g, classes.unseen[std::size_t(g.label)], found, i, options, labels_of_neighbours, result);
+      grade_query(index, matcher, g, classes.unseen[std::size_t(g.label)], found, i,
+                  block.data() + i * queries.dim(), options, labels_of_neighbours, result);
     }
     progress.add(n);
   }

@@ -47,7 +47,11 @@ struct EvalOptions {
 struct GroupScores {
   std::size_t queries = 0;      // labelled queries in the group
   std::size_t no_relevant = 0;  // of which R = 0 (excluded from `scores`)
+  std::size_t matched = 0;      // of which the match rule decided the query's own class (no threshold)
   RankingScores scores;
+  // matched / queries: the share of queries the rule answers rightly (0 when there are none). For
+  // --match nearest it is precision@1 counting queries of classes the index lacks as wrong.
+  double match_accuracy() const { return queries == 0 ? 0.0 : double(matched) / double(queries); }
 };
 
 // One query's decision, for classification and the confusion matrix. Labels are positions in

@@ -1,8 +1,8 @@
 // Classification at a distance threshold, and calibration, as TF Similarity's calibrate().
 //
-// Each query has one decision (sim-query --match: the class of its nearest labelled neighbour, or
-// the majority of its k neighbours; search/matching.hpp decide()) made at the distance of the deciding
-// neighbour. It is *correct* when that class is the query's own. At threshold t the decision is
+// Each query has one decision (sim-query --match: the class of its nearest labelled neighbour, the
+// majority of its k neighbours, or its nearest class prototype; search/matching.hpp Matcher) made
+// at the deciding distance (to that neighbour or prototype). It is *correct* when that class is the query's own. At threshold t the decision is
 // accepted when distance <= t, otherwise the answer is "unknown":
 //   TP = accepted and correct      FP = accepted and wrong
 //   FN = rejected but correct      TN = rejected and wrong (e.g. a class the index does not hold)

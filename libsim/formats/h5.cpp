@@ -194,6 +194,10 @@ std::vector<float> H5File::read_floats(const std::string& dataset, int rank, std
   return read_numeric<float>(*this, dataset, rank, max_values, false, H5T_NATIVE_FLOAT);
 }
 
+std::vector<double> H5File::read_doubles(const std::string& dataset, int rank, std::size_t max_values) const {
+  return read_numeric<double>(*this, dataset, rank, max_values, false, H5T_NATIVE_DOUBLE);
+}
+
 std::vector<std::int64_t> H5File::read_int64s(const std::string& dataset, std::size_t max_values) const {
   return read_numeric<std::int64_t>(*this, dataset, 1, max_values, true, H5T_NATIVE_INT64);
 }

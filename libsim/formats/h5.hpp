@@ -98,10 +98,11 @@ class H5File {
   // Dimensions of a dataset; throws FormatError if it is missing.
   std::vector<std::size_t> shape(const std::string& dataset) const;
 
-  // Reads a numeric dataset of the given rank, converted to float / int64. Throws FormatError when
+  // Reads a numeric dataset of the given rank, converted to float / double / int64. Throws FormatError when
   // the dataset is missing, has another rank, is not numeric (or, for ints, not an integer type),
   // or holds more than max_values values (checked before allocating).
   std::vector<float> read_floats(const std::string& dataset, int rank, std::size_t max_values) const;
+  std::vector<double> read_doubles(const std::string& dataset, int rank, std::size_t max_values) const;
   std::vector<std::int64_t> read_int64s(const std::string& dataset, std::size_t max_values) const;
   // A 1-D dataset of strings, fixed or variable length.
   std::vector<std::string> read_strings(const std::string& dataset, std::size_t max_values) const;

@@ -134,6 +134,10 @@ void write_metadata(Writer& w, const IndexArtifact& a) {
   w.array(a.calibration.thresholds);
   w.str(a.calibration.default_name);
   w.str(a.calibration.source);
+  w.str(a.calibration.match);
+  w.u64(a.prototypes.dim);
+  w.array(a.prototypes.sums);
+  w.array(a.prototypes.counts);
 }
 
 IndexArtifact read_metadata(Reader& r) {
@@ -155,6 +159,14 @@ IndexArtifact read_metadata(Reader& r) {
   a.calibration.thresholds = r.array<double>();
   a.calibration.default_name = r.str();
   a.calibration.source = r.str();
+  a.calibration.match = r.str();
+  a.prototypes.dim = r.u64();
+  a.prototypes.sums = r.array<double>();
+  a.prototypes.counts = r.array<std::int64_t>();
+  if (a.prototypes.sums.size() != a.prototypes.counts.size() * a.prototypes.dim ||
+      (a.prototypes.dim != 0 && a.prototypes.counts.size() != a.classes.size())) {
+    throw FormatError(a.path, "prototypes", "a rank sent them in another shape than its classes");
+  }
   return a;
 }
 

@@ -84,6 +84,13 @@ Calibration read_calibration(const H5File& f, std::size_t max) {
   if (f.has_attribute("calibration", "provenance")) {
     c.provenance = f.read_string_attribute("calibration", "provenance");
   }
+  if (f.has_attribute("calibration", "match")) {
+    c.match = f.read_string_attribute("calibration", "match");
+    if (c.match != "nearest" && c.match != "majority" && c.match != "centroid") {
+      throw FormatError(f.path(), "calibration/match",
+                        "is '" + to_valid_utf8(c.match) + "', expected nearest, majority or centroid");
+    }
+  }
   return c;
 }
 
@@ -143,6 +150,41 @@ std::vector<std::string> read_data(const H5File& f, std::size_t n, std::uint64_t
     data[i].assign(bytes, std::size_t(offsets[i]), std::size_t(offsets[i + 1] - offsets[i]));
   }
   return data;
+}
+
+// The prototypes group (prototypes.hpp), checked against the index: shapes, finite sums, and each
+// class's count equal to its live labelled items (a sidecar whose labels were changed without
+// them is refused rather than answering with stale means).
+ClassPrototypes read_prototypes(const H5File& f, const IndexArtifact& a) {
+  const std::size_t classes = a.classes.size();
+  const std::vector<std::size_t> shape = f.shape("prototypes/sums");
+  if (shape.size() != 2 || shape[0] != classes || shape[1] != a.dim) {
+    throw FormatError(f.path(), "prototypes/sums",
+                      "is not [classes x dim] = [" + std::to_string(classes) + " x " + std::to_string(a.dim) + "]");
+  }
+  if (std::uint64_t(classes) * a.dim > f.max_stored_values("prototypes/sums")) {
+    throw FormatError(f.path(), "prototypes/sums", "claims more values than the file holds (corrupt file)");
+  }
+  require_length(f, "prototypes/counts", classes);
+  ClassPrototypes p;
+  p.dim = a.dim;
+  p.sums = f.read_doubles("prototypes/sums", 2, classes * a.dim);
+  p.counts = f.read_int64s("prototypes/counts", classes);
+  for (double v : p.sums) {
+    if (!std::isfinite(v)) throw FormatError(f.path(), "prototypes/sums", "holds NaN or infinity");
+  }
+  std::vector<std::int64_t> live(classes, 0);
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a.labels[i] >= 0 && a.deleted[i] == 0) ++live[std::size_t(a.labels[i])];
+  }
+  for (std::size_t c = 0; c < classes; ++c) {
+    if (p.counts[c] != live[c]) {
+      throw FormatError(f.path(), "prototypes/counts",
+                        "class '" + to_valid_utf8(a.classes[c]) + "' counts " + std::to_string(p.counts[c]) +
+                            " items but the index holds " + std::to_string(live[c]) + " live ones");
+    }
+  }
+  return p;
 }
 
 void read_vectors(const H5File& f, IndexArtifact& a, std::uint64_t file_bytes) {
@@ -305,9 +347,19 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
   if (f.has("history")) a.history = f.read_strings("history", file_bytes);
   a.calibration = read_calibration(f, file_bytes);
   a.recall = read_recall(f);
+  // Last, once the vectors are checked (a wrong dim is better told by them). A sidecar older than
+  // prototypes: summed now, from the vectors (stored by its next write).
+  const auto prototypes = [&] {
+    if (f.has("prototypes/sums") || f.has("prototypes/counts")) {
+      a.prototypes = read_prototypes(f, a);
+    } else if (a.index) {
+      a.prototypes = sum_prototypes(*a.index, a.labels, a.classes.size());
+    }
+  };
 
   if (a.type == IndexType::Exact) {
     if (with_vectors) read_vectors(f, a, file_bytes);
+    prototypes();
     return a;
   }
   a.hnsw_file = f.read_string_attribute("hnsw_file");
@@ -318,6 +370,7 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
   a.hnsw_stamp.crc32 = std::uint32_t(read_bounded_int(f, "hnsw_file_crc32", 0, 0xffffffffLL));
   if (n == 0) throw FormatError(path, "count", "is 0: an HNSW index always holds at least one item");
   open_hnsw(a, with_vectors);
+  prototypes();
   return a;
 }
 

@@ -40,7 +40,11 @@
 //     names       UTF-8 strings [K]: named thresholds, e.g. "optimal", "precision>=0.99"
 //     thresholds  float64 [K]: distances; a match farther than the threshold is "unknown"
 //     attributes  default (the name sim-query --match uses), source (what it was calibrated on),
-//                 provenance (JSON)
+//                 provenance (JSON), match (the rule calibrated: "nearest", "majority" or
+//                 "centroid"; absent in older files: a rule deciding by neighbours)
+//   group prototypes (search/prototypes.hpp; written at every save, absent in older files)
+//     sums        float64 [C x dim]: per class, the sum of its live items' vectors as stored
+//     counts      int64 [C]: per class, its live items
 //
 //   INDEX.lock         the writer and readers' locks (index_lock.hpp), created by the first write
 //
@@ -76,6 +80,7 @@
 #include "search/hnsw_index.hpp"
 #include "search/index.hpp"
 #include "search/index_lock.hpp"
+#include "search/prototypes.hpp"
 #include "search/recall_tuning.hpp"
 
 namespace sim {
@@ -90,6 +95,7 @@ struct Calibration {
   std::string default_name;        // the threshold sim-query --match uses; empty = the first
   std::string source;              // free text: what the thresholds were calibrated on
   std::string provenance;          // JSON (make_provenance) of the calibrating run
+  std::string match;               // the rule it was calibrated for ("" = a neighbour rule, older files)
 
   bool empty() const noexcept { return names.empty(); }
   // The threshold called `name` (or the default one when `name` is empty); nullopt if absent.
@@ -115,6 +121,10 @@ struct IndexArtifact {
   std::string provenance;            // of the last write
   std::vector<std::string> history;  // every write's provenance, oldest first
   Calibration calibration;
+  // Per class (of `classes`), the sum and count of its live items' vectors. Recomputed by
+  // save_index; loaded from the sidecar, or summed from the vectors for a file older than them
+  // (empty when such a file is loaded without its vectors).
+  ClassPrototypes prototypes;
   RecallRecord recall;  // HNSW: what sim-index measured at the default ef (hnsw.ef)
 
   // Where the files are (set by load_index and save_index).

@@ -158,6 +158,13 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
     write_string_attribute(group.get(), "default", c.default_name, path);
     write_string_attribute(group.get(), "source", c.source, path);
     write_string_attribute(group.get(), "provenance", c.provenance, path);
+    if (!c.match.empty()) write_string_attribute(group.get(), "match", c.match, path);
+  }
+  {
+    const ClassPrototypes& p = a.prototypes;
+    const H5Handle group = create_h5_group(root, "prototypes", path);
+    write_dataset(group.get(), "sums", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, p.sums.data(), {p.classes(), p.dim}, path);
+    write_dataset(group.get(), "counts", H5T_STD_I64LE, H5T_NATIVE_INT64, p.counts.data(), {p.classes()}, path);
   }
   write_int_attribute(root, "count", std::int64_t(n), path);  // the trailer, last
   errno = 0;
@@ -171,6 +178,7 @@ void save_index(IndexArtifact& a, const std::string& path, const std::string& pr
   if (path == "-") throw UsageError("an index is a path, not '-' (standard output)");
   compact(a);
   validate(a, path);
+  a.prototypes = sum_prototypes(*a.index, a.labels, a.classes.size());
   // A new index (or one loaded without the lock) takes the writer lock now, before looking at
   // what is at `path`. Whichever way it was taken, this save is the end of the write: released on
   // every way out.

@@ -17,7 +17,7 @@ namespace {
 }
 
 bool same_calibration(const Calibration& a, const Calibration& b) {
-  return a.names == b.names && a.thresholds == b.thresholds && a.default_name == b.default_name;
+  return a.names == b.names && a.thresholds == b.thresholds && a.default_name == b.default_name && a.match == b.match;
 }
 
 // Refuses shard `s` unless it agrees with the first on what makes distances comparable.
@@ -129,6 +129,7 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
   const bool any_data = std::any_of(shards.begin(), shards.end(), [](auto& s) { return !s.data.empty(); });
   std::unordered_map<std::string, std::size_t> shard_of_id;
   std::vector<std::unique_ptr<Index>> indexes;
+  std::vector<std::vector<std::int64_t>> relabels;  // per shard: its classes' positions in u.classes
   for (std::size_t s = 0; s < shards.size(); ++s) {
     IndexArtifact& a = shards[s];
     if (a.type == IndexType::Hnsw) u.type = IndexType::Hnsw;
@@ -143,6 +144,7 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
       if (at == u.classes.end()) at = u.classes.insert(u.classes.end(), a.classes[c]);
       relabel[c] = at - u.classes.begin();
     }
+    relabels.push_back(relabel);
     for (std::size_t p = 0; p < a.size(); ++p) {
       const auto [it, fresh] = shard_of_id.emplace(a.ids[p], s);
       if (!fresh) {
@@ -157,6 +159,12 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
       if (any_data) u.data.push_back(p < a.data.size() ? std::move(a.data[p]) : std::string());
     }
     if (with_vectors) indexes.push_back(std::move(a.index));
+  }
+  // The union's prototypes are the sums of the shards' (none if a shard has none: an older file
+  // opened without its vectors).
+  if (std::all_of(shards.begin(), shards.end(), [](auto& s) { return s.prototypes.dim == s.dim; })) {
+    u.prototypes = ClassPrototypes(u.classes.size(), u.dim);
+    for (std::size_t s = 0; s < shards.size(); ++s) u.prototypes.add(shards[s].prototypes, relabels[s]);
   }
   if (with_vectors) u.index = std::make_unique<ShardedIndex>(std::move(indexes));
   spdlog::debug("{} indexes opened as one: {} items, {} classes", paths.size(), u.size(), u.classes.size());

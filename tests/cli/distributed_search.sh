@@ -2,8 +2,8 @@
 # sim-query and sim-eval as several ranks, each holding its own shard, through the real torchrun
 # and through hand-set RANK/WORLD_SIZE/MASTER_* (the Slurm and Kubernetes case), on seeded
 # embeddings (make_embeddings), over loopback:
-#   - 2 ranks give the TSV of one process over both shards, byte for byte (exact and HNSW), and
-#     sim-eval's figures of the whole gallery;
+#   - 2 ranks give the TSV of one process over both shards, byte for byte (exact and HNSW; with
+#     --match centroid too), and sim-eval's figures of the whole gallery;
 #   - a shard missing on rank 1: the job fails naming the file, every rank exits 1;
 #   - rank 1 killed while rank 0 waits for its queries: rank 0 fails naming rank 1, and prints no
 #     partial answer;
@@ -42,12 +42,16 @@ for s in 0 1; do
 done
 
 # --- Two ranks answer as one process over both shards ---------------------------------------------
+# (--match centroid: rank 0 decides by the prototypes of both shards, "cat" being in each.)
 for kind in e h; do
-  "$bin/sim-query" ${kind}0.idx ${kind}1.idx -i q.h5 -k 7 -q >one.tsv || fail "one process over both shards"
-  ranks2 "$bin/sim-query" ${kind}0.idx ${kind}1.idx -i q.h5 -k 7 -q >ranks.tsv 2>ranks.err ||
-    fail "sim-query on 2 ranks (torchrun) failed: $(tail -3 ranks.err)"
-  cmp -s one.tsv ranks.tsv || fail "$kind: 2 ranks answer otherwise than one process: $(diff one.tsv ranks.tsv | head -4)"
+  for match in "" "--match=centroid"; do
+    "$bin/sim-query" ${kind}0.idx ${kind}1.idx -i q.h5 -k 7 $match -q >one.tsv || fail "one process over both shards"
+    ranks2 "$bin/sim-query" ${kind}0.idx ${kind}1.idx -i q.h5 -k 7 $match -q >ranks.tsv 2>ranks.err ||
+      fail "sim-query $match on 2 ranks (torchrun) failed: $(tail -3 ranks.err)"
+    cmp -s one.tsv ranks.tsv || fail "$kind $match: 2 ranks answer otherwise than one process: $(diff one.tsv ranks.tsv | head -4)"
+  done
 done
+grep -q $'\tcat$' ranks.tsv || fail "--match centroid over 2 ranks never answers cat: $(head -3 ranks.tsv)"
 "$bin/sim-eval" e0.idx e1.idx -i q.h5 --json one.json -q >/dev/null || fail "sim-eval, one process"
 ranks2 "$bin/sim-eval" e0.idx e1.idx -i q.h5 --json ranks.json -q >/dev/null 2>ranks.err ||
   fail "sim-eval on 2 ranks failed: $(tail -3 ranks.err)"

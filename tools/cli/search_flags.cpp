@@ -31,9 +31,11 @@ void add_match_flag(CLI::App& app, MatchRule& match, const NeighbourFlags& f) {
   CLI::Option* rule =
       app.add_option_function<std::string>(
              "--match",
-             [&match](const std::string& v) { match = v == "majority" ? MatchRule::Majority : MatchRule::Nearest; },
+             [&match](const std::string& v) {
+               match = v == "majority" ? MatchRule::Majority : v == "centroid" ? MatchRule::Centroid : MatchRule::Nearest;
+             },
              f.match_help)
-          ->check(CLI::IsMember({"nearest", "majority"}));
+          ->check(CLI::IsMember({"nearest", "majority", "centroid"}));
   if (f.match_default != nullptr) rule->default_str(f.match_default);
 }
 
@@ -77,8 +79,9 @@ void add_flags(CLI::App& app, BuildOptions& o) {
 void add_flags(CLI::App& app, QueryOptions& o) {
   NeighbourFlags flags{"Neighbours per query (fewer when the index holds fewer)", 1000000,
                        "HNSW candidate list size (default: the one stored in the index)",
-                       "Add each query's decided class: nearest neighbour's, or majority vote of the k; "
-                       "'unknown' beyond the index's calibrated threshold",
+                       "Add each query's decided class: nearest neighbour's, majority vote of the k, or the nearest "
+                       "class prototype's (centroid: the normalised mean of each class's items); 'unknown' beyond "
+                       "the index's calibrated threshold",
                        nullptr};
   add_k_and_ef_flags(app, o.k, o.ef, flags);
   app.add_option_function<std::string>(
@@ -101,7 +104,8 @@ void add_flags(CLI::App& app, GridOptions& o) {
 void add_flags(CLI::App& app, EvalOptions& o) {
   NeighbourFlags flags{"Neighbours for precision@k, recall@k, NDCG@k and majority votes", 100000,
                        "HNSW candidate list size (default: the index's; always at least the neighbours asked)",
-                       "How a query is classified: its nearest labelled neighbour's class, or the majority of its k",
+                       "How a query is classified: its nearest labelled neighbour's class, the majority of its k, or "
+                       "the nearest class prototype's (centroid)",
                        "nearest"};
   add_k_and_ef_flags(app, o.k, o.ef, flags);
   add_match_flag(app, o.match, flags);

@@ -74,8 +74,9 @@ TEST_CASE("a class unseen at build time, added later, is found by queries of tha
   const sim::Embeddings queries = items({"owl", "fox", "cat"}, 20, 3, "q-");
   const sim::SearchResult result = reloaded.index->search(queries.data.data(), queries.count(), 5, {0, 2});
   std::size_t right = 0;
+  const sim::Matcher majority(reloaded, sim::MatchRule::Majority, std::nullopt);
   for (std::size_t q = 0; q < queries.count(); ++q) {
-    const sim::Decision d = sim::decide(reloaded, result, q, sim::MatchRule::Majority, std::nullopt);
+    const sim::Decision d = majority.decide(result, q, queries.row(q));
     const std::string want = queries.meta.classes[std::size_t(queries.labels[q])];
     right += d.label >= 0 && reloaded.classes[std::size_t(d.label)] == want ? 1 : 0;
     CHECK(reloaded.class_name(std::size_t(result.position(q, 0))) == want);
