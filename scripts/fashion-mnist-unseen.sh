@@ -3,9 +3,12 @@
 # from a handful of examples each, without retraining, and queries of those classes then find them.
 #
 #   1. train on 8 of the 10 classes (the other 2 held out: never seen in training);
-#   2. index the training images of the 8 classes; evaluate every test image against it;
+#   2. index the training images of the 8 classes; evaluate every test image against it, with the
+#      k-shot curve: the held-out classes onboarded from 1, 5 and 20 of their test images (5 draws)
+#      for each match rule (sim-eval --shots);
 #   3. embed 5 training images of each held-out class with the same model, add them to the index;
-#   4. evaluate again: the held-out classes' precision goes from 0 (nothing to find) to well above.
+#   4. evaluate again, deciding by the nearest class prototype (--match centroid): the held-out
+#      classes' precision goes from 0 (nothing to find) to well above.
 #
 # Environment: SIM_OUT (default: out/fashion-mnist-unseen), SIM_EPOCHS (default: sim-train's own),
 # SIM_HELD_OUT (default: "5,8": Sandal and Bag — Fashion-MNIST's IDX files name classes by their
@@ -18,9 +21,11 @@ examples="${SIM_EXAMPLES:-5}"
 # shellcheck source=example_start.sh
 source "$root/scripts/example_start.sh"
 
-# A figure of a sim-eval JSON file: figure FILE GROUP NAME (GROUP "seen" or "unseen").
+# A figure of a sim-eval table: figure FILE GROUP ROW (GROUP "seen" or "unseen"; ROW the start
+# of its line, e.g. "precision@1" or "match accuracy"): the columns are all, seen, unseen.
 figure() {
-  printf '%.4f' "$(sed -n "/\"$2\": {/,/}/s/^ *\"$3\": \([0-9.]*\).*/\1/p" "$1" | head -n 1)"
+  awk -v row="$3" -v col="$([[ $2 == seen ]] && echo 2 || echo 3)" \
+    'index($0, row " ") == 1 { split(substr($0, length(row) + 1), f, " "); print f[col]; exit }' "$1"
 }
 
 all="0,1,2,3,4,5,6,7,8,9"
@@ -30,19 +35,23 @@ run sim-train "$data" -o "$out/eight.sim" --holdout-classes "$held" "${epochs[@]
 run sim-embed -m "$out/eight.sim" "$data" --split train --classes "$seen" -o "$out/seen-train.h5"
 run sim-embed -m "$out/eight.sim" "$data" --split test -o "$out/test.h5"
 run sim-index -i "$out/seen-train.h5" -o "$out/eight.idx" --store-data
-run sim-eval "$out/eight.idx" -i "$out/test.h5" --unseen-classes "$held" --json "$out/before.json" -q
+run sim-eval "$out/eight.idx" -i "$out/test.h5" --unseen-classes "$held" --shots 1,5,20 --json "$out/before.json" \
+  --report "$out/report-before" -q | tee "$out/before.txt"
 
 # A handful of examples of each new class, embedded by the same model: no retraining.
 run sim-embed -m "$out/eight.sim" "$data" --split train --classes "$held" --per-class "$examples" -o "$out/new.h5"
 run sim-index add "$out/eight.idx" -i "$out/new.h5" --store-data
 run sim-index info "$out/eight.idx"
-run sim-eval "$out/eight.idx" -i "$out/test.h5" --unseen-classes "$held" --json "$out/after.json" \
-  --report "$out/report"
+run sim-eval "$out/eight.idx" -i "$out/test.h5" --unseen-classes "$held" --match centroid --json "$out/after.json" \
+  --report "$out/report" | tee "$out/after.txt"
 
 echo "== held-out classes ($held), never trained on, $examples examples each added to the index:" >&2
 for name in precision@1 recall@10; do
-  echo "== $name of their test queries: before $(figure "$out/before.json" unseen "$name")," \
-    "after $(figure "$out/after.json" unseen "$name") (seen classes: $(figure "$out/before.json" seen "$name")" \
-    "-> $(figure "$out/after.json" seen "$name"))" >&2
+  echo "== $name of their test queries: before $(figure "$out/before.txt" unseen "$name")," \
+    "after $(figure "$out/after.txt" unseen "$name") (seen classes: $(figure "$out/before.txt" seen "$name")" \
+    "-> $(figure "$out/after.txt" seen "$name"))" >&2
 done
+echo "== decided by the nearest class prototype (--match centroid): held-out" \
+  "$(figure "$out/after.txt" unseen "match accuracy"), seen $(figure "$out/after.txt" seen "match accuracy")" >&2
+echo "== the k-shot curve (test images as the examples, 5 draws): $out/report-before/index.html" >&2
 echo "== the report: $out/report/index.html" >&2

@@ -45,6 +45,28 @@ nlohmann::json point_json(const ThresholdPoint& p) {
           {"tn", p.tn}};
 }
 
+nlohmann::json figure_json(const FewShotFigure& f) {
+  return {{"mean", f.mean}, {"min", f.min}, {"max", f.max}, {"draws", f.draws}};
+}
+
+nlohmann::json few_shot_json(const FewShotResult& f) {
+  nlohmann::json results = nlohmann::json::array(), examples = nlohmann::json::array();
+  for (std::size_t s = 0; s < f.shots.size(); ++s) examples.push_back({{"shots", f.shots[s]}, {"draws", f.examples.at(s)}});
+  for (const FewShotRow& row : f.rows) {
+    results.push_back({{"shots", row.shots},
+                       {"match", to_string(row.rule)},
+                       {"unseen", figure_json(row.unseen)},
+                       {"seen", figure_json(row.seen)}});
+  }
+  return {{"unseen_classes", f.unseen_classes},
+          {"draws", f.draws},
+          {"seed", f.seed},
+          {"k", f.k},
+          {"queries", {{"unseen", f.unseen_queries}, {"seen", f.seen_queries}}},
+          {"results", results},
+          {"examples", examples}};
+}
+
 nlohmann::json group_json(const GroupScores& g, std::size_t k) {
   return {{"queries", g.queries},
           {"no_relevant", g.no_relevant},
@@ -97,6 +119,7 @@ nlohmann::json eval_json(const EvalResult& r, const EvalContext& context) {
   nlohmann::json curve = nlohmann::json::array();
   for (const ThresholdPoint& p : thin_curve(r.curve, kJsonCurvePoints)) curve.push_back(point_json(p));
   doc["curve"] = curve;
+  if (!r.few_shot.empty()) doc["few_shot"] = few_shot_json(r.few_shot);
   doc["timing"] = {{"search_seconds", r.search_seconds}, {"total_seconds", context.total_seconds}};
   if (!context.provenance.empty()) doc["provenance"] = nlohmann::json::parse(context.provenance, nullptr, false);
   return doc;
@@ -127,6 +150,19 @@ std::map<std::string, double> named_figures(const nlohmann::json& doc, const std
   };
   add_metrics(doc.value("metrics", nlohmann::json()), "");
   add_match_accuracy(doc, "");
+  // k-shot means, e.g. "5-shot.centroid.unseen" (--shots).
+  const nlohmann::json few_shot = doc.value("few_shot", nlohmann::json::object());
+  if (few_shot.is_object() && few_shot.contains("results") && few_shot["results"].is_array()) {
+    for (const nlohmann::json& row : few_shot["results"]) {
+      if (!row.is_object() || !row.value("shots", nlohmann::json()).is_number_unsigned()) continue;
+      const std::string name = std::to_string(row["shots"].get<std::uint64_t>()) + "-shot." +
+                               figure_key(row.value("match", std::string("?"))) + ".";
+      for (const char* group : {"unseen", "seen"}) {
+        const nlohmann::json mean = row.value(group, nlohmann::json::object()).value("mean", nlohmann::json());
+        if (mean.is_number()) out[name + group] = mean.get<double>();
+      }
+    }
+  }
   for (const char* group : {"seen", "unseen"}) {
     if (doc.contains(group) && doc[group].is_object()) {
       add_metrics(doc[group].value("metrics", nlohmann::json()), std::string(group) + ".");
@@ -159,6 +195,27 @@ std::map<std::string, double> baseline_figures(const std::string& path) {
   }
   return named_figures(doc, path);
 }
+
+namespace {
+
+// The k-shot section of the table: one line per shot count and rule.
+std::string few_shot_table(const FewShotResult& f) {
+  std::string classes;
+  for (const std::string& c : f.unseen_classes) classes += (classes.empty() ? "" : ", ") + c;
+  std::string out = "\nfew-shot: unseen classes (" + classes + ") onboarded from N of their queries each, " +
+                    std::to_string(f.draws) + " draws (seed " + std::to_string(f.seed) + "); " +
+                    std::to_string(f.unseen_queries) + " unseen and " + std::to_string(f.seen_queries) +
+                    " seen queries; share of right answers, no threshold\n";
+  out += right("shots", 5) + "  " + padded("match", 10) + right("unseen", 8) + padded("  (min - max)", 17) +
+         right("seen", 8) + "\n";
+  for (const FewShotRow& row : f.rows) {
+    out += right(std::to_string(row.shots), 5) + "  " + padded(to_string(row.rule), 10) + fixed(row.unseen.mean, 8) +
+           "  (" + fixed(row.unseen.min, 6) + " - " + fixed(row.unseen.max, 6) + ")" + fixed(row.seen.mean, 8) + "\n";
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string eval_table(const EvalResult& r, const EvalContext& context) {
   std::string out;
@@ -201,6 +258,7 @@ std::string eval_table(const EvalResult& r, const EvalContext& context) {
     out += fixed(p.threshold, 10) + fixed(p.precision, 10) + fixed(p.recall, 10) + fixed(p.f1, 10) +
            fixed(p.accuracy, 10) + fixed(p.false_positive_rate, 10) + '\n';
   }
+  if (!r.few_shot.empty()) out += few_shot_table(r.few_shot);
   return out;
 }
 

@@ -136,6 +136,42 @@ Canvas thresholds_picture(const EvalResult& r) {
   return line_chart(spec, series);
 }
 
+// --shots: the share of right answers against the examples per unseen class, per rule, for the
+// unseen queries and (the same colour order, after them) the seen ones.
+Canvas few_shot_picture(const FewShotResult& f) {
+  std::vector<Series> series;
+  for (const char* group : {"unseen", "seen"}) {
+    for (const MatchRule rule : {MatchRule::Nearest, MatchRule::Majority, MatchRule::Centroid}) {
+      Series s{std::string(to_string(rule)) + ", " + group, {}, {}, true};
+      for (const FewShotRow& row : f.rows) {
+        if (row.rule != rule) continue;
+        s.x.push_back(double(row.shots));
+        s.y.push_back(group[0] == 'u' ? row.unseen.mean : row.seen.mean);
+      }
+      series.push_back(std::move(s));
+    }
+  }
+  ChartSpec spec;
+  spec.title = "Unseen classes onboarded from a few examples";
+  spec.x_label = "examples per unseen class";
+  spec.y_label = "share of right answers";
+  spec.log_x = true;
+  spec.y_min = 0;
+  spec.y_max = 1;
+  return line_chart(spec, series);
+}
+
+std::string few_shot_rows(const FewShotResult& f) {
+  std::string html =
+      "<tr><th>examples</th><th>rule</th><th>unseen (mean)</th><th>unseen (min - max)</th><th>seen (mean)</th></tr>\n";
+  for (const FewShotRow& row : f.rows) {
+    html += "<tr><td>" + std::to_string(row.shots) + "</td><td>" + to_string(row.rule) + "</td><td>" +
+            number(row.unseen.mean) + "</td><td>" + number(row.unseen.min) + " - " + number(row.unseen.max) +
+            "</td><td>" + number(row.seen.mean) + "</td></tr>\n";
+  }
+  return html;
+}
+
 Canvas distances_picture(const EvalResult& r) {
   HistogramSeries same{"same class", {r.matching_distances.begin(), r.matching_distances.end()}};
   HistogramSeries other{"other class", {r.non_matching_distances.begin(), r.non_matching_distances.end()}};
@@ -225,6 +261,18 @@ std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann
     h += "<figure><img src=\"" + std::string(file) + "\" alt=\"" + html_escape(caption) + "\"><figcaption>" +
          html_escape(caption) + "</figcaption></figure>\n";
   };
+  if (!r.few_shot.empty()) {
+    const FewShotResult& f = r.few_shot;
+    std::string classes;
+    for (const std::string& name : f.unseen_classes) classes += (classes.empty() ? "" : ", ") + name;
+    h += "<h2>Unseen classes from a few examples</h2>\n<p>" + html_escape(classes) +
+         ", onboarded from that many of their queries each as if added to the index (" + std::to_string(f.draws) +
+         " draws, seed " + std::to_string(f.seed) + "); the other " + std::to_string(f.unseen_queries) +
+         " unseen and " + std::to_string(f.seen_queries) +
+         " seen queries answered by each rule, without a threshold.</p>\n<table>\n" + few_shot_rows(f) +
+         "</table>\n";
+    figure("few_shot.png", "Share of right answers as the examples per unseen class grow, per rule.");
+  }
   figure("neighbours.png",
          "The first queries (left) beside their nearest neighbours, closest first: green when a neighbour is of "
          "the query's class, red when not.");
@@ -251,6 +299,7 @@ void write_report(const std::string& dir, const IndexArtifact& index, const Embe
   png("thresholds.png", thresholds_picture(result));
   png("distances.png", distances_picture(result));
   png("projection.png", projection_picture(queries, result));
+  if (!result.few_shot.empty()) png("few_shot.png", few_shot_picture(result.few_shot));
   write_text(join_path(dir, "metrics.json"), doc.dump(2) + "\n");
   write_text(join_path(dir, "index.html"), index_html(result, context, doc));
 }

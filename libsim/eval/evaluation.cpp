@@ -184,6 +184,10 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
   result.match = options.match;
   result.queries = queries.count();
   const ClassMap classes = map_classes(index, queries, options.unseen_classes, result);
+  if (!options.few_shot.shots.empty()) {  // first: its usage errors come before the long part
+    result.few_shot =
+        evaluate_few_shot(index, queries, options.unseen_classes, options.k, options.few_shot, options.threads);
+  }
   const GradingPlan plan = plan_grading(index, queries, classes, source, result);
   const Matcher matcher(index, options.match, std::nullopt);  // every threshold is swept below
   const std::size_t slots = std::max(options.k, plan.max_relevant) + (plan.any_self ? 1 : 0);

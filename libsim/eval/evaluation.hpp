@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "eval/few_shot.hpp"
 #include "eval/retrieval_metrics.hpp"
 #include "eval/threshold_sweep.hpp"
 #include "formats/embeddings.hpp"
@@ -38,6 +39,7 @@ struct EvalOptions {
   MatchRule match = MatchRule::Nearest;     // --match
   std::vector<std::string> unseen_classes;  // --unseen-classes: classes the model never trained on
   std::vector<double> target_precisions;    // --target-precision
+  FewShotOptions few_shot;                  // --shots, --draws, --seed (few_shot.hpp); no shots: not run
   std::size_t examples = 12;                // queries kept (with their neighbours) for the report
   bool force = false;                       // --force: queries of another model
   unsigned threads = 1;                     // from --threads
@@ -94,11 +96,14 @@ struct EvalResult {
   std::vector<float> matching_distances, non_matching_distances;
   std::vector<ExampleQuery> examples;
 
-  double search_seconds = 0;  // time inside index searches
+  double search_seconds = 0;  // time inside index searches (of the grading, not of few_shot)
+
+  FewShotResult few_shot;  // with --shots
 };
 
-// Grades `queries` (read from `source`, named in errors) against `index`. Throws Error naming
-// `source` when the queries do not fit the index (search/matching.hpp check_queries) or none is labelled.
+// Grades `queries` (read from `source`, named in errors) against `index`, and runs the k-shot
+// evaluation when options.few_shot has shot counts. Throws Error naming `source` when the queries
+// do not fit the index (search/matching.hpp check_queries) or none is labelled.
 EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const std::string& source,
                     const EvalOptions& options);
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <stdexcept>
+#include <vector>
 
 #include "base/error.hpp"
 #include "base/utf8.hpp"
@@ -82,6 +83,29 @@ std::optional<double> match_threshold(const IndexArtifact& index, MatchRule rule
   return index.calibration.threshold();
 }
 
+Decision decide_by_neighbours(const std::int64_t* labels, const float* distances, std::size_t found, MatchRule rule) {
+  Decision d;
+  // Per class: votes and the best (first, as results are sorted) rank.
+  std::map<std::int64_t, std::pair<std::size_t, std::size_t>> classes;  // label -> (votes, best rank)
+  for (std::size_t j = 0; j < found; ++j) {
+    if (labels[j] < 0) continue;
+    auto [it, fresh] = classes.emplace(labels[j], std::make_pair(std::size_t(0), j));
+    ++it->second.first;
+    if (rule == MatchRule::Nearest) break;
+  }
+  if (classes.empty()) return d;
+  auto best = classes.begin();
+  for (auto it = classes.begin(); it != classes.end(); ++it) {
+    const bool more_votes = it->second.first > best->second.first;
+    const bool tie_closer = it->second.first == best->second.first && it->second.second < best->second.second;
+    if (more_votes || tie_closer) best = it;
+  }
+  d.has_neighbour = true;
+  d.distance = distances[best->second.second];
+  d.label = best->first;
+  return d;
+}
+
 Matcher::Matcher(const IndexArtifact& index, MatchRule rule, std::optional<double> threshold)
     : index_(&index), rule_(rule), threshold_(threshold) {
   if (rule != MatchRule::Centroid) return;
@@ -113,25 +137,9 @@ Decision Matcher::decide(const SearchResult& neighbours, std::size_t q, const fl
     d.label = prototypes_.class_of_row.at(std::size_t(nearest.position(0, 0)));
   } else {
     const std::size_t found = neighbours.found(q);
-    // Per class: votes and the best (first, as results are sorted) rank.
-    std::map<std::int64_t, std::pair<std::size_t, std::size_t>> classes;  // label -> (votes, best rank)
-    for (std::size_t j = 0; j < found; ++j) {
-      const std::int64_t label = index_->labels.at(std::size_t(neighbours.position(q, j)));
-      if (label < 0) continue;
-      auto [it, fresh] = classes.emplace(label, std::make_pair(std::size_t(0), j));
-      ++it->second.first;
-      if (rule_ == MatchRule::Nearest) break;
-    }
-    if (classes.empty()) return d;
-    auto best = classes.begin();
-    for (auto it = classes.begin(); it != classes.end(); ++it) {
-      const bool more_votes = it->second.first > best->second.first;
-      const bool tie_closer = it->second.first == best->second.first && it->second.second < best->second.second;
-      if (more_votes || tie_closer) best = it;
-    }
-    d.has_neighbour = true;
-    d.distance = neighbours.distance(q, best->second.second);
-    d.label = best->first;
+    std::vector<std::int64_t> labels(found);
+    for (std::size_t j = 0; j < found; ++j) labels[j] = index_->labels.at(std::size_t(neighbours.position(q, j)));
+    d = decide_by_neighbours(labels.data(), neighbours.distances.data() + q * neighbours.k, found, rule_);
   }
   if (threshold_ && double(d.distance) > *threshold_) d.label = -1;
   return d;

@@ -64,6 +64,11 @@ class Matcher {
   PrototypeIndex prototypes_;  // Centroid only
 };
 
+// Nearest or Majority over one query's neighbours given as their labels (-1 unlabelled) and
+// distances, closest first: what Matcher::decide does, for callers that hold neighbours from
+// elsewhere (sim-eval --shots merges the index's with the shots'). No threshold.
+Decision decide_by_neighbours(const std::int64_t* labels, const float* distances, std::size_t found, MatchRule rule);
+
 // The threshold a match rule uses: the index's default calibrated one; nullopt (with one warning on
 // stderr) when no match is asked for, when the index has not been calibrated yet, or when it was
 // calibrated for a rule that measures another distance (centroid's distances are to prototypes,

@@ -112,6 +112,16 @@ void add_flags(CLI::App& app, EvalOptions& o) {
   app.add_option("--unseen-classes", o.unseen_classes,
                  "Classes the model never trained on (comma-separated): metrics reported separately for them")
       ->delimiter(',');
+  CLI::Option* shots = app.add_option("--shots", o.few_shot.shots,
+                 "k-shot evaluation of the --unseen-classes: onboard each from this many of its queries (e.g. 1,5,20), "
+                 "as if added to the index, and report every match rule's right answers on the rest")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--draws", o.few_shot.draws, "With --shots: random draws of the examples per count, averaged (by --seed)")
+      ->default_val(5)
+      ->check(CLI::Range(1, 1000))
+      ->needs(shots);
+  shots->needs("--unseen-classes");
   app.add_option_function<std::string>(
       "--target-precision",
       [&o](const std::string& v) { o.target_precisions = parse_fractions(v, "--target-precision"); },

@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
         if (!baseline.empty()) baseline_figures = sim::baseline_figures(baseline);
 
         options.threads = common.threads;
+        options.few_shot.seed = common.seed;
         sim::IndexArtifact index;
         if (!index_path.empty()) {
           // --write holds the index's writer lock from this read to the save: an add meanwhile

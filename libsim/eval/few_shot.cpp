@@ -1,0 +1,290 @@
+#include "eval/few_shot.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include "base/error.hpp"
+#include "base/utf8.hpp"
+#include "search/exact_index.hpp"
+#include "search/prototypes.hpp"
+
+namespace sim {
+namespace {
+
+constexpr MatchRule kRules[] = {MatchRule::Nearest, MatchRule::Majority, MatchRule::Centroid};
+constexpr std::size_t kRuleCount = 3;
+
+// Queries searched against the index per step.
+constexpr std::size_t kChunk = 1024;
+
+// The classes of the evaluation: the index's, then the unseen ones it does not list; which are
+// seen (live items in the index) and unseen; and each query row's class among them (-1: neither,
+// not graded).
+struct FewShotClasses {
+  std::vector<std::string> names;
+  std::vector<bool> seen, unseen;
+  std::vector<std::int64_t> of_row;
+  std::vector<std::vector<std::size_t>> unseen_rows;  // per unseen class (in option order): its rows
+};
+
+FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings& queries,
+                                    const std::vector<std::string>& unseen_classes) {
+  FewShotClasses c;
+  c.names = index.classes;
+  std::vector<std::size_t> live(index.classes.size(), 0);
+  for (std::size_t p = 0; p < index.size(); ++p) {
+    if (index.labels[p] >= 0 && !index.is_deleted(p)) ++live[std::size_t(index.labels[p])];
+  }
+  std::unordered_map<std::string, std::size_t> position;
+  for (std::size_t i = 0; i < c.names.size(); ++i) position.emplace(c.names[i], i);
+  c.seen.assign(c.names.size(), false);
+  for (std::size_t i = 0; i < live.size(); ++i) c.seen[i] = live[i] > 0;
+  std::vector<std::size_t> unseen_positions;
+  for (const std::string& name : unseen_classes) {
+    if (std::find(queries.meta.classes.begin(), queries.meta.classes.end(), name) == queries.meta.classes.end()) {
+      throw UsageError("'" + to_valid_utf8(name) + "' is not a class of the queries: --shots draws its examples from them",
+                       "--unseen-classes");
+    }
+    auto [at, fresh] = position.emplace(name, c.names.size());
+    if (fresh) {
+      c.names.push_back(name);
+      c.seen.push_back(false);
+    } else if (c.seen[at->second]) {
+      throw Error(index.path, "labels",
+                  "holds " + std::to_string(live[at->second]) + " live items of '" + to_valid_utf8(name) +
+                      "', one of --unseen-classes: --shots onboards them from their examples alone (evaluate the "
+                      "index from before they were added)");
+    }
+    unseen_positions.push_back(at->second);
+  }
+  c.unseen.assign(c.names.size(), false);
+  for (std::size_t u : unseen_positions) c.unseen[u] = true;
+  c.unseen_rows.resize(unseen_positions.size());
+  c.of_row.assign(queries.count(), -1);
+  for (std::size_t row = 0; row < queries.count(); ++row) {
+    if (queries.labels[row] < 0) continue;
+    const auto it = position.find(queries.meta.classes[std::size_t(queries.labels[row])]);
+    if (it == position.end() || (!c.seen[it->second] && !c.unseen[it->second])) continue;
+    c.of_row[row] = std::int64_t(it->second);
+    if (c.unseen[it->second]) {
+      const auto u = std::size_t(std::find(unseen_positions.begin(), unseen_positions.end(), it->second) -
+                                 unseen_positions.begin());
+      c.unseen_rows[u].push_back(row);
+    }
+  }
+  return c;
+}
+
+// Each graded query's k nearest items of the index (its own item left out), searched once.
+struct IndexNeighbours {
+  std::size_t k = 0;
+  std::vector<std::int64_t> labels;  // [rows x k], -1 past the neighbours found (or unlabelled)
+  std::vector<float> distances;      // [rows x k], +infinity past the neighbours found
+};
+
+IndexNeighbours search_index(const IndexArtifact& index, const Embeddings& queries,
+                             const std::vector<std::size_t>& rows, std::size_t k, unsigned threads) {
+  const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
+  std::vector<std::int64_t> self(rows.size(), -1);
+  bool any_self = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto it = position_of.find(queries.ids[rows[i]]);
+    if (it != position_of.end() && !index.is_deleted(it->second)) {
+      self[i] = std::int64_t(it->second);
+      any_self = true;
+    }
+  }
+  const std::size_t slots = k + (any_self ? 1 : 0);
+  SearchParams params{std::max(index.hnsw.ef, slots), threads};
+  if (index.type == IndexType::Exact) params.ef = 0;
+  IndexNeighbours out;
+  out.k = k;
+  out.labels.assign(rows.size() * k, -1);
+  out.distances.assign(rows.size() * k, std::numeric_limits<float>::infinity());
+  std::vector<float> block;
+  for (std::size_t first = 0; first < rows.size(); first += kChunk) {
+    const std::size_t n = std::min(kChunk, rows.size() - first);
+    block.resize(n * queries.dim());
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(queries.row(rows[first + i]), queries.dim(), &block[i * queries.dim()]);
+    const SearchResult found = index.index->search(block.data(), n, slots, params);
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t out_j = (first + i) * k, end = out_j + k;
+      for (std::size_t j = 0; j < found.found(i) && out_j < end; ++j) {
+        const std::int64_t p = found.position(i, j);
+        if (p == self[first + i]) continue;
+        out.labels[out_j] = index.labels[std::size_t(p)];
+        out.distances[out_j++] = found.distance(i, j);
+      }
+    }
+  }
+  return out;
+}
+
+// One draw: each unseen class's examples (`shots` of its rows, chosen by rng) beside the index.
+// Adds each rule's right answers among the unseen and the seen queries to right[rule][0 / 1];
+// returns the examples' ids.
+std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& queries,
+                                  const FewShotClasses& classes, const std::vector<std::size_t>& graded,
+                                  const IndexNeighbours& near, std::size_t shots, std::mt19937_64& rng,
+                                  std::size_t right[kRuleCount][2], std::size_t counted[2]) {
+  const std::size_t dim = queries.dim();
+  std::vector<float> example_vectors;
+  std::vector<std::int64_t> example_labels;
+  std::vector<bool> is_example(queries.count(), false);
+  std::vector<std::string> ids;
+  for (const std::vector<std::size_t>& rows : classes.unseen_rows) {
+    std::vector<std::size_t> drawn = rows;
+    std::shuffle(drawn.begin(), drawn.end(), rng);
+    for (std::size_t i = 0; i < shots; ++i) {
+      is_example[drawn[i]] = true;
+      ids.push_back(queries.ids[drawn[i]]);
+      example_vectors.insert(example_vectors.end(), queries.row(drawn[i]), queries.row(drawn[i]) + dim);
+      example_labels.push_back(classes.of_row[drawn[i]]);
+    }
+  }
+  ExactIndex examples(index.distance, dim);
+  examples.add(example_vectors.data(), example_labels.size(), 1);
+  // The prototypes: the index's classes, and the unseen ones from their examples as stored.
+  ClassPrototypes sums(classes.names.size(), dim);
+  std::vector<std::int64_t> same(index.classes.size());
+  for (std::size_t c = 0; c < same.size(); ++c) same[c] = std::int64_t(c);
+  sums.add(index.prototypes, same);
+  for (std::size_t e = 0; e < example_labels.size(); ++e) {
+    sums.add(std::size_t(example_labels[e]), examples.vectors().data() + e * dim);
+  }
+  const PrototypeIndex prototypes = prototype_index(sums, index.distance);
+
+  std::vector<std::size_t> rows;  // graded positions (into `graded`) this draw scores
+  for (std::size_t g = 0; g < graded.size(); ++g) {
+    if (!is_example[graded[g]]) rows.push_back(g);
+  }
+  const std::size_t k = near.k;
+  std::vector<float> block;
+  std::vector<std::int64_t> labels(k);
+  std::vector<float> distances(k);
+  for (std::size_t first = 0; first < rows.size(); first += kChunk) {
+    const std::size_t n = std::min(kChunk, rows.size() - first);
+    block.resize(n * dim);
+    for (std::size_t i = 0; i < n; ++i) std::copy_n(queries.row(graded[rows[first + i]]), dim, &block[i * dim]);
+    const SearchResult from_examples = examples.search(block.data(), n, k, SearchParams{0, 1});
+    const SearchResult to_prototype = prototypes.index->search(block.data(), n, 1, SearchParams{0, 1});
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t g = rows[first + i];
+      const std::int64_t truth = classes.of_row[graded[g]];
+      // The index's neighbours and the examples', merged by distance (the index's first on a tie,
+      // as its positions come before the added items').
+      std::size_t a = 0, b = 0;
+      const std::size_t found_b = from_examples.found(i);
+      for (std::size_t j = 0; j < k; ++j) {
+        const float da = near.distances[g * k + a];
+        const float db = b < found_b ? from_examples.distance(i, b) : std::numeric_limits<float>::infinity();
+        if (da <= db && da != std::numeric_limits<float>::infinity()) {
+          labels[j] = near.labels[g * k + a];
+          distances[j] = da;
+          ++a;
+        } else {
+          labels[j] = b < found_b ? example_labels[std::size_t(from_examples.position(i, b))] : -1;
+          distances[j] = db;
+          ++b;
+        }
+      }
+      std::size_t found = 0;
+      while (found < k && distances[found] != std::numeric_limits<float>::infinity()) ++found;
+      const std::size_t group = classes.unseen[std::size_t(truth)] ? 0 : 1;
+      ++counted[group];
+      for (std::size_t r = 0; r < kRuleCount; ++r) {
+        std::int64_t decided = -1;
+        if (kRules[r] == MatchRule::Centroid) {
+          decided = prototypes.class_of_row[std::size_t(to_prototype.position(i, 0))];
+        } else {
+          decided = decide_by_neighbours(labels.data(), distances.data(), found, kRules[r]).label;
+        }
+        if (decided == truth) ++right[r][group];
+      }
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+FewShotResult evaluate_few_shot(const IndexArtifact& index, const Embeddings& queries,
+                                const std::vector<std::string>& unseen_classes, std::size_t k,
+                                const FewShotOptions& options, unsigned threads) {
+  if (unseen_classes.empty()) {
+    throw UsageError("--shots onboards the classes named by --unseen-classes: name them", "--shots");
+  }
+  if (options.draws == 0) throw UsageError("at least one draw", "--draws");
+  if (index.prototypes.dim != index.dim) {
+    throw FormatError(index.path, "prototypes", "missing: --shots needs the index's vectors or their class sums");
+  }
+  if (options.shots.empty()) throw std::invalid_argument("evaluate_few_shot: no shot count");
+  for (const std::size_t shots : options.shots) {
+    if (shots == 0) throw UsageError("a shot count is at least 1", "--shots");
+  }
+  const FewShotClasses classes = map_few_shot_classes(index, queries, unseen_classes);
+  const std::size_t most = *std::max_element(options.shots.begin(), options.shots.end());
+  for (std::size_t u = 0; u < unseen_classes.size(); ++u) {
+    if (classes.unseen_rows[u].size() <= most) {
+      throw UsageError("'" + to_valid_utf8(unseen_classes[u]) + "' has " +
+                           std::to_string(classes.unseen_rows[u].size()) + " queries: " + std::to_string(most) +
+                           " examples would leave none to grade",
+                       "--shots");
+    }
+  }
+  std::vector<std::size_t> graded;
+  FewShotResult result;
+  for (std::size_t row = 0; row < queries.count(); ++row) {
+    if (classes.of_row[row] < 0) continue;
+    graded.push_back(row);
+    (classes.unseen[std::size_t(classes.of_row[row])] ? result.unseen_queries : result.seen_queries) += 1;
+  }
+  result.unseen_classes = unseen_classes;
+  result.draws = options.draws;
+  result.seed = options.seed;
+  result.k = k;
+  const IndexNeighbours near = search_index(index, queries, graded, k, threads);
+
+  for (const std::size_t shots : options.shots) {
+    std::vector<double> share[kRuleCount][2];
+    result.shots.push_back(shots);
+    result.examples.emplace_back();
+    for (std::size_t draw = 0; draw < options.draws; ++draw) {
+      std::seed_seq seq{std::uint64_t(options.seed), std::uint64_t(shots), std::uint64_t(draw)};
+      std::mt19937_64 rng(seq);
+      std::size_t right[kRuleCount][2] = {}, counted[2] = {};
+      result.examples.back().push_back(run_draw(index, queries, classes, graded, near, shots, rng, right, counted));
+      for (std::size_t r = 0; r < kRuleCount; ++r) {
+        for (std::size_t group = 0; group < 2; ++group) {
+          share[r][group].push_back(counted[group] == 0 ? 0.0 : double(right[r][group]) / double(counted[group]));
+        }
+      }
+    }
+    for (std::size_t r = 0; r < kRuleCount; ++r) {
+      FewShotRow row;
+      row.shots = shots;
+      row.rule = kRules[r];
+      FewShotFigure* figures[2] = {&row.unseen, &row.seen};
+      for (std::size_t group = 0; group < 2; ++group) {
+        const std::vector<double>& v = share[r][group];
+        figures[group]->draws = v;
+        double sum = 0;
+        for (double x : v) sum += x;
+        figures[group]->mean = sum / double(v.size());
+        figures[group]->min = *std::min_element(v.begin(), v.end());
+        figures[group]->max = *std::max_element(v.begin(), v.end());
+      }
+      result.rows.push_back(row);
+    }
+    spdlog::debug("--shots {}: {} draws evaluated", shots, options.draws);
+  }
+  return result;
+}
+
+}  // namespace sim
