@@ -110,6 +110,22 @@ void add_flags(CLI::App& app, LossOptions& o) {
   knob("--cosface-scale", o.cosface_scale, "cosface: logit scale s");
 
   knob("--ntxent-temperature", o.ntxent_temperature, "ntxent: softmax temperature");
+
+  app.add_option("--projector", o.projector,
+                 "Hidden units of a training-only MLP between the embedding and the loss, dropped from the saved "
+                 "model (0: none); keeps the embedding general for classes never trained on")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
+  app.add_option("--ssl-weight", o.ssl_weight,
+                 "Add this weight x NT-Xent over two augmented views of every item to a supervised loss (0: none): "
+                 "instance discrimination, for classes never trained on")
+      ->capture_default_str()
+      ->check(finite_number())
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--ssl-temperature", o.ssl_temperature, "With --ssl-weight: the NT-Xent temperature")
+      ->capture_default_str()
+      ->check(finite_number())
+      ->check(CLI::PositiveNumber);
 }
 
 }  // namespace sim

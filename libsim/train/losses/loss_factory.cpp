@@ -5,8 +5,10 @@
 
 namespace sim {
 
-std::shared_ptr<Loss> make_loss(const LossOptions& c, Distance distance, int64_t embedding_dim, int64_t num_classes) {
-  c.validate(distance);
+namespace {
+
+std::shared_ptr<Loss> make_inner_loss(const LossOptions& c, Distance distance, int64_t embedding_dim,
+                                      int64_t num_classes) {
   const auto proxies = [&]() {
     if (num_classes < 1 || embedding_dim < 1) {
       throw UsageError("--loss " + c.name +
@@ -43,6 +45,16 @@ std::shared_ptr<Loss> make_loss(const LossOptions& c, Distance distance, int64_t
   if (n == "ntxent") return std::make_shared<NtXentLoss>(distance, c.ntxent_temperature);
   // validate() accepted the name, so it is in kLosses but has no case above: a bug here.
   throw Error("", "--loss", "loss '" + n + "' is listed but not built");
+}
+
+}  // namespace
+
+std::shared_ptr<Loss> make_loss(const LossOptions& c, Distance distance, int64_t embedding_dim, int64_t num_classes) {
+  c.validate(distance);
+  std::shared_ptr<Loss> loss = make_inner_loss(c, distance, embedding_dim, num_classes);
+  if (c.ssl_weight > 0) loss = std::make_shared<SupervisedWithInstanceLoss>(std::move(loss), c.ssl_weight, c.ssl_temperature);
+  if (c.projector > 0) loss = std::make_shared<ProjectedLoss>(std::move(loss), embedding_dim, c.projector);
+  return loss;
 }
 
 }  // namespace sim

@@ -223,4 +223,42 @@ class NtXentLoss : public Loss {
   double temperature_;
 };
 
+// A supervised loss plus an instance-discrimination term: L = L_sup(both views, labels twice) +
+// w x NT-Xent(views) (SimCLR's term as an auxiliary task, as Gidaris et al. 2019, "Boosting
+// Few-Shot Visual Learning with Self-Supervision", add self-supervision to supervised training):
+// the supervised term pulls a class together, the instance term keeps the items of a class apart
+// enough that the embedding still describes them, which is what classes never trained on are
+// told apart by. Embeddings [2B x D] (rows i and i + B are views of item i), labels [B].
+class SupervisedWithInstanceLoss : public Loss {
+ public:
+  SupervisedWithInstanceLoss(std::shared_ptr<Loss> supervised, double weight, double temperature);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool needs_two_views() const override { return true; }
+  bool has_parameters() const override { return supervised_->has_parameters(); }
+
+ private:
+  std::shared_ptr<Loss> supervised_;
+  NtXentLoss instance_;
+  double weight_;
+};
+
+// A training-only projection head in front of another loss: Chen et al. 2020 (SimCLR, sec. 4.2)
+// found that a small MLP g between the representation h and the contrastive loss makes h keep what
+// the loss would otherwise discard, and Khosla et al. 2020 (SupCon) train supervised the same way;
+// in sim-train it keeps the embedding general enough that classes never trained on are found
+// (docs/benchmarks.md, "Unseen classes"). g is Linear(D, H) -> ReLU -> Linear(H, D); the inner
+// loss sees g(embeddings) and labels unchanged. g is the loss's parameters: optimised, kept in
+// checkpoints and synchronised over ranks like proxies, and never part of the saved model.
+class ProjectedLoss : public Loss {
+ public:
+  ProjectedLoss(std::shared_ptr<Loss> inner, int64_t embedding_dim, int64_t hidden);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool needs_two_views() const override { return inner_->needs_two_views(); }
+  bool has_parameters() const override { return true; }
+
+ private:
+  torch::nn::Sequential projector_{nullptr};
+  std::shared_ptr<Loss> inner_;
+};
+
 }  // namespace sim

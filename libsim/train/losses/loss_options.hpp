@@ -3,6 +3,7 @@
 // line (tools/cli/train_flags.cpp) fills LossOptions; make_loss (loss_factory.hpp) builds the loss.
 #pragma once
 
+#include <cstdint>
 #include <set>
 #include <string>
 #include <vector>
@@ -52,6 +53,17 @@ struct LossOptions {
 
   // NT-Xent (Chen et al. 2020, SimCLR): self-supervised, two views.
   double ntxent_temperature = 0.5;  // --ntxent-temperature
+
+  // A training-only projector (any loss): an MLP embedding -> `projector` hidden units -> ReLU ->
+  // embedding size, between the embedding and the loss, dropped from the saved model (SimCLR's and
+  // SupCon's projection head). 0: the loss sees the embeddings themselves.
+  std::int64_t projector = 0;  // --projector
+
+  // An instance-discrimination term beside a supervised loss: + ssl_weight x NT-Xent (at
+  // ssl_temperature) over two augmented views of every item, the supervised loss seeing both views
+  // with their labels. 0: none.
+  double ssl_weight = 0;          // --ssl-weight
+  double ssl_temperature = 0.1;  // --ssl-temperature
 
   // The loss-specific flags the command line set, as spelled there ("--ms-alpha").
   std::set<std::string> given;
