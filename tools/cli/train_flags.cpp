@@ -113,7 +113,7 @@ void add_flags(CLI::App& app, LossOptions& o) {
 
   app.add_option("--projector", o.projector,
                  "Hidden units of a training-only MLP between the embedding and the loss, dropped from the saved "
-                 "model (0: none); keeps the embedding general for classes never trained on")
+                 "model (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
   app.add_option("--ssl-weight", o.ssl_weight,
