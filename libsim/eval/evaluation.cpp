@@ -94,10 +94,8 @@ struct GradingPlan {
 // self-matches into `result`. Throws Error naming `source` when no query is labelled.
 GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, const ClassMap& classes,
                          const std::string& source, EvalResult& result) {
-  std::vector<std::size_t> live_per_class(result.classes.size(), 0);
-  for (std::size_t p = 0; p < index.size(); ++p) {
-    if (!index.is_deleted(p) && index.labels[p] >= 0) ++live_per_class[std::size_t(index.labels[p])];
-  }
+  std::vector<std::size_t> live_per_class = index.live_per_class();
+  live_per_class.resize(result.classes.size(), 0);  // the queries' classes the index lacks: none
   const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
   GradingPlan plan;
   for (std::size_t row = 0; row < queries.count(); ++row) {

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
 #include <random>
 #include <stdexcept>
 #include <unordered_map>
@@ -37,10 +36,7 @@ FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings
                                     const std::vector<std::string>& unseen_classes) {
   FewShotClasses c;
   c.names = index.classes;
-  std::vector<std::size_t> live(index.classes.size(), 0);
-  for (std::size_t p = 0; p < index.size(); ++p) {
-    if (index.labels[p] >= 0 && !index.is_deleted(p)) ++live[std::size_t(index.labels[p])];
-  }
+  const std::vector<std::size_t> live = index.live_per_class();
   std::unordered_map<std::string, std::size_t> position;
   for (std::size_t i = 0; i < c.names.size(); ++i) position.emplace(c.names[i], i);
   c.seen.assign(c.names.size(), false);
@@ -81,15 +77,10 @@ FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings
   return c;
 }
 
-// Each graded query's k nearest items of the index (its own item left out), searched once.
-struct IndexNeighbours {
-  std::size_t k = 0;
-  std::vector<std::int64_t> labels;  // [rows x k], -1 past the neighbours found (or unlabelled)
-  std::vector<float> distances;      // [rows x k], +infinity past the neighbours found
-};
-
-IndexNeighbours search_index(const IndexArtifact& index, const Embeddings& queries,
-                             const std::vector<std::size_t>& rows, std::size_t k, unsigned threads) {
+// Each graded query's k nearest items of the index (its own item left out), searched once: row g
+// of the result is graded query g.
+SearchResult search_index(const IndexArtifact& index, const Embeddings& queries, const std::vector<std::size_t>& rows,
+                          std::size_t k, unsigned threads) {
   const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
   std::vector<std::int64_t> self(rows.size(), -1);
   bool any_self = false;
@@ -103,10 +94,7 @@ IndexNeighbours search_index(const IndexArtifact& index, const Embeddings& queri
   const std::size_t slots = k + (any_self ? 1 : 0);
   SearchParams params{std::max(index.hnsw.ef, slots), threads};
   if (index.type == IndexType::Exact) params.ef = 0;
-  IndexNeighbours out;
-  out.k = k;
-  out.labels.assign(rows.size() * k, -1);
-  out.distances.assign(rows.size() * k, std::numeric_limits<float>::infinity());
+  SearchResult out(rows.size(), k);
   std::vector<float> block;
   for (std::size_t first = 0; first < rows.size(); first += kChunk) {
     const std::size_t n = std::min(kChunk, rows.size() - first);
@@ -116,9 +104,8 @@ IndexNeighbours search_index(const IndexArtifact& index, const Embeddings& queri
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t out_j = (first + i) * k, end = out_j + k;
       for (std::size_t j = 0; j < found.found(i) && out_j < end; ++j) {
-        const std::int64_t p = found.position(i, j);
-        if (p == self[first + i]) continue;
-        out.labels[out_j] = index.labels[std::size_t(p)];
+        if (found.position(i, j) == self[first + i]) continue;
+        out.positions[out_j] = found.position(i, j);
         out.distances[out_j++] = found.distance(i, j);
       }
     }
@@ -131,7 +118,7 @@ IndexNeighbours search_index(const IndexArtifact& index, const Embeddings& queri
 // returns the examples' ids.
 std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& queries,
                                   const FewShotClasses& classes, const std::vector<std::size_t>& graded,
-                                  const IndexNeighbours& near, std::size_t shots, std::mt19937_64& rng,
+                                  const SearchResult& near, std::size_t shots, std::mt19937_64& rng,
                                   std::size_t right[kRuleCount][2], std::size_t counted[2]) {
   const std::size_t dim = queries.dim();
   std::vector<float> example_vectors;
@@ -164,38 +151,32 @@ std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& 
   for (std::size_t g = 0; g < graded.size(); ++g) {
     if (!is_example[graded[g]]) rows.push_back(g);
   }
+  // The examples take the positions after the index's, as sim-index add would give them: merged
+  // with merge_topk, the index's neighbours come first on a tie.
   const std::size_t k = near.k;
+  const auto added_at = std::int64_t(index.size());
   std::vector<float> block;
   std::vector<std::int64_t> labels(k);
-  std::vector<float> distances(k);
   for (std::size_t first = 0; first < rows.size(); first += kChunk) {
     const std::size_t n = std::min(kChunk, rows.size() - first);
     block.resize(n * dim);
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(queries.row(graded[rows[first + i]]), dim, &block[i * dim]);
-    const SearchResult from_examples = examples.search(block.data(), n, k, SearchParams{0, 1});
-    const SearchResult to_prototype = prototypes.index->search(block.data(), n, 1, SearchParams{0, 1});
+    SearchResult from_index(n, k);
     for (std::size_t i = 0; i < n; ++i) {
       const std::size_t g = rows[first + i];
-      const std::int64_t truth = classes.of_row[graded[g]];
-      // The index's neighbours and the examples', merged by distance (the index's first on a tie,
-      // as its positions come before the added items').
-      std::size_t a = 0, b = 0;
-      const std::size_t found_b = from_examples.found(i);
-      for (std::size_t j = 0; j < k; ++j) {
-        const float da = near.distances[g * k + a];
-        const float db = b < found_b ? from_examples.distance(i, b) : std::numeric_limits<float>::infinity();
-        if (da <= db && da != std::numeric_limits<float>::infinity()) {
-          labels[j] = near.labels[g * k + a];
-          distances[j] = da;
-          ++a;
-        } else {
-          labels[j] = b < found_b ? example_labels[std::size_t(from_examples.position(i, b))] : -1;
-          distances[j] = db;
-          ++b;
-        }
+      std::copy_n(queries.row(graded[g]), dim, &block[i * dim]);
+      std::copy_n(&near.positions[g * k], k, &from_index.positions[i * k]);
+      std::copy_n(&near.distances[g * k], k, &from_index.distances[i * k]);
+    }
+    const SearchResult from_examples = examples.search(block.data(), n, k, SearchParams{0, 1});
+    const SearchResult merged = merge_topk({&from_index, &from_examples}, {0, added_at}, k);
+    const SearchResult to_prototype = prototypes.index->search(block.data(), n, 1, SearchParams{0, 1});
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::int64_t truth = classes.of_row[graded[rows[first + i]]];
+      const std::size_t found = merged.found(i);
+      for (std::size_t j = 0; j < found; ++j) {
+        const std::int64_t p = merged.position(i, j);
+        labels[j] = p < added_at ? index.labels[std::size_t(p)] : example_labels[std::size_t(p - added_at)];
       }
-      std::size_t found = 0;
-      while (found < k && distances[found] != std::numeric_limits<float>::infinity()) ++found;
       const std::size_t group = classes.unseen[std::size_t(truth)] ? 0 : 1;
       ++counted[group];
       for (std::size_t r = 0; r < kRuleCount; ++r) {
@@ -203,7 +184,7 @@ std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& 
         if (kRules[r] == MatchRule::Centroid) {
           decided = prototypes.class_of_row[std::size_t(to_prototype.position(i, 0))];
         } else {
-          decided = decide_by_neighbours(labels.data(), distances.data(), found, kRules[r]).label;
+          decided = decide_by_neighbours(labels.data(), &merged.distances[i * k], found, kRules[r]).label;
         }
         if (decided == truth) ++right[r][group];
       }
@@ -249,7 +230,7 @@ FewShotResult evaluate_few_shot(const IndexArtifact& index, const Embeddings& qu
   result.draws = options.draws;
   result.seed = options.seed;
   result.k = k;
-  const IndexNeighbours near = search_index(index, queries, graded, k, threads);
+  const SearchResult near = search_index(index, queries, graded, k, threads);
 
   for (const std::size_t shots : options.shots) {
     std::vector<double> share[kRuleCount][2];

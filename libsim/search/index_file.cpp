@@ -173,12 +173,9 @@ ClassPrototypes read_prototypes(const H5File& f, const IndexArtifact& a) {
   for (double v : p.sums) {
     if (!std::isfinite(v)) throw FormatError(f.path(), "prototypes/sums", "holds NaN or infinity");
   }
-  std::vector<std::int64_t> live(classes, 0);
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a.labels[i] >= 0 && a.deleted[i] == 0) ++live[std::size_t(a.labels[i])];
-  }
+  const std::vector<std::size_t> live = a.live_per_class();
   for (std::size_t c = 0; c < classes; ++c) {
-    if (p.counts[c] != live[c]) {
+    if (p.counts[c] != std::int64_t(live[c])) {
       throw FormatError(f.path(), "prototypes/counts",
                         "class '" + to_valid_utf8(a.classes[c]) + "' counts " + std::to_string(p.counts[c]) +
                             " items but the index holds " + std::to_string(live[c]) + " live ones");
@@ -235,6 +232,14 @@ std::optional<double> Calibration::threshold(const std::string& name) const {
     if (names[i] == want) return thresholds.at(i);
   }
   return std::nullopt;
+}
+
+std::vector<std::size_t> IndexArtifact::live_per_class() const {
+  std::vector<std::size_t> live(classes.size(), 0);
+  for (std::size_t p = 0; p < size(); ++p) {
+    if (labels[p] >= 0 && !is_deleted(p)) ++live[std::size_t(labels[p])];
+  }
+  return live;
 }
 
 const std::string& IndexArtifact::class_name(std::size_t position) const {

@@ -143,6 +143,8 @@ struct IndexArtifact {
 
   std::size_t size() const { return ids.size(); }
   bool is_deleted(std::size_t position) const { return index ? index->is_deleted(position) : deleted.at(position); }
+  // Per class (of `classes`), how many live items it labels.
+  std::vector<std::size_t> live_per_class() const;
   // The class name of a position's label, "" when unlabelled.
   const std::string& class_name(std::size_t position) const;
   // id -> position, for every position (deleted ones included).
