@@ -25,16 +25,6 @@ namespace {
 
 std::string shown(const std::string& text) { return "'" + to_valid_utf8(text) + "'"; }
 
-// True if the file's first 4 KB hold no control bytes but tab, line feed, form feed and carriage
-// return: text, as a CSV/TSV file is, and binary files of any kind are not.
-bool looks_like_text(const std::string& path) {
-  const std::string head = read_prefix(path, 4096);
-  return std::none_of(head.begin(), head.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\f' && byte != '\r';
-  });
-}
-
 std::string absolute_file(const std::string& path) {
   struct stat st {};
   if (path.empty() || ::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return "";
@@ -72,46 +62,6 @@ void store_pictures(IndexArtifact& a, const std::vector<std::pair<std::size_t, s
 }
 
 }  // namespace
-
-Embeddings read_index_input(const std::string& path, Distance vector_distance, std::optional<Distance> requested,
-                            const DatasetOptions& columns) {
-  const bool asked = requested.has_value();
-  const Distance distance = requested.value_or(vector_distance);
-  if (path == "-" || looks_like_embeddings(path)) {
-    Embeddings e = read_embeddings(path);
-    if (asked && distance != e.meta.distance) {
-      throw UsageError("'" + path + "' holds " + std::string(to_string(e.meta.distance)) +
-                           " embeddings; --distance applies to vector datasets only",
-                       "--distance");
-    }
-    return e;
-  }
-  DatasetSplits splits;
-  try {
-    splits = open_dataset(path, columns);
-  } catch (const Error&) {
-    // Neither. A binary file: the embeddings reader says what it seems to be. A text file was
-    // meant as a CSV/TSV dataset, and that reader's message (which line, what is wrong) helps more
-    // than "not an HDF5 file"; so does a folder's.
-    if (is_regular_file(path) && !looks_like_text(path)) return read_embeddings(path);
-    throw;
-  }
-  const std::shared_ptr<const Dataset>& d = splits.begin()->second;
-  if (d->shape().image) throw UsageError("'" + path + "' holds images: embed them with sim-embed first");
-  Embeddings e;
-  e.meta.distance = distance;
-  e.meta.dim = std::size_t(d->shape().dim);
-  e.meta.classes = d->classes();
-  e.data.resize(d->size() * e.meta.dim);
-  for (std::size_t i = 0; i < d->size(); ++i) {
-    d->load(i, e.data.data() + i * e.meta.dim);
-    e.labels.push_back(d->label(i));
-    e.ids.push_back(d->id(i));
-  }
-  spdlog::info("{}: indexing the {} vectors of a vector dataset as they are ({} distance)", path, d->size(),
-               to_string(e.meta.distance));
-  return e;
-}
 
 IndexArtifact build_index(const Embeddings& e, const std::string& source, const BuildOptions& options) {
   IndexArtifact a;

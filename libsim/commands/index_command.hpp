@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/facts.hpp"
+#include "commands/embeddings_input.hpp"
 #include "data/dataset.hpp"
 #include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
@@ -22,7 +23,9 @@ struct AddOptions {
   bool force = false;    // --force: accept embeddings of another model (fingerprint differs)
   // --store-data: keep each item's picture in the index (IndexArtifact::data)
   bool store_data = false;
-  DatasetOptions columns;  // --label-column, --id-column: for a vector dataset in CSV/TSV
+  // -i's reading: --labels, --ids, --label-column, --id-column, and for a build --distance (for
+  // files that carry none; an add uses the index's)
+  EmbeddingsInputOptions input;
   unsigned threads = 1;    // from --threads
   std::uint64_t seed = 0;  // from --seed: the sample recall is measured on
 };
@@ -30,7 +33,6 @@ struct AddOptions {
 struct BuildOptions : AddOptions {
   bool exact = false;                // --exact: brute force instead of HNSW
   HnswParams hnsw;                   // --M, --ef-construction, --ef, and --seed (set by the caller)
-  std::optional<Distance> distance;  // --distance: for a vector dataset (embeddings files carry theirs); none = cosine
   // --target-recall: HNSW's default ef becomes the smallest reaching this recall@10 on a sample of
   // the items (measure_recall); 0 = neither tune nor measure. With ef_given (--ef), ef stays and
   // the recall at it is measured only.
@@ -45,16 +47,6 @@ struct BuildOptions : AddOptions {
 // measurement, tuned again if it was tuned, measured again if it was measured; nothing otherwise). Does nothing for an
 // exact index or fewer than 2 live items. Logs the result, with a warning when the target is out of reach.
 void measure_recall(IndexArtifact& a, double target, std::uint64_t seed, unsigned threads);
-
-// What sim-index reads: an embeddings file (sim-embed's; "-" for stdin), or a vector dataset as
-// sim-train reads it (HDF5 `features` + `labels` written by h5py or numpy, CSV/TSV), whose rows are
-// indexed as they are, under `vector_distance` (vectors carry no distance, and no model
-// fingerprint). `requested` is the distance the user asked for, if any: with an embeddings file it
-// must be the file's own. `columns` names a CSV/TSV file's label and id columns. Throws
-// the readers' errors, UsageError for an image dataset (embed it with sim-embed first) or a
-// distance that contradicts the file.
-Embeddings read_index_input(const std::string& path, Distance vector_distance, std::optional<Distance> requested = {},
-                            const DatasetOptions& columns = {});
 
 // A new, unsaved index of `e` (read from `source`, named in errors), with e's distance, dimension,
 // classes and model fingerprint; HNSW's recall measured and its ef tuned as options say. Throws Error naming `source`

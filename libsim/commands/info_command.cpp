@@ -9,10 +9,12 @@
 #include "commands/torch_plugin.hpp"
 #include "data/dataset.hpp"
 #include "formats/embeddings.hpp"
+#include "formats/embeddings_foreign.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
 #include "formats/image.hpp"
 #include "formats/model_container.hpp"
+#include "formats/npy.hpp"
 #include "search/index_file.hpp"
 
 namespace sim {
@@ -36,6 +38,27 @@ ArtifactInfo describe_embeddings(const std::string& path) {
   } else {
     f.add_json("provenance", e.meta.provenance);
   }
+  return info;
+}
+
+// A .npy, or HDF5 with `embeddings` but no sim attributes: what sim-index, sim-query and sim-eval
+// would read from it, and what they would have to assume.
+ArtifactInfo describe_foreign_embeddings(const std::string& path) {
+  const bool npy = looks_like_npy(path);
+  ForeignEmbeddingsOptions options;
+  options.distance_origin = "the default";
+  const Embeddings e = read_foreign_embeddings(path, options);  // checks every row (NaN, infinity) too
+  ArtifactInfo info{"embeddings", {}};
+  Facts& f = info.facts;
+  std::size_t labelled = 0;
+  for (std::int64_t l : e.labels) labelled += l >= 0 ? 1 : 0;
+  f.add("format", npy ? "NumPy .npy, " + read_npy_header(path).describe() : "HDF5 written without sim's attributes");
+  f.add("count", e.count());
+  f.add("dim", e.dim());
+  f.add("distance", "none stored: sim-index assumes cosine unless --distance says otherwise, queries take the index's");
+  f.add("labelled", labelled);
+  f.add("classes", count_and_names(e.meta.classes));
+  if (npy) f.add("labels and ids", "none in a .npy: give them with --labels and --ids (ids default to " + path + "#ROW)");
   return info;
 }
 
@@ -120,8 +143,10 @@ ArtifactInfo describe_artifact(const std::string& path) {
     if (format == kEmbeddingsFormat) return describe_embeddings(path);
     if (format == kIndexFormat) return index_info(load_index(path));  // sidecar, hnswlib file, graph
     if (!format.empty()) throw FormatError(path, "format", "an HDF5 file of an unknown kind '" + format + "'");
+    if (H5File(path).has("embeddings")) return describe_foreign_embeddings(path);
     return describe_dataset(path);  // a vector dataset (features + labels), or explains what is missing
   }
+  if (looks_like_npy(path)) return describe_foreign_embeddings(path);
   if (looks_like_idx(path)) return describe_idx_file(path);
   if (sniff_image_format(head) != ImageFormat::Unknown) return describe_image(path, head);
   static const std::regex hnsw_name(R"((.*)\.g[0-9]+\.hnsw)");

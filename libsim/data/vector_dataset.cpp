@@ -13,13 +13,13 @@
 #include "base/file_io.hpp"
 #include "base/utf8.hpp"
 #include "data/dataset_layouts.hpp"
+#include "formats/embeddings_foreign.hpp"
 #include "formats/h5.hpp"
 
 namespace sim {
 namespace {
 
 constexpr std::size_t kMaxValues = std::size_t(1) << 32;
-constexpr std::int64_t kMaxUnnamedClasses = std::int64_t(1) << 20;
 
 class VectorDataset : public Dataset {
  public:
@@ -164,19 +164,11 @@ DatasetSplits open_hdf5_vectors(const std::string& path, const DatasetOptions& o
   } else {
     for (std::size_t r = 0; r < n; ++r) ids.push_back(path + "#" + std::to_string(r));
   }
-  const std::int64_t max_label = labels.empty() ? -1 : *std::max_element(labels.begin(), labels.end());
   std::vector<std::string> classes;
   if (file.has("classes")) {
     classes = file.read_strings("classes", bound("classes"));
   } else {
-    // Classes "0".."max_label": a label of 10^12 must not mean 10^12 class names.
-    if (max_label >= kMaxUnnamedClasses) {
-      throw FormatError(path, "labels",
-                        "has label " + std::to_string(max_label) +
-                            "; without a `classes` dataset naming them, labels " + "must be below " +
-                            std::to_string(kMaxUnnamedClasses));
-    }
-    for (std::int64_t c = 0; c <= max_label; ++c) classes.push_back(std::to_string(c));
+    classes = numbered_classes(labels, path, "labels");
   }
   for (std::size_t r = 0; r < n; ++r) {
     if (labels[r] < -1 || labels[r] >= std::int64_t(classes.size())) {

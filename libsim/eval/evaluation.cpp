@@ -115,7 +115,9 @@ GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, 
     plan.max_relevant = std::max(plan.max_relevant, g.relevant);
     plan.graded.push_back(g);
   }
-  if (plan.graded.empty()) throw Error(source, "labels", "no query is labelled: there is nothing to grade");
+  if (plan.graded.empty()) throw Error(source, "labels",
+                                             "no query is labelled: there is nothing to grade (for a .npy or HDF5 "
+                                             "written without sim, give the labels with --labels FILE)");
   if (result.self_matches > 0) {
     spdlog::info("{}: {} queries are items of the index too: their self-matches are left out", source,
                  result.self_matches);

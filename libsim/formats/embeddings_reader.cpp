@@ -109,32 +109,13 @@ std::string describe_foreign(const H5File& f) {
   return "an HDF5 file without sim's format attribute";
 }
 
-// Refuses storage that reads other files (external raw data, virtual datasets); returns whether
-// the data passes through filters (compression), which changes how large it may be.
-bool check_storage(const H5File& f, const std::string& name) {
-  const H5Handle set{H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT), H5Dclose};
-  const H5Handle dcpl{set.valid() ? H5Dget_create_plist(set.get()) : -1, H5Pclose};
-  if (!dcpl.valid()) throw FormatError(f.path(), name, "cannot read the dataset's layout (corrupt file)");
-  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
-  if (layout == H5D_VIRTUAL) {
-    throw FormatError(f.path(), name, "is a virtual dataset; sim reads data stored in the file itself");
-  }
-  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT) {
-    throw FormatError(f.path(), name, "has an unreadable storage layout (corrupt file)");
-  }
-  if (H5Pget_external_count(dcpl.get()) > 0) {
-    throw FormatError(f.path(), name, "is stored in external files; sim reads data stored in the file itself");
-  }
-  return H5Pget_nfilters(dcpl.get()) > 0;
-}
-
 // The length of a 1-D dataset stored in the file itself.
 std::size_t vector_length(const H5File& f, const std::string& name) {
   const std::vector<std::size_t> shape = f.shape(name);
   if (shape.size() != 1) {
     throw FormatError(f.path(), name, "expected a 1-D dataset, found " + std::to_string(shape.size()) + " dimensions");
   }
-  (void)check_storage(f, name);
+  (void)check_dataset_storage(f, name);
   return shape[0];
 }
 
@@ -179,7 +160,7 @@ Embeddings read_from(const H5File& f) {
     throw FormatError(path, "dim",
                       "is " + std::to_string(dim) + " but embeddings has " + std::to_string(shape[1]) + " columns");
   }
-  const bool filtered = check_storage(f, "embeddings");
+  const bool filtered = check_dataset_storage(f, "embeddings");
   hsize_t file_bytes = 0;
   if (H5Fget_filesize(f.id(), &file_bytes) < 0) throw FormatError(path, "", "cannot tell the file's size");
   const std::uint64_t max_values = std::uint64_t(file_bytes) / sizeof(float) * (filtered ? kMaxFilterRatio : 1);

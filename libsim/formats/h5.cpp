@@ -406,4 +406,21 @@ std::string H5File::read_string_attribute(const std::string& object, const std::
   return value;
 }
 
+bool check_dataset_storage(const H5File& f, const std::string& name) {
+  const H5Handle set{H5Dopen2(f.id(), name.c_str(), H5P_DEFAULT), H5Dclose};
+  const H5Handle dcpl{set.valid() ? H5Dget_create_plist(set.get()) : -1, H5Pclose};
+  if (!dcpl.valid()) throw FormatError(f.path(), name, "cannot read the dataset's layout (corrupt file)");
+  const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+  if (layout == H5D_VIRTUAL) {
+    throw FormatError(f.path(), name, "is a virtual dataset; sim reads data stored in the file itself");
+  }
+  if (layout != H5D_CONTIGUOUS && layout != H5D_CHUNKED && layout != H5D_COMPACT) {
+    throw FormatError(f.path(), name, "has an unreadable storage layout (corrupt file)");
+  }
+  if (H5Pget_external_count(dcpl.get()) > 0) {
+    throw FormatError(f.path(), name, "is stored in external files; sim reads data stored in the file itself");
+  }
+  return H5Pget_nfilters(dcpl.get()) > 0;
+}
+
 }  // namespace sim

@@ -130,4 +130,9 @@ class H5File {
   hid_t id_ = -1;
 };
 
+// Refuses storage that reads other files (external raw data, virtual datasets), naming the file and
+// `dataset`; returns whether the data passes through filters (compression), which changes how
+// large it may be.
+bool check_dataset_storage(const H5File& f, const std::string& dataset);
+
 }  // namespace sim

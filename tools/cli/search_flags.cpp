@@ -47,7 +47,16 @@ void add_flags(CLI::App& app, AddOptions& o) {
   app.add_flag("--store-data", o.store_data,
                "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
                "for sim-query --grid");
-  add_column_flags(app, o.columns);
+  add_flags(app, o.input, "the items");
+  add_column_flags(app, o.input.columns);
+}
+
+void add_flags(CLI::App& app, EmbeddingsInputOptions& o, const std::string& whose) {
+  app.add_option("--labels", o.labels_path,
+                 "Labels of " + whose + " when -i carries none (a .npy, or HDF5 written without sim): a .npy of "
+                 "integers (-1 = unlabelled) or text, one label per line (integers or class names)");
+  app.add_option("--ids", o.ids_path,
+                 "Ids of " + whose + " when -i carries none: text, one per line (default: FILE#ROW, the row from 0)");
 }
 
 void add_flags(CLI::App& app, BuildOptions& o) {
@@ -71,9 +80,9 @@ void add_flags(CLI::App& app, BuildOptions& o) {
       ->default_val(0.99)
       ->check(finite_number())
       ->check(CLI::Range(0.0, 1.0));
-  add_distance_flag(app, o.distance,
-                    "For a vector dataset (HDF5 features + labels, CSV/TSV): the distance to index it under "
-                    "(default cosine); embeddings files carry their own");
+  add_distance_flag(app, o.input.distance,
+                    "For vectors that carry no distance (.npy, HDF5 written without sim, CSV/TSV): the distance to "
+                    "index them under (default cosine); sim-embed's files carry their own");
 }
 
 void add_flags(CLI::App& app, QueryOptions& o) {

@@ -17,7 +17,10 @@
 
 namespace sim {
 
-void add_flags(CLI::App& app, AddOptions& options);  // --replace, --force, --store-data, the column flags
+void add_flags(CLI::App& app, AddOptions& options);  // --replace, --force, --store-data, --labels, --ids, the column flags
+// --labels, --ids: side files for -i when it is a .npy or HDF5 written without sim; `whose` says
+// whose they are in --help ("the items", "the queries").
+void add_flags(CLI::App& app, EmbeddingsInputOptions& options, const std::string& whose);
 void add_flags(CLI::App& app,
                BuildOptions& options);  // AddOptions' flags, --exact, --M, --ef-construction, --ef, --distance
 void add_flags(CLI::App& app, QueryOptions& options);  // -k, --ef, --format, --match, --force

@@ -2,8 +2,7 @@
 //   sim-eval my.idx -i test.h5 [--json out.json] [--report DIR] [--fail-under precision@1=0.9]
 //   sim-eval --reference train.h5 -i test.h5        exact evaluation, no index needed
 //   sim-eval my.idx -i test.h5 --target-precision 0.99 --write    store thresholds for sim-query --match
-//   sim-eval part-0.idx part-1.idx -i test.h5       several indexes (shards) graded as one, also
-//                                                   by several ranks under torchrun
+//   sim-eval part-0.idx part-1.idx -i test.h5       shards graded as one, also by ranks under torchrun
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -18,12 +17,12 @@
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
 #include "cli/value_flags.hpp"
+#include "commands/embeddings_input.hpp"
 #include "commands/eval_command.hpp"
 #include "commands/eval_output.hpp"
 #include "commands/eval_report.hpp"
 #include "eval/evaluation.hpp"
 #include "eval/quality_gates.hpp"
-#include "formats/embeddings.hpp"
 #include "search/index_file.hpp"
 #include "search/index_set.hpp"
 
@@ -43,6 +42,7 @@ int main(int argc, char** argv) {
   bool wait = false;
   sim::EvalOptions options;
   sim::RankOptions rank_options;
+  sim::EmbeddingsInputOptions query_input;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
@@ -51,7 +51,9 @@ int main(int argc, char** argv) {
                        "over their union");
         app.add_option("--reference", reference,
                        "Reference embeddings to search exactly instead of an index (- for stdin)");
-        app.add_option("-i,--input", input, "Labelled query embeddings (sim-embed), or - for stdin")->required();
+        app.add_option("-i,--input", input, "Labelled query embeddings: sim-embed's (or - for stdin), a .npy (with "
+                       "--labels), HDF5 with `embeddings` or `features`, or CSV/TSV vectors")->required();
+        sim::add_flags(app, query_input, "the queries");
         sim::add_flags(app, options);
         app.add_flag("--write", write, "Store the calibrated thresholds in the index, for sim-query --match");
         app.add_flag("--wait", wait, "With --write: if another process is writing the index, wait for it");
@@ -107,15 +109,13 @@ int main(int argc, char** argv) {
         if (!index_path.empty()) {
           // --write holds the index's writer lock from this read to the save: an add meanwhile
           // would otherwise be lost.
-          if (spread) {
-            index = std::move(spread->artifact());
-          } else {
-            index = write ? sim::load_index_for_writing(index_path, wait) : sim::open_index_set(index_paths);
-          }
+          index = spread  ? std::move(spread->artifact())
+                  : write ? sim::load_index_for_writing(index_path, wait)
+                          : sim::open_index_set(index_paths);
         } else {
-          index = sim::reference_index(sim::read_embeddings(reference), reference, common.threads);
+          index = sim::reference_index(sim::read_embeddings_input(reference, {}), reference, common.threads);
         }
-        const sim::Embeddings queries = sim::read_embeddings(input);
+        const sim::Embeddings queries = sim::read_embeddings_for(index, input, query_input);
         const sim::EvalResult result = sim::evaluate(index, queries, input, options);
         if (spread) spread->finish();  // every search is done: the other ranks may go
 

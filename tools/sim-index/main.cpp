@@ -53,7 +53,9 @@ int main(int argc, char** argv) {
       info, argc, argv,
       [&](CLI::App& app) {
         const std::size_t common_options = app.get_options().size();
-        app.add_option("-i,--input", input, "Embeddings to index (written by sim-embed), or - for stdin");
+        app.add_option("-i,--input", input,
+                       "Embeddings to index: sim-embed's (or - for stdin), a .npy matrix, HDF5 with an `embeddings` "
+                       "or `features` dataset, or CSV/TSV vectors");
         app.add_option("-o,--output", output, "Index to write: the sidecar OUTPUT and OUTPUT.gN.hnsw beside it");
         sim::add_flags(app, build);
         const auto all = app.get_options();
@@ -64,7 +66,7 @@ int main(int argc, char** argv) {
 
         add_cmd = app.add_subcommand("add", "Add items to an index (classes never seen before too)");
         add_cmd->add_option("index", index_path, "Index to grow")->required();
-        add_cmd->add_option("-i,--input", add_input, "Embeddings to add, or - for stdin")->required();
+        add_cmd->add_option("-i,--input", add_input, "Embeddings to add (any kind -i builds from), or - for stdin")->required();
         sim::add_flags(*add_cmd, add);
 
         delete_cmd = app.add_subcommand("delete", "Delete items from an index by id");
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
         if (add_cmd->parsed()) {
           sim::refuse_overwriting({{add_input, "-i"}}, sim::index_files(index_path, "the index"));
           sim::IndexArtifact index = sim::load_index_for_writing(index_path, wait);
-          const sim::Embeddings embeddings = sim::read_index_input(add_input, index.distance, {}, add.columns);
+          const sim::Embeddings embeddings = sim::read_embeddings_for(index, add_input, add.input);
           add.threads = common.threads;
           add.seed = common.seed;
           const sim::AddReport report = sim::add_to_index(index, embeddings, add_input, add);
@@ -133,8 +135,7 @@ int main(int argc, char** argv) {
               "delete, info)");
         }
         sim::refuse_overwriting({{input, "-i"}}, {{output, "-o"}});
-        const sim::Embeddings embeddings =
-            sim::read_index_input(input, sim::Distance::Cosine, build.distance, build.columns);
+        const sim::Embeddings embeddings = sim::read_embeddings_input(input, build.input);
         build.threads = common.threads;
         build.hnsw.seed = common.seed;
         build.seed = common.seed;

@@ -20,6 +20,7 @@
 #include "cli/program.hpp"
 #include "cli/runtimes.hpp"
 #include "cli/search_flags.hpp"
+#include "commands/embeddings_input.hpp"
 #include "commands/query_command.hpp"
 #include "commands/query_grid.hpp"
 #include "formats/embeddings.hpp"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
   sim::QueryOptions options;
   sim::GridOptions grid;
   sim::InputOptions input_options;
+  sim::EmbeddingsInputOptions query_input;
   sim::RankOptions rank_options;
   return sim::run_main(
       info, argc, argv,
@@ -73,7 +75,9 @@ int main(int argc, char** argv) {
         app.add_option("indexes", index_paths,
                        "Index written by sim-index; several (shards) are answered as one index over their union")
             ->required();
-        app.add_option("-i,--input", input, "Query embeddings file (sim-embed), or - for stdin");
+        app.add_option("-i,--input", input,
+                       "Query embeddings: sim-embed's (or - for stdin), a .npy matrix, HDF5 with an `embeddings` or "
+                       "`features` dataset, or CSV/TSV vectors");
         app.add_flag("--stream", stream,
                      "Load the index once, then answer each line of stdin as it arrives "
                      "(numbers separated by commas or blanks, optionally 'ID<TAB>' first)");
@@ -85,6 +89,7 @@ int main(int argc, char** argv) {
         sim::add_flags(app, options);
         sim::add_flags(app, grid);
         sim::add_flags(app, input_options);
+        sim::add_flags(app, query_input, "the queries");
         sim::add_flags(app, rank_options);
       },
       [&](const sim::CommonOptions& common) -> int {
@@ -132,7 +137,8 @@ int main(int argc, char** argv) {
           sim::query_stream(index, std::cin, options);
           return sim::kExitOk;
         }
-        const sim::Embeddings queries = sim::read_embeddings(input);
+        query_input.columns = input_options.dataset;
+        const sim::Embeddings queries = sim::read_embeddings_for(index, input, query_input);
         sim::check_queries(index, queries.meta, input, options.force);
         sim::query_batch(index, queries, options);
         if (grid_file) sim::write_query_grid(index, queries, options, grid.rows, *grid_file);
