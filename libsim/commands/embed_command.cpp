@@ -2,6 +2,7 @@
 
 #include "base/error.hpp"
 #include "formats/embeddings.hpp"
+#include "formats/embeddings_foreign.hpp"
 #include "formats/embeddings_text.hpp"
 
 namespace sim {
@@ -12,9 +13,12 @@ std::size_t embed_to_file(LoadedModel& model, const Dataset& items, const std::s
   const auto dim = std::size_t(model.info.spec.dim);
   std::unique_ptr<EmbeddingsWriter> h5;
   std::unique_ptr<EmbeddingsTextWriter> text;
+  std::unique_ptr<NpyEmbeddingsWriter> npy;
   if (output.format == "h5") {
     EmbeddingsMeta meta{model.info.spec.distance, dim, items.classes(), model.info.fingerprint, output.provenance};
     h5 = std::make_unique<EmbeddingsWriter>(output.path, meta);
+  } else if (output.format == "npy") {
+    npy = std::make_unique<NpyEmbeddingsWriter>(output.path, dim, items.classes());
   } else {
     text = std::make_unique<EmbeddingsTextWriter>(
         output.path, output.format == "tsv" ? TextFormat::Tsv : TextFormat::Jsonl, dim, items.classes());
@@ -32,11 +36,13 @@ std::size_t embed_to_file(LoadedModel& model, const Dataset& items, const std::s
     const torch::Tensor rows = e.contiguous();
     if (h5) {
       h5->append(rows.data_ptr<float>(), n, labels.data(), ids);
+    } else if (npy) {
+      npy->append(rows.data_ptr<float>(), n, labels.data(), ids);
     } else {
       text->append(rows.data_ptr<float>(), n, labels.data(), ids);
     }
   });
-  h5 ? h5->close() : text->close();
+  h5 ? h5->close() : npy ? npy->close() : text->close();
   return items.size();
 }
 

@@ -207,10 +207,27 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
     throw FormatError(path, "", "neither a .npy file nor HDF5 with an `embeddings` or `features` dataset");
   }
   const std::size_t n = e.data.size() / e.meta.dim;
-  if (!options.labels_path.empty()) read_labels_file(options.labels_path, e, path);
-  if (!options.ids_path.empty()) {
-    e.ids = read_lines(options.ids_path);
-    require_length(e.ids.size(), n, options.ids_path, "lines", path);
+  std::string labels_path = options.labels_path, ids_path = options.ids_path, names_path;
+  if (looks_like_npy(path)) {  // what sim-embed --format npy wrote beside it, unless told otherwise
+    const NpySideFiles side = npy_side_files(path);
+    if (labels_path.empty() && is_regular_file(side.labels)) {
+      labels_path = side.labels;
+      if (is_regular_file(side.classes)) names_path = side.classes;
+    }
+    if (ids_path.empty() && is_regular_file(side.ids)) ids_path = side.ids;
+  }
+  if (!labels_path.empty()) read_labels_file(labels_path, e, path);
+  if (!names_path.empty()) {
+    std::vector<std::string> names = read_lines(names_path);
+    if (names.size() < e.meta.classes.size()) {
+      throw FormatError(names_path, "", "names " + std::to_string(names.size()) + " classes but '" + labels_path +
+                                            "' has label " + std::to_string(e.meta.classes.size() - 1));
+    }
+    e.meta.classes = std::move(names);
+  }
+  if (!ids_path.empty()) {
+    e.ids = read_lines(ids_path);
+    require_length(e.ids.size(), n, ids_path, "lines", path);
   }
   const bool labelled = !e.labels.empty();
   if (!labelled) e.labels.assign(n, -1);
@@ -222,8 +239,11 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
   }
   check_values(path, e);
   spdlog::info("{}: {} rows of {}: assumed {} distance ({}), {}, {}", path, n, what, to_string(e.meta.distance),
-               options.distance_origin, labelled ? std::to_string(e.meta.classes.size()) + " classes" : "no labels",
-               own_ids ? "ids given" : "ids = path#row");
+               options.distance_origin,
+               labelled ? std::to_string(e.meta.classes.size()) + " classes" +
+                              (labels_path.empty() ? "" : " (labels from " + labels_path + ")")
+                        : "no labels",
+               own_ids ? "ids " + (ids_path.empty() ? "its own" : "from " + ids_path) : "ids = path#row");
   return e;
 }
 

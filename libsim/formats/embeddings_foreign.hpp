@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,37 @@
 #include "formats/embeddings.hpp"
 
 namespace sim {
+
+// The files beside a .npy of embeddings that carry what a bare matrix cannot, named after it
+// ("emb.npy" -> "emb.labels.npy"; a path without ".npy" just gains the suffixes):
+//   labels   STEM.labels.npy   int64 [N], -1 = unlabelled
+//   classes  STEM.classes.txt  class names, line c names label c
+//   ids      STEM.ids.txt      ids, one per line
+// sim-embed --format npy writes them; the readers use the ones that exist when no --labels or
+// --ids is given (a classes file only with its labels file).
+struct NpySideFiles {
+  std::string labels, classes, ids;
+};
+NpySideFiles npy_side_files(const std::string& path);
+
+// Writes embeddings as numpy.save does (float32 [N x D], C order) plus the side files, for
+// sim-embed --format npy. Like EmbeddingsWriter, nothing appears until close() succeeds: each
+// file goes through a temporary and is renamed into place, the side files first and the matrix
+// last. A path only ("-" is refused: the side files need a name, and the header the final N).
+class NpyEmbeddingsWriter {
+ public:
+  // Throws UsageError for "-", IoError naming the path when it cannot be created.
+  NpyEmbeddingsWriter(const std::string& path, std::size_t dim, std::vector<std::string> classes);
+  ~NpyEmbeddingsWriter();
+  // Throws FormatError naming the file and the row's id for NaN or infinity, and for an id or
+  // class name that holds a line break (which a one-per-line file cannot keep).
+  void append(const float* rows, std::size_t n, const std::int64_t* labels, const std::vector<std::string>& ids);
+  void close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 struct ForeignEmbeddingsOptions {
   Distance distance = Distance::Cosine;

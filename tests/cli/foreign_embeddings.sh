@@ -4,7 +4,8 @@
 # ids and class names set to what sim assumes for the others), as .npy files (float32 C order and
 # float64 Fortran order, labels as a .npy of integers or as text), as HDF5 with `embeddings` and
 # `labels` only, and as a `features` vector file; every route gives the same neighbours, byte for
-# byte, and the same sim-eval figures. Class names come from a text labels file; ids from --ids.
+# byte, and the same sim-eval figures. Class names come from a text labels file; ids from --ids;
+# labels from STEM.labels.npy beside STEM.npy when no --labels is given.
 # Bad input exits 1 naming the file (strings, objects, 3-D, truncated, a header that lies about
 # its shape, labels of the wrong length); --labels for a file with its own labels exits 2.
 # Usage: foreign_embeddings.sh BIN_DIR(with sim-index, sim-query, sim-eval, sim-info)
@@ -59,7 +60,7 @@ with open("q.names.txt", "w") as f:
     f.write("\n".join(names[query_labels]) + "\n")
 with open("items.names.txt", "w") as f:
     f.write("\n".join("" if l < 0 else names[l] for l in item_labels) + "\n")
-with open("q.ids.txt", "w") as f:
+with open("query-ids.txt", "w") as f:
     f.write("\n".join("query-%d" % r for r in range(80)) + "\n")
 with h5py.File("bare.h5", "w") as f:
     f["embeddings"] = queries
@@ -83,7 +84,7 @@ for kind in hnsw exact; do
   [[ $kind == exact ]] && flags+=(--exact)
   expect 0 "" "$index" -i items.h5 -o sim-$kind.idx "${flags[@]}"
   expect 0 "" "$index" -i items.npy --labels items.labels.npy -o npy-$kind.idx "${flags[@]}"
-  grep -qF "assumed cosine distance (the default; --distance chooses), 5 classes, ids = path#row" err ||
+  grep -qF "assumed cosine distance (the default; --distance chooses), 5 classes (labels from items.labels.npy), ids = path#row" err ||
     fail "sim-index on a .npy does not say what it assumed: $(cat err)"
   expect 0 "" "$query" sim-$kind.idx -i q.h5 -k 7 --match nearest
   mv out sim-$kind.tsv
@@ -110,9 +111,13 @@ EOF
   done
 done
 
+# Without --labels, the labels file named after the matrix (what sim-embed --format npy writes).
+expect 0 "" "$index" -i items.npy -o side.idx --exact
+grep -qF "5 classes (labels from items.labels.npy)" err || fail "items.labels.npy beside items.npy not used: $(cat err)"
+
 # Class names from text labels; ids from a file; a .npy of more items added to the index.
 expect 0 "" "$index" -i items.npy --labels items.names.txt -o names.idx --exact
-expect 0 "" "$query" names.idx -i q.npy --ids q.ids.txt -k 1 --match nearest
+expect 0 "" "$query" names.idx -i q.npy --ids query-ids.txt -k 1 --match nearest
 grep -qP '^query-0\t1\titems\.npy#\d+\t(ant|bee|cat|dog|eel)\t' out || fail "class names or ids not used: $(head -3 out)"
 expect 0 "precision@1" "$eval_" names.idx -i q.npy --labels q.names.txt
 expect 0 "" "$index" add names.idx -i q.npy --labels q.names.txt

@@ -104,6 +104,29 @@ fi
 expect 0 $'^id\tlabel\tclass\te0\te1' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format tsv
 [[ $(wc -l <"$tmp/out") == 19 ]] || fail "tsv: expected a header and 18 rows, got $(wc -l <"$tmp/out") lines"
 expect 0 '"class": "circle", "embedding": \[' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format jsonl
+# --format npy: numpy.load reads the matrix and its side files, and they index and query exactly as
+# the HDF5 file does (the side files picked up by name: labels with class names, ids).
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e.npy" --format npy
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e.h5"
+/usr/bin/python3 - "$tmp" <<'PY' || fail "--format npy: numpy disagrees with the HDF5 file"
+import sys, h5py, numpy as np
+t = sys.argv[1]
+x, y = np.load(t + "/e.npy"), np.load(t + "/e.labels.npy")
+f = h5py.File(t + "/e.h5", "r")
+assert x.dtype == np.float32 and np.array_equal(x, f["embeddings"][:]), x.shape
+assert y.dtype == np.int64 and np.array_equal(y, f["labels"][:])
+assert open(t + "/e.classes.txt").read().split("\n") == ["circle", "square", "triangle", ""]
+assert open(t + "/e.ids.txt").read().split("\n")[:-1] == [i.decode() for i in f["ids"][:]]
+PY
+expect 0 "" sim-index -i "$tmp/e.h5" -o "$tmp/h5.idx" --exact
+expect 0 "" sim-index -i "$tmp/e.npy" -o "$tmp/npy.idx" --exact
+grep -q "3 classes (labels from $tmp/e.labels.npy), ids from $tmp/e.ids.txt" "$tmp/err" ||
+  fail "sim-index did not pick up e.npy's side files: $(cat "$tmp/err")"
+expect 0 "" sim-query "$tmp/h5.idx" -i "$tmp/e.h5" -k 3 --match nearest
+mv "$tmp/out" "$tmp/h5.tsv"
+expect 0 "" sim-query "$tmp/npy.idx" -i "$tmp/e.npy" -k 3 --match nearest
+cmp -s "$tmp/out" "$tmp/h5.tsv" || fail "--format npy: queries answer differently from the HDF5 file's"
+expect 2 "--format npy writes a file" sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format npy
 ls "$fx"/images/square/*.png | "$bin/sim-embed" -m "$tmp/m.sim" - -o - --format tsv >"$tmp/out" 2>"$tmp/err"
 [[ $? == 0 && $(wc -l <"$tmp/out") == 7 ]] || fail "paths on stdin: $(cat "$tmp/err")"
 

@@ -37,8 +37,10 @@ int main(int argc, char** argv) {
         app.add_option("-m,--model", model_path, "Model file written by sim-train")->required();
         app.add_option("inputs", inputs, "A dataset, image files, or - for image paths on stdin")->required();
         app.add_option("-o,--output", output, "Embeddings file to write, or - for stdout")->required();
-        app.add_option("--format", format, "h5 (HDF5, the default), tsv or jsonl")
-            ->check(CLI::IsMember({"h5", "tsv", "jsonl"}));
+        app.add_option("--format", format,
+                       "h5 (HDF5, the default), tsv, jsonl, or npy (NumPy: OUTPUT as float32 N x D, and beside it "
+                       "STEM.labels.npy, STEM.classes.txt, STEM.ids.txt)")
+            ->check(CLI::IsMember({"h5", "tsv", "jsonl", "npy"}));
         app.add_option("--batch-size", embed.batch_size, "Items per inference batch")
             ->default_str("256")
             ->check(CLI::Range(1, 1 << 16));
@@ -50,6 +52,10 @@ int main(int argc, char** argv) {
         sim::add_flags(app, input_options);
       },
       [&](const sim::CommonOptions& common) -> int {
+        if (output == "-" && format == "npy") {
+          throw sim::UsageError("--format npy writes a file and its labels, classes and ids beside it: give a path",
+                                "-o");
+        }
         if (output == "-" && format == "h5" && ::isatty(STDOUT_FILENO)) {
           throw sim::UsageError("refusing to write HDF5 to a terminal: redirect it, or use --format tsv", "-o");
         }

@@ -201,3 +201,31 @@ TEST_CASE("another tool's embeddings: a .npy with labels and ids from side files
     CHECK(e.data == std::vector<float>{0, 0.01f, 1, 1.01f, 2, 2.01f});
   }
 }
+
+TEST_CASE("NpyEmbeddingsWriter: numpy's files, read back with their side files; nothing before close()") {
+  sim::test::TempDir dir;
+  const std::string path = dir.path() + "/e.npy";
+  const std::vector<float> rows{1, 0, 0, 1, 0.5f, 0.5f};
+  const std::vector<std::int64_t> labels{1, -1, 0};
+  {
+    sim::NpyEmbeddingsWriter unfinished(path, 2, {"bag", "shoe"});
+    unfinished.append(rows.data(), 3, labels.data(), {"a", "b", "c"});
+  }
+  CHECK_FALSE(sim::looks_like_npy(path));
+  sim::NpyEmbeddingsWriter w(path, 2, {"bag", "shoe"});
+  w.append(rows.data(), 1, labels.data(), {"a"});
+  w.append(rows.data() + 2, 2, labels.data() + 1, {"b", "c"});
+  CHECK_THROWS_WITH_AS(w.append(rows.data(), 1, labels.data(), {"new\nline"}), doctest::Contains("holds a line break"),
+                       sim::FormatError);
+  w.close();
+  const sim::NpySideFiles side = sim::npy_side_files(path);
+  CHECK(side.labels == dir.path() + "/e.labels.npy");
+  CHECK(side.classes == dir.path() + "/e.classes.txt");
+  CHECK(side.ids == dir.path() + "/e.ids.txt");
+  const sim::Embeddings e = sim::read_foreign_embeddings(path, {});
+  CHECK(e.data == rows);
+  CHECK(e.labels == labels);
+  CHECK(e.meta.classes == std::vector<std::string>{"bag", "shoe"});
+  CHECK(e.ids == std::vector<std::string>{"a", "b", "c"});
+  CHECK_THROWS_AS(sim::NpyEmbeddingsWriter("-", 2, {}), sim::UsageError);
+}
