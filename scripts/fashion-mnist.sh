@@ -10,7 +10,10 @@ out="${SIM_OUT:-$root/out/fashion-mnist}"
 # shellcheck source=example_start.sh
 source "$root/scripts/example_start.sh"
 
-run sim-train "$data" -o "$out/fashion.sim" "${epochs[@]}"
+# Fashion-MNIST's IDX files number the classes 0-9; their names (from the dataset's README) go
+# into the model, and from there into the embeddings, the index, the TSV and the report.
+printf '%s\n' "T-shirt/top" Trouser Pullover Dress Coat Sandal Shirt Sneaker Bag "Ankle boot" >"$out/classes.txt"
+run sim-train "$data" -o "$out/fashion.sim" --class-names "$out/classes.txt" "${epochs[@]}"
 run sim-embed -m "$out/fashion.sim" "$data" --split train -o "$out/train.h5"
 run sim-embed -m "$out/fashion.sim" "$data" --split test -o "$out/test.h5"
 # --store-data keeps each item's picture in the index, so its neighbour grids need nothing else.

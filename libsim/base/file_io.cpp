@@ -91,6 +91,24 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
   return data;
 }
 
+std::vector<std::string> read_text_lines(const std::string& path, std::size_t max_bytes) {
+  const std::string text = read_file(path, max_bytes);
+  if (text.find('\0') != std::string::npos || !is_valid_utf8(text)) {
+    throw FormatError(path, "", "is not UTF-8 text (one value per line)");
+  }
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::string read_prefix(const std::string& path, std::size_t n) {
   struct stat st {};
   UniqueFd fd(open_regular(path, st));

@@ -35,6 +35,11 @@ class UniqueFd {
 // max_bytes (checked before allocating).
 std::string read_file(const std::string& path, std::size_t max_bytes = std::size_t(1) << 30);
 
+// A UTF-8 text file's lines ("\n" or "\r\n" endings; a final newline optional; "" for an empty line):
+// lists of labels, ids or class names. Throws IoError as read_file does, FormatError naming the
+// file when it holds NUL bytes or is not UTF-8.
+std::vector<std::string> read_text_lines(const std::string& path, std::size_t max_bytes = std::size_t(1) << 32);
+
 // Reads up to n bytes from the start of a regular file (for sniffing magic bytes); fewer if it is
 // shorter. Refuses what read_file refuses.
 std::string read_prefix(const std::string& path, std::size_t n);

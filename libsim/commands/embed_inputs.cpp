@@ -38,8 +38,9 @@ bool is_dataset(const std::vector<std::string>& inputs) {
 
 }  // namespace
 
-std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
+std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ModelInfo& model,
                                                  InputOptions options, unsigned threads) {
+  const ArchSpec& spec = model.spec;
   options.dataset.threads = threads;
   if (!is_dataset(inputs)) {
     if (!options.classes.empty() || options.per_class > 0) {
@@ -53,7 +54,14 @@ std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>&
     options.dataset.image_width = spec.input.width;
     options.dataset.channels = spec.input.channels;
   }
-  const DatasetSplits splits = open_dataset(inputs[0], options.dataset);
+  DatasetSplits splits = open_dataset(inputs[0], options.dataset);
+  // A model trained with --class-names gives its names to data that numbers the same classes.
+  const Dataset& first = *splits.begin()->second;
+  if (options.dataset.class_names_path.empty() && has_numbered_classes(first) &&
+      model.classes.size() == first.classes().size() && model.classes != first.classes()) {
+    spdlog::info("{}: class names from the model (trained with them): {} ...", inputs[0], model.classes.front());
+    splits = with_class_names(std::move(splits), model.classes);
+  }
   std::vector<std::shared_ptr<const Dataset>> parts;
   std::string names;
   for (const auto& [name, dataset] : splits) {

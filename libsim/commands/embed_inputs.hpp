@@ -10,6 +10,7 @@
 #include "data/dataset.hpp"
 #include "data/input_options.hpp"
 #include "model/arch_spec.hpp"
+#include "model/model_info.hpp"
 
 namespace sim {
 
@@ -21,7 +22,9 @@ namespace sim {
 // Throws UsageError when the inputs do not fit the model (images for a vector model, a missing
 // --split), FormatError when a vector dataset has another width than the model reads, and the
 // dataset readers' errors.
-std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ArchSpec& spec,
+// A dataset whose classes are numbered 0..C-1 takes the names of the model's C classes when the
+// model has names (it was trained with --class-names) and --class-names does not say otherwise.
+std::shared_ptr<const Dataset> open_model_inputs(const std::vector<std::string>& inputs, const ModelInfo& model,
                                                  InputOptions options, unsigned threads);
 
 // Where embed_to_file writes and how: `path` or "-" (stdout); format "h5" (the embeddings file,

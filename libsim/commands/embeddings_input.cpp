@@ -21,8 +21,12 @@ bool looks_like_text(const std::string& path) {
   });
 }
 
-void refuse_side_files(const std::string& path, const EmbeddingsInputOptions& options, const std::string& what) {
-  const std::string flag = !options.labels_path.empty() ? "--labels" : !options.ids_path.empty() ? "--ids" : "";
+void refuse_side_files(const std::string& path, const EmbeddingsInputOptions& options, const std::string& what,
+                       bool names_too) {
+  const std::string flag = !options.labels_path.empty()                         ? "--labels"
+                           : !options.ids_path.empty()                          ? "--ids"
+                           : names_too && !options.columns.class_names_path.empty() ? "--class-names"
+                                                                                  : "";
   if (flag.empty()) return;
   throw UsageError("'" + path + "' is " + what + " with labels and ids of its own; " + flag +
                        " is for a .npy file or HDF5 written without sim",
@@ -42,7 +46,7 @@ Embeddings read_vector_dataset(const std::string& path, const EmbeddingsInputOpt
   }
   const std::shared_ptr<const Dataset>& d = splits.begin()->second;
   if (d->shape().image) throw UsageError("'" + path + "' holds images: embed them with sim-embed first");
-  refuse_side_files(path, options, "a vector dataset");
+  refuse_side_files(path, options, "a vector dataset", false);  // --class-names applies to it
   Embeddings e;
   e.meta.distance = options.distance.value_or(options.fallback);
   e.meta.dim = std::size_t(d->shape().dim);
@@ -62,7 +66,7 @@ Embeddings read_vector_dataset(const std::string& path, const EmbeddingsInputOpt
 
 Embeddings read_embeddings_input(const std::string& path, const EmbeddingsInputOptions& options) {
   if (path == "-" || looks_like_embeddings(path)) {
-    refuse_side_files(path == "-" ? "standard input" : path, options, "sim embeddings");
+    refuse_side_files(path == "-" ? "standard input" : path, options, "sim embeddings", true);
     Embeddings e = read_embeddings(path);
     if (options.distance && *options.distance != e.meta.distance) {
       throw UsageError("'" + path + "' holds " + std::string(to_string(e.meta.distance)) +
@@ -78,6 +82,7 @@ Embeddings read_embeddings_input(const std::string& path, const EmbeddingsInputO
     foreign.distance_origin = options.distance ? "--distance" : options.fallback_origin;
     foreign.labels_path = options.labels_path;
     foreign.ids_path = options.ids_path;
+    foreign.class_names_path = options.columns.class_names_path;
     return read_foreign_embeddings(path, foreign);
   }
   return read_vector_dataset(path, options);

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "base/utf8.hpp"
 #include "data/dataset_layouts.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
@@ -67,7 +69,27 @@ void BadItems::summarize(const std::string& what) const {
   if (count_ > 0) spdlog::warn("skipped {} bad {} (--skip-bad)", count_, what);
 }
 
-DatasetSplits open_dataset(const std::string& path, const DatasetOptions& options) {
+namespace {
+
+// A dataset whose numbered classes are given names; everything else is the base's.
+class NamedClasses : public Dataset {
+ public:
+  NamedClasses(std::shared_ptr<const Dataset> base, std::shared_ptr<const std::vector<std::string>> names)
+      : base_(std::move(base)), names_(std::move(names)) {}
+  std::string kind() const override { return base_->kind(); }
+  std::size_t size() const override { return base_->size(); }
+  ItemShape shape() const override { return base_->shape(); }
+  const std::vector<std::string>& classes() const override { return *names_; }
+  std::int64_t label(std::size_t i) const override { return base_->label(i); }
+  std::string id(std::size_t i) const override { return base_->id(i); }
+  void load(std::size_t i, float* out) const override { base_->load(i, out); }
+
+ private:
+  std::shared_ptr<const Dataset> base_;
+  std::shared_ptr<const std::vector<std::string>> names_;
+};
+
+DatasetSplits open_layout(const std::string& path, const DatasetOptions& options) {
   if (is_regular_file(path)) {
     if (looks_like_hdf5(path)) return open_hdf5_vectors(path, options);
     if (looks_like_idx(path)) {
@@ -94,6 +116,54 @@ DatasetSplits open_dataset(const std::string& path, const DatasetOptions& option
   if (!subdirs.empty()) return open_image_folder(path, split_dirs_of(path, subdirs), options);
   throw FormatError(path, "",
                     "no dataset found: expected class folders of images, IDX files, or give an HDF5/CSV file");
+}
+
+}  // namespace
+
+std::vector<std::string> read_class_names(const std::string& names_path, const std::vector<std::string>& numbered,
+                                          const std::string& data) {
+  for (std::size_t c = 0; c < numbered.size(); ++c) {
+    if (numbered[c] != std::to_string(c)) {
+      throw UsageError("--class-names names classes numbered 0 to C-1, but '" + data + "' has classes of its own ('" +
+                           to_valid_utf8(numbered[c]) + "')",
+                       "--class-names");
+    }
+  }
+  const std::vector<std::string> names = read_text_lines(names_path);
+  std::set<std::string> seen;
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    if (names[c].empty()) throw FormatError(names_path, "", "line " + std::to_string(c + 1) + " is empty: every class needs a name");
+    if (!seen.insert(names[c]).second) {
+      throw FormatError(names_path, "", "'" + names[c] + "' appears twice (line " + std::to_string(c + 1) + ")");
+    }
+  }
+  if (names.size() != numbered.size()) {
+    throw FormatError(names_path, "",
+                      "names " + std::to_string(names.size()) + " classes, but '" + data + "' has " +
+                          std::to_string(numbered.size()) + " (labels 0 to " + std::to_string(numbered.size()) +
+                          " - 1): one name per line, line c for class c");
+  }
+  return names;
+}
+
+DatasetSplits open_dataset(const std::string& path, const DatasetOptions& options) {
+  DatasetSplits splits = open_layout(path, options);
+  if (options.class_names_path.empty()) return splits;
+  return with_class_names(splits, read_class_names(options.class_names_path, splits.begin()->second->classes(), path));
+}
+
+bool has_numbered_classes(const Dataset& d) {
+  const std::vector<std::string>& classes = d.classes();
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    if (classes[c] != std::to_string(c)) return false;
+  }
+  return true;
+}
+
+DatasetSplits with_class_names(DatasetSplits splits, std::vector<std::string> names) {
+  const auto shared = std::make_shared<const std::vector<std::string>>(std::move(names));
+  for (auto& [name, split] : splits) split = std::make_shared<NamedClasses>(split, shared);
+  return splits;
 }
 
 }  // namespace sim

@@ -56,6 +56,9 @@ struct DatasetOptions {
   bool skip_bad = false;               // skip (and count) unreadable files and unusable classes instead of failing
   std::string label_column = "label";  // CSV/TSV
   std::string id_column = "id";        // CSV/TSV, used when present
+  // Names for classes that come as numbers 0..C-1 (IDX, vectors without `classes`, CSV with
+  // integer labels): one per line, line c names class c. Empty: none.
+  std::string class_names_path;
   // Image folders whose decoded pixels fit in this many MiB are decoded once at open and kept.
   std::size_t cache_mib = 2048;
   unsigned threads = 1;  // for decoding at open (set from --threads by the caller)
@@ -66,7 +69,19 @@ using DatasetSplits = std::map<std::string, std::shared_ptr<const Dataset>>;
 
 // Detects the layout of `path` and opens every split. Throws FormatError/IoError naming the file
 // at fault (or UsageError when the path holds no dataset sim recognises).
+// options.class_names_path names the classes (read_class_names).
 DatasetSplits open_dataset(const std::string& path, const DatasetOptions& options);
+
+// The names in `names_path` (one per line) for classes numbered "0".."C-1" (`numbered`) of `data`.
+// Throws UsageError when `numbered` are names already, FormatError naming the file when it is not
+// UTF-8 text, a line is empty or repeated, or it names another number of classes.
+std::vector<std::string> read_class_names(const std::string& names_path, const std::vector<std::string>& numbered,
+                                          const std::string& data);
+
+// True if the classes are the numbers "0".."C-1" (no names of their own).
+bool has_numbered_classes(const Dataset& d);
+// The same splits with these class names (as many as the splits' classes; the caller checks).
+DatasetSplits with_class_names(DatasetSplits splits, std::vector<std::string> names);
 
 // A subset of another dataset's items (a split made by sim), sharing its classes.
 class DatasetSubset : public Dataset {

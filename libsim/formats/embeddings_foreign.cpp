@@ -19,31 +19,10 @@ namespace sim {
 namespace {
 
 constexpr std::int64_t kMaxUnnamedClasses = std::int64_t(1) << 20;
-constexpr std::size_t kMaxSideFileBytes = std::size_t(1) << 32;
 
 bool parse_label_integer(const std::string& s, std::int64_t& value) {
   const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
   return !s.empty() && ec == std::errc() && p == s.data() + s.size();
-}
-
-// The lines of a text file (one value per item): '\r\n' endings accepted, a final newline optional.
-std::vector<std::string> read_lines(const std::string& path) {
-  const std::string text = read_file(path, kMaxSideFileBytes);
-  if (text.find('\0') != std::string::npos) {
-    throw FormatError(path, "", "is binary; expected text with one value per line (or a .npy of integers)");
-  }
-  if (!is_valid_utf8(text)) throw FormatError(path, "", "is not UTF-8 text");
-  std::vector<std::string> lines;
-  std::size_t start = 0;
-  while (start < text.size()) {
-    std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) end = text.size();
-    std::string line = text.substr(start, end - start);
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    lines.push_back(std::move(line));
-    start = end + 1;
-  }
-  return lines;
 }
 
 void require_length(std::size_t length, std::size_t rows, const std::string& file, const std::string& what,
@@ -57,7 +36,7 @@ void require_length(std::size_t length, std::size_t rows, const std::string& fil
 // Labels from a text file: integers if every labelled line is one, else class names (sorted, so
 // the same names give the same labels in every file). An empty line is an unlabelled item.
 void read_text_labels(const std::string& path, Embeddings& e, const std::string& data_file) {
-  const std::vector<std::string> lines = read_lines(path);
+  const std::vector<std::string> lines = read_text_lines(path);
   require_length(lines.size(), e.data.size() / e.meta.dim, path, "lines", data_file);
   bool integers = true;
   std::vector<std::int64_t> values(lines.size(), -1);
@@ -207,18 +186,24 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
     throw FormatError(path, "", "neither a .npy file nor HDF5 with an `embeddings` or `features` dataset");
   }
   const std::size_t n = e.data.size() / e.meta.dim;
-  std::string labels_path = options.labels_path, ids_path = options.ids_path, names_path;
+  std::string labels_path = options.labels_path, ids_path = options.ids_path, names_path = options.class_names_path;
   if (looks_like_npy(path)) {  // what sim-embed --format npy wrote beside it, unless told otherwise
     const NpySideFiles side = npy_side_files(path);
     if (labels_path.empty() && is_regular_file(side.labels)) {
       labels_path = side.labels;
-      if (is_regular_file(side.classes)) names_path = side.classes;
+      if (names_path.empty() && is_regular_file(side.classes)) names_path = side.classes;
     }
     if (ids_path.empty() && is_regular_file(side.ids)) ids_path = side.ids;
   }
   if (!labels_path.empty()) read_labels_file(labels_path, e, path);
   if (!names_path.empty()) {
-    std::vector<std::string> names = read_lines(names_path);
+    for (std::size_t c = 0; c < e.meta.classes.size(); ++c) {
+      if (e.meta.classes[c] != std::to_string(c)) {
+        throw UsageError("--class-names names classes numbered 0 to C-1; '" + path + "' has names of its own",
+                         "--class-names");
+      }
+    }
+    std::vector<std::string> names = read_text_lines(names_path);
     if (names.size() < e.meta.classes.size()) {
       throw FormatError(names_path, "", "names " + std::to_string(names.size()) + " classes but '" + labels_path +
                                             "' has label " + std::to_string(e.meta.classes.size() - 1));
@@ -226,7 +211,7 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
     e.meta.classes = std::move(names);
   }
   if (!ids_path.empty()) {
-    e.ids = read_lines(ids_path);
+    e.ids = read_text_lines(ids_path);
     require_length(e.ids.size(), n, ids_path, "lines", path);
   }
   const bool labelled = !e.labels.empty();

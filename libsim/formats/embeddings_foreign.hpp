@@ -57,6 +57,9 @@ struct ForeignEmbeddingsOptions {
   // (integers, or class names; an empty line is unlabelled). Empty: the file's own, or none.
   std::string labels_path;
   std::string ids_path;  // text, one id per line; empty: the file's own, or PATH#ROW
+  // Names for numbered labels, line c for label c (at least as many as the largest label + 1);
+  // empty: the file's own `classes`, STEM.classes.txt beside a .npy, or the numbers.
+  std::string class_names_path;
 };
 
 // True if `path` is something read_foreign_embeddings reads: a .npy file, or an HDF5 file with an

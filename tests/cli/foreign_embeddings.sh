@@ -119,7 +119,13 @@ grep -qF "5 classes (labels from items.labels.npy)" err || fail "items.labels.np
 expect 0 "" "$index" -i items.npy --labels items.names.txt -o names.idx --exact
 expect 0 "" "$query" names.idx -i q.npy --ids query-ids.txt -k 1 --match nearest
 grep -qP '^query-0\t1\titems\.npy#\d+\t(ant|bee|cat|dog|eel)\t' out || fail "class names or ids not used: $(head -3 out)"
-expect 0 "precision@1" "$eval_" names.idx -i q.npy --labels q.names.txt
+expect 0 "precision@1" "$eval_" names.idx -i q.npy --labels q.names.txt --json by-name.json
+# Numbered labels named by --class-names match the index's names as the names themselves do.
+printf '%s\n' ant bee cat dog eel >classes.txt
+expect 0 "precision@1" "$eval_" names.idx -i q.npy --labels q.labels.txt --class-names classes.txt --json by-number.json
+$py -c "import json; a, b = (json.load(open(p)) for p in ('by-name.json', 'by-number.json')); exit(a['metrics'] != b['metrics'])" ||
+  fail "--class-names gives other figures than the names themselves"
+expect 2 "--class-names" "$eval_" names.idx -i q.h5 --class-names classes.txt
 expect 0 "" "$index" add names.idx -i q.npy --labels q.names.txt
 expect 0 "count: 480" "$index" info names.idx
 expect 0 "NumPy .npy, float64 [80 x 16], Fortran order" "$info" q.npy

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sim-train's data side, through the real program (--dry-run): every dataset layout opens and yields
-# balanced batches; every broken dataset stops with exit 1 and a message naming the file, or is
+# balanced batches (named with --class-names when they come numbered); every broken dataset stops with exit 1 and a message naming the file, or is
 # skipped with --skip-bad; bad flag values exit 2.
 # Usage: sim_train_data.sh PATH/TO/sim-train FIXTURES_DIR [FASHION_MNIST_DIR]
 set -u
@@ -40,6 +40,18 @@ expect 0 '"train_items": 27' "$fx/vectors.csv" "${dry[@]}"
 grep -q "train: 60 items, 5 classes, shape 1x28x28 image (IDX)" "$tmp/err" || fail "no dataset summary: $(cat "$tmp/err")"
 grep -q "validating on 20 items, 5 classes, shape 1x28x28 image (IDX) (test split)" "$tmp/err" ||
   fail "no validation summary: $(cat "$tmp/err")"
+
+# --class-names: names for numbered classes (IDX, vectors without `classes`); refused elsewhere.
+printf '%s\n' zero one two three four >"$tmp/names.txt"
+"$train" "$fx/idx" "${dry[@]}" --class-names "$tmp/names.txt" --holdout-classes two,four -v 2>"$tmp/err" >/dev/null ||
+  fail "--class-names on IDX: $(tail -n 3 "$tmp/err")"
+grep -q "held-out classes, never trained on: two, four" "$tmp/err" || fail "--holdout-classes by name: $(cat "$tmp/err")"
+printf '%s\n' zero one two >"$tmp/three.txt"
+expect 1 "three.txt: names 3 classes, but '$fx/idx' has 5" "$fx/idx" "${dry[@]}" --class-names "$tmp/three.txt"
+printf '%s\n' zero one one three four >"$tmp/twice.txt"
+expect 1 "twice.txt: 'one' appears twice" "$fx/idx" "${dry[@]}" --class-names "$tmp/twice.txt"
+expect 2 "has classes of its own ('circle')" "$fx/images" "${dry[@]}" --class-names "$tmp/names.txt"
+expect 1 "missing.txt: cannot open" "$fx/idx" "${dry[@]}" --class-names "$tmp/missing.txt"
 
 expect 1 "bad_truncated/circle/cut.png" "$fx/bad_truncated" "${dry[@]}"
 expect 0 '"train_items"' "$fx/bad_truncated" "${dry[@]}" --skip-bad

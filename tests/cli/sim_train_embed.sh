@@ -104,6 +104,13 @@ fi
 expect 0 $'^id\tlabel\tclass\te0\te1' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format tsv
 [[ $(wc -l <"$tmp/out") == 19 ]] || fail "tsv: expected a header and 18 rows, got $(wc -l <"$tmp/out") lines"
 expect 0 '"class": "circle", "embedding": \[' sim-embed -m "$tmp/m.sim" "$fx/images" -o - --format jsonl
+# --class-names: a model trained with names gives them to the numbered classes it embeds.
+printf '%s\n' zero one two three four >"$tmp/names.txt"
+expect 0 "" sim-train "$fx/idx" -o "$tmp/named.sim" "${fast[@]}" --class-names "$tmp/names.txt"
+expect 0 "classes: 5 (zero, one, two, three, four)" sim-info "$tmp/named.sim"
+expect 0 $'\tthree\t' sim-embed -m "$tmp/named.sim" "$fx/idx" --split test -o - --format tsv
+printf '%s\n' a b c d e >"$tmp/letters.txt"
+expect 0 $'\td\t' sim-embed -m "$tmp/named.sim" "$fx/idx" --split test -o - --format tsv --class-names "$tmp/letters.txt"
 # --format npy: numpy.load reads the matrix and its side files, and they index and query exactly as
 # the HDF5 file does (the side files picked up by name: labels with class names, ids).
 expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/e.npy" --format npy

@@ -46,6 +46,8 @@ void add_reading_flags(CLI::App& app, DatasetOptions& o) {
 void add_column_flags(CLI::App& app, DatasetOptions& o) {
   app.add_option("--label-column", o.label_column, "CSV/TSV: the column holding labels")->default_str("label");
   app.add_option("--id-column", o.id_column, "CSV/TSV: the column holding item ids, if present")->default_str("id");
+  app.add_option("--class-names", o.class_names_path,
+                 "Names for classes numbered 0..C-1 (IDX, vectors, integer labels): a text file, line c names class c");
 }
 
 void add_flags(CLI::App& app, SplitOptions& o) {
@@ -109,6 +111,7 @@ std::vector<std::string> input_arguments(const InputOptions& o) {
   if (o.dataset.skip_bad) args.emplace_back("--skip-bad");
   args.push_back("--label-column=" + o.dataset.label_column);
   args.push_back("--id-column=" + o.dataset.id_column);
+  if (!o.dataset.class_names_path.empty()) args.push_back("--class-names=" + o.dataset.class_names_path);
   args.push_back("--cache-mib=" + std::to_string(o.dataset.cache_mib));
   if (!o.split.empty()) args.push_back("--split=" + o.split);
   for (const auto& c : o.classes) args.push_back("--classes=" + c);  // one per name: add_flags splits on commas

@@ -47,11 +47,11 @@ void add_flags(CLI::App& app, AddOptions& o) {
   app.add_flag("--store-data", o.store_data,
                "Keep each item's picture in the index (image file bytes; IDX items as PNG): self-contained "
                "for sim-query --grid");
-  add_flags(app, o.input, "the items");
-  add_column_flags(app, o.input.columns);
+  add_flags(app, o.input, "the items", true);
 }
 
-void add_flags(CLI::App& app, EmbeddingsInputOptions& o, const std::string& whose) {
+void add_flags(CLI::App& app, EmbeddingsInputOptions& o, const std::string& whose, bool columns) {
+  if (columns) add_column_flags(app, o.columns);
   app.add_option("--labels", o.labels_path,
                  "Labels of " + whose + " when -i carries none (a .npy, or HDF5 written without sim): a .npy of "
                  "integers (-1 = unlabelled) or text, one label per line (integers or class names)");

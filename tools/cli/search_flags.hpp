@@ -19,8 +19,9 @@ namespace sim {
 
 void add_flags(CLI::App& app, AddOptions& options);  // --replace, --force, --store-data, --labels, --ids, the column flags
 // --labels, --ids: side files for -i when it is a .npy or HDF5 written without sim; `whose` says
-// whose they are in --help ("the items", "the queries").
-void add_flags(CLI::App& app, EmbeddingsInputOptions& options, const std::string& whose);
+// whose they are in --help ("the items", "the queries"); with `columns`, also --label-column,
+// --id-column and --class-names (which a program may take from its dataset flags instead).
+void add_flags(CLI::App& app, EmbeddingsInputOptions& options, const std::string& whose, bool columns);
 void add_flags(CLI::App& app,
                BuildOptions& options);  // AddOptions' flags, --exact, --M, --ef-construction, --ef, --distance
 void add_flags(CLI::App& app, QueryOptions& options);  // -k, --ef, --format, --match, --force

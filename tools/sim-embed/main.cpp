@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
         // model container or a bad input is refused before LibTorch loads.
         const sim::ModelContainer container = sim::read_model_container(model_path);
         const sim::ModelInfo model = sim::model_info(container, model_path);
-        auto dataset = sim::open_model_inputs(inputs, model.spec, input_options, common.threads);
+        auto dataset = sim::open_model_inputs(inputs, model, input_options, common.threads);
         if (shard.count > 1) {
           const std::size_t all = dataset->size();
           dataset = sim::shard_items(std::move(dataset), shard.index, shard.count, embed.batch_size);

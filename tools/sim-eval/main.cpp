@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
                        "Reference embeddings to search exactly instead of an index (- for stdin)");
         app.add_option("-i,--input", input, "Labelled query embeddings: sim-embed's (or - for stdin), a .npy (with "
                        "--labels), HDF5 with `embeddings` or `features`, or CSV/TSV vectors")->required();
-        sim::add_flags(app, query_input, "the queries");
+        sim::add_flags(app, query_input, "the queries", true);
         sim::add_flags(app, options);
         app.add_flag("--write", write, "Store the calibrated thresholds in the index, for sim-query --match");
         app.add_flag("--wait", wait, "With --write: if another process is writing the index, wait for it");

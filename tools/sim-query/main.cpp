@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         sim::add_flags(app, options);
         sim::add_flags(app, grid);
         sim::add_flags(app, input_options);
-        sim::add_flags(app, query_input, "the queries");
+        sim::add_flags(app, query_input, "the queries", false);
         sim::add_flags(app, rank_options);
       },
       [&](const sim::CommonOptions& common) -> int {

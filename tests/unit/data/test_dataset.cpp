@@ -168,6 +168,33 @@ TEST_CASE("IDX folder laid out as Fashion-MNIST ships") {
   CHECK(sim::open_dataset(dir.path(), bigger).at("train")->shape().str() == "3x32x32 image");
 }
 
+TEST_CASE("--class-names names numbered classes in every split, and nothing else") {
+  sim::test::TempDir dir;
+  const std::string p = dir.path() + "/";
+  fx::write_idx_images(p + "train-images-idx3-ubyte", 3, 4, 4, 1, false);
+  fx::write_idx_labels(p + "train-labels-idx1-ubyte", {0, 1, 2}, false);
+  fx::write_idx_images(p + "t10k-images-idx3-ubyte", 1, 4, 4, 2, false);
+  fx::write_idx_labels(p + "t10k-labels-idx1-ubyte", {2}, false);
+  auto named = options();
+  named.class_names_path = p + "names.txt";
+  fx::write_bytes(named.class_names_path, "T-shirt/top\r\nTrouser\nAnkle boot\n");
+  const auto splits = sim::open_dataset(dir.path(), named);
+  const std::vector<std::string> names{"T-shirt/top", "Trouser", "Ankle boot"};
+  CHECK(splits.at("train")->classes() == names);
+  CHECK(splits.at("test")->classes() == names);
+  CHECK(splits.at("test")->label(0) == 2);
+  CHECK(splits.at("train")->id(1) == p + "train-images-idx3-ubyte#1");
+  CHECK_FALSE(sim::has_numbered_classes(*splits.at("train")));
+
+  fx::write_bytes(named.class_names_path, "a\nb\n");
+  CHECK_THROWS_WITH_AS(sim::open_dataset(dir.path(), named), doctest::Contains("names.txt: names 2 classes"),
+                       sim::FormatError);
+  fx::write_bytes(named.class_names_path, "a\n\nc\n");
+  CHECK_THROWS_WITH_AS(sim::open_dataset(dir.path(), named), doctest::Contains("line 2 is empty"), sim::FormatError);
+  CHECK_THROWS_WITH_AS(sim::read_class_names(named.class_names_path, {"cat", "dog"}, "pets/"),
+                       doctest::Contains("'pets/' has classes of its own ('cat')"), sim::UsageError);
+}
+
 TEST_CASE("IDX folder: a missing partner, a label count mismatch, one IDX file given alone") {
   sim::test::TempDir dir;
   const std::string p = dir.path() + "/";
