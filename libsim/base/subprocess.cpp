@@ -14,8 +14,6 @@
 extern char** environ;
 
 namespace sim {
-namespace {
-
 std::string running_program_dir() {
   std::vector<char> buf(4096);
   const ssize_t n = ::readlink("/proc/self/exe", buf.data(), buf.size() - 1);
@@ -23,8 +21,6 @@ std::string running_program_dir() {
   std::string path(buf.data(), std::size_t(n));
   return path.substr(0, path.rfind('/') + 1);
 }
-
-}  // namespace
 
 std::string sibling_program(const std::string& name) {
   const std::string path = running_program_dir() + name;

@@ -13,6 +13,8 @@ namespace sim {
 // The program `name` installed beside the running one (the same directory: the build tree's
 // tools/ or the install's bin/). Throws IoError naming the expected path if it is not there.
 std::string sibling_program(const std::string& name);
+// The running program's directory, with a trailing '/'. Throws IoError if /proc says nothing.
+std::string running_program_dir();
 
 // The child exited unsuccessfully; it has said why on stderr already. Carries its exit status, so
 // the parent exits as the child did (1 for a bad file, 2 for a bad command line).
