@@ -126,6 +126,11 @@ void add_flags(CLI::App& app, LossOptions& o) {
       ->capture_default_str()
       ->check(finite_number())
       ->check(CLI::PositiveNumber);
+  app.add_option("--ssl-projector", o.ssl_projector,
+                 "With --ssl-weight: hidden units of a training-only MLP the instance term alone sees the embeddings "
+                 "through (0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
 }
 
 }  // namespace sim

@@ -229,16 +229,18 @@ class NtXentLoss : public Loss {
 // the supervised term pulls a class together, the instance term keeps the items of a class apart
 // enough that the embedding still describes them, which is what classes never trained on are
 // told apart by. Embeddings [2B x D] (rows i and i + B are views of item i), labels [B].
+// `instance` is the NT-Xent term, alone or behind a training-only projector (--ssl-projector:
+// ProjectedLoss), which then takes the spreading the term asks for off the embedding itself.
 class SupervisedWithInstanceLoss : public Loss {
  public:
-  SupervisedWithInstanceLoss(std::shared_ptr<Loss> supervised, double weight, double temperature);
+  SupervisedWithInstanceLoss(std::shared_ptr<Loss> supervised, std::shared_ptr<Loss> instance, double weight);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
   bool needs_two_views() const override { return true; }
-  bool has_parameters() const override { return supervised_->has_parameters(); }
+  bool has_parameters() const override { return supervised_->has_parameters() || instance_->has_parameters(); }
 
  private:
   std::shared_ptr<Loss> supervised_;
-  NtXentLoss instance_;
+  std::shared_ptr<Loss> instance_;
   double weight_;
 };
 

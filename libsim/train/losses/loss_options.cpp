@@ -89,6 +89,9 @@ void LossOptions::validate(Distance distance) const {
         "--loss " + name + " is angular and needs --distance cosine, not " + std::string(to_string(distance)),
         "--distance");
   }
+  if (ssl_weight == 0 && ssl_projector > 0) {
+    throw UsageError("is for the instance term: give --ssl-weight too", "--ssl-projector");
+  }
 
   // Every loss's values are checked, chosen or not: a bad default is a bug worth hearing about.
   check_positive(ms_alpha, "--ms-alpha");

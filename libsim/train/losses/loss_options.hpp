@@ -64,6 +64,7 @@ struct LossOptions {
   // with their labels. 0: none.
   double ssl_weight = 0;          // --ssl-weight
   double ssl_temperature = 0.1;  // --ssl-temperature
+  std::int64_t ssl_projector = 0;  // --ssl-projector: hidden units of a projector for that term alone
 
   // The loss-specific flags the command line set, as spelled there ("--ms-alpha").
   std::set<std::string> given;

@@ -18,24 +18,25 @@ ProjectedLoss::ProjectedLoss(std::shared_ptr<Loss> inner, int64_t embedding_dim,
   register_module("inner", inner_);
 }
 
-SupervisedWithInstanceLoss::SupervisedWithInstanceLoss(std::shared_ptr<Loss> supervised, double weight,
-                                                       double temperature)
+SupervisedWithInstanceLoss::SupervisedWithInstanceLoss(std::shared_ptr<Loss> supervised, std::shared_ptr<Loss> instance,
+                                                       double weight)
     : Loss("supervised_with_instance", supervised->distance()),
       supervised_(std::move(supervised)),
-      instance_(distance(), temperature),
+      instance_(std::move(instance)),
       weight_(weight) {
   if (supervised_->needs_two_views()) {
     throw UsageError("--ssl-weight adds a self-supervised term to a supervised --loss, not to another self-supervised one",
                      "--ssl-weight");
   }
   register_module("supervised", supervised_);
+  register_module("instance", instance_);
 }
 
 torch::Tensor SupervisedWithInstanceLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
   if (embeddings.dim() != 2 || labels.dim() != 1 || embeddings.size(0) != 2 * labels.size(0)) {
     throw Error("", "embeddings", "--ssl-weight needs two views per item: [2B x D] embeddings for B labels");
   }
-  return supervised_->forward(embeddings, torch::cat({labels, labels})) + weight_ * instance_.forward(embeddings, labels);
+  return supervised_->forward(embeddings, torch::cat({labels, labels})) + weight_ * instance_->forward(embeddings, labels);
 }
 
 torch::Tensor ProjectedLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {

@@ -71,3 +71,26 @@ TEST_CASE("supervised loss with an instance term: L_sup(both views) + w x NT-Xen
   options.name = "ntxent";  // an instance term beside a self-supervised loss is refused
   CHECK_THROWS_AS(sim::make_loss(options, Distance::Cosine, 3, 0), sim::UsageError);
 }
+
+TEST_CASE("--ssl-projector: the instance term alone sees the embeddings through a training-only MLP") {
+  sim::LossOptions options;
+  options.ssl_weight = 0.5;
+  options.ssl_projector = 5;
+  const auto loss = sim::make_loss(options, Distance::Cosine, 3, 2);
+  CHECK(loss->needs_two_views());
+  CHECK(loss->has_parameters());  // the projector is optimised and checkpointed like proxies
+  CHECK(loss->parameters().size() == 4);  // two linear layers: weights and biases
+  const auto x = embeddings_of({kPoints[0], kPoints[1], kPoints[2], kPoints[3], kPoints[4], kPoints[5]});
+  const auto labels = torch::tensor({0, 1, 1}, torch::kInt64);
+  // The same projector in front of NT-Xent, by hand: L_sup(x) + w x NT-Xent(g(x)).
+  torch::NoGradGuard no_grad;
+  const auto p = loss->parameters();  // supervised (none), then g: Linear(3, 5), Linear(5, 3)
+  const torch::Tensor g = torch::linear(torch::relu(torch::linear(x, p[0], p[1])), p[2], p[3]);
+  sim::MultiSimilarityLoss supervised(Distance::Cosine, 2.0, 50.0, 0.5, 0.1);
+  sim::NtXentLoss instance(Distance::Cosine, 0.1);
+  const double want = value_of(supervised.forward(x, torch::tensor({0, 1, 1, 0, 1, 1}, torch::kInt64))) +
+                      0.5 * value_of(instance.forward(g, labels));
+  CHECK(value_of(loss->forward(x, labels)) == near(want));
+  options.ssl_weight = 0;
+  CHECK_THROWS_AS(sim::make_loss(options, Distance::Cosine, 3, 2), sim::UsageError);
+}
