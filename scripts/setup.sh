@@ -28,8 +28,9 @@ data_packages=(dataset-fashion-mnist)
 # python3-torch is a test package, not only a peer: tests/cli/python_interop.sh traces a PyTorch
 # net for sim-train --backbone and reads sim's model file back in PyTorch, and CI must run it.
 # python3-torchvision: scripts/torchvision-backbone.py and its test (a torchvision trunk under sim).
+# chromium: the real browser the report's projector page is tested in (headless).
 # iproute2: the network namespace each distributed test runs in (tests/own_network.sh).
-test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch python3-torchvision iproute2)
+test_packages=(python3 python3-numpy python3-h5py python3-hnswlib python3-torch python3-torchvision chromium iproute2)
 # iproute2 and ethtool: the namespaces standing in for two hosts in scripts/bench/distributed.sh.
 peer_packages=(python3-faiss python3-matplotlib iproute2 ethtool)
 # The fuzz build (-DSIM_FUZZ=ON): clang with libFuzzer and its sanitizer runtimes; libomp so that

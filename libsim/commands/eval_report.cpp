@@ -10,6 +10,7 @@
 #include "base/error.hpp"
 #include "base/file_io.hpp"
 #include "commands/query_grid.hpp"
+#include "commands/eval_projector.hpp"
 #include "data/item_images.hpp"
 #include "draw/charts.hpp"
 #include "eval/projection.hpp"
@@ -239,7 +240,7 @@ std::string threshold_rows(const EvalResult& r) {
   return html;
 }
 
-std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann::json& doc) {
+std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann::json& doc, bool projector) {
   const std::string against = c.index.empty() ? c.reference + " (exact search)" : c.index;
   std::string h;
   h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sim-eval report</title>\n";
@@ -284,6 +285,10 @@ std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann
          "Distances from each query to its nearest neighbours: pairs of the same class should sit left of the "
          "others.");
   figure("projection.png", "The query embeddings on their first two principal components, coloured by class.");
+  if (projector) {
+    h += "<p><a href=\"projector.html\">The projector</a>: the queries on t-SNE and PCA maps to explore, with "
+         "their pictures and neighbours.</p>\n";
+  }
   h += "<p>Written by sim-eval.</p>\n</body></html>\n";
   return h;
 }
@@ -291,7 +296,8 @@ std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann
 }  // namespace
 
 void write_report(const std::string& dir, const IndexArtifact& index, const Embeddings& queries,
-                  const EvalResult& result, const EvalContext& context, const nlohmann::json& doc) {
+                  const EvalResult& result, const EvalContext& context, const nlohmann::json& doc,
+                  const ReportOptions& options) {
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) throw io_error(dir, "cannot create the report folder", errno);
   if (!is_directory(dir)) throw IoError(dir, "", "is not a folder (--report needs a folder)");
   const auto png = [&](const char* name, const Canvas& canvas) { write_png(canvas.image(), join_path(dir, name)); };
@@ -301,8 +307,12 @@ void write_report(const std::string& dir, const IndexArtifact& index, const Embe
   png("distances.png", distances_picture(result));
   png("projection.png", projection_picture(queries, result));
   if (!result.few_shot.empty()) png("few_shot.png", few_shot_picture(result.few_shot));
+  if (options.projector_points > 0) {
+    write_text(join_path(dir, "projector.html"),
+               projector_html(index, queries, result, context, options.projector_points, options.threads));
+  }
   write_text(join_path(dir, "metrics.json"), doc.dump(2) + "\n");
-  write_text(join_path(dir, "index.html"), index_html(result, context, doc));
+  write_text(join_path(dir, "index.html"), index_html(result, context, doc, options.projector_points > 0));
 }
 
 }  // namespace sim

@@ -41,6 +41,7 @@ struct EvalOptions {
   std::vector<double> target_precisions;    // --target-precision
   FewShotOptions few_shot;                  // --shots, --draws, --seed (few_shot.hpp); no shots: not run
   std::size_t examples = 12;                // queries kept (with their neighbours) for the report
+  std::size_t projector_points = 1000;      // --projector-points: queries on the report's projector
   bool force = false;                       // --force: queries of another model
   unsigned threads = 1;                     // from --threads
 };
@@ -106,5 +107,10 @@ struct EvalResult {
 // do not fit the index (search/matching.hpp check_queries) or none is labelled.
 EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const std::string& source,
                     const EvalOptions& options);
+
+// The k nearest live items of the index for the queries' `rows`, each query's own item (the same
+// id) left out: row i of the result is queries row rows[i]. Slots past what exists hold -1.
+SearchResult search_leaving_out_self(const IndexArtifact& index, const Embeddings& queries,
+                                     const std::vector<std::size_t>& rows, std::size_t k, unsigned threads);
 
 }  // namespace sim

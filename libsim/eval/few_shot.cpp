@@ -77,42 +77,6 @@ FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings
   return c;
 }
 
-// Each graded query's k nearest items of the index (its own item left out), searched once: row g
-// of the result is graded query g.
-SearchResult search_index(const IndexArtifact& index, const Embeddings& queries, const std::vector<std::size_t>& rows,
-                          std::size_t k, unsigned threads) {
-  const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
-  std::vector<std::int64_t> self(rows.size(), -1);
-  bool any_self = false;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const auto it = position_of.find(queries.ids[rows[i]]);
-    if (it != position_of.end() && !index.is_deleted(it->second)) {
-      self[i] = std::int64_t(it->second);
-      any_self = true;
-    }
-  }
-  const std::size_t slots = k + (any_self ? 1 : 0);
-  SearchParams params{std::max(index.hnsw.ef, slots), threads};
-  if (index.type == IndexType::Exact) params.ef = 0;
-  SearchResult out(rows.size(), k);
-  std::vector<float> block;
-  for (std::size_t first = 0; first < rows.size(); first += kChunk) {
-    const std::size_t n = std::min(kChunk, rows.size() - first);
-    block.resize(n * queries.dim());
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(queries.row(rows[first + i]), queries.dim(), &block[i * queries.dim()]);
-    const SearchResult found = index.index->search(block.data(), n, slots, params);
-    for (std::size_t i = 0; i < n; ++i) {
-      std::size_t out_j = (first + i) * k, end = out_j + k;
-      for (std::size_t j = 0; j < found.found(i) && out_j < end; ++j) {
-        if (found.position(i, j) == self[first + i]) continue;
-        out.positions[out_j] = found.position(i, j);
-        out.distances[out_j++] = found.distance(i, j);
-      }
-    }
-  }
-  return out;
-}
-
 // One draw: each unseen class's examples (`shots` of its rows, chosen by rng) beside the index.
 // Adds each rule's right answers among the unseen and the seen queries to right[rule][0 / 1];
 // returns the examples' ids.
@@ -230,7 +194,7 @@ FewShotResult evaluate_few_shot(const IndexArtifact& index, const Embeddings& qu
   result.draws = options.draws;
   result.seed = options.seed;
   result.k = k;
-  const SearchResult near = search_index(index, queries, graded, k, threads);
+  const SearchResult near = search_leaving_out_self(index, queries, graded, k, threads);
 
   for (const std::size_t shots : options.shots) {
     std::vector<double> share[kRuleCount][2];

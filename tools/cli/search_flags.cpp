@@ -136,6 +136,11 @@ void add_flags(CLI::App& app, EvalOptions& o) {
       [&o](const std::string& v) { o.target_precisions = parse_fractions(v, "--target-precision"); },
       "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
   app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
+  app.add_option("--projector-points", o.projector_points,
+                 "With --report: queries on projector.html, the interactive t-SNE/PCA map (evenly spread; about 2.6 KB "
+                 "each with 28x28 pictures; 0: no projector)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t(0), std::size_t(5000)));
 }
 
 void add_flags(CLI::App& app, RankOptions& o) {

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
         const nlohmann::json doc = sim::eval_json(result, context);
         if (!json_path.empty()) sim::write_json_file(doc, json_path);
         if (!report.empty()) {
-          sim::write_report(report, index, queries, result, context, doc);
+          sim::write_report(report, index, queries, result, context, doc, {options.projector_points, common.threads});
           spdlog::info("report: {}/index.html", report);
         }
         // stdout is data: with --json - the JSON is the data and the table goes to stderr.
