@@ -57,16 +57,21 @@ void print(const std::string& text) {
 
 }  // namespace
 
+std::size_t searched_k(const IndexArtifact& index, std::size_t k) {
+  return std::max<std::size_t>(1, std::min(k, index.index->live_count()));
+}
+
 void query_batch(const IndexArtifact& index, const Embeddings& queries, const QueryOptions& options) {
   const NeighbourWriter writer(index, options.format, options.match, match_threshold(index, options.match));
   const SearchParams params{options.ef, options.threads};
+  const std::size_t k = searched_k(index, options.k);
   Progress progress("querying", queries.count(), "queries");
   std::string out = writer.header();
   std::chrono::steady_clock::duration searching{};  // the search calls alone: no formatting, no output
   for (std::size_t first = 0; first < queries.count(); first += kQueryChunk) {
     const std::size_t n = std::min(kQueryChunk, queries.count() - first);
     const auto start = std::chrono::steady_clock::now();
-    const SearchResult result = index.index->search(queries.row(first), n, options.k, params);
+    const SearchResult result = index.index->search(queries.row(first), n, k, params);
     searching += std::chrono::steady_clock::now() - start;
     for (std::size_t q = 0; q < n; ++q) writer.append(out, queries.ids[first + q], result, q, queries.row(first + q));
     if (!options.hold_output) {
@@ -93,7 +98,7 @@ void query_stream(const IndexArtifact& index, std::istream& in, const QueryOptio
   for (std::size_t number = 1; read_line(in, line, max_line, "-", number); ++number) {
     const std::optional<QueryLine> query = parse_query_line(line, index.dim, number);
     if (!query) continue;
-    const SearchResult result = index.index->search(query->values.data(), 1, options.k, params);
+    const SearchResult result = index.index->search(query->values.data(), 1, searched_k(index, options.k), params);
     out.clear();
     writer.append(out, query->id, result, 0, query->values.data());
     print(out);

@@ -28,6 +28,10 @@ struct QueryOptions {
   bool hold_output = false;
 };
 
+// The k a search asks for: never more than the index's live items (a k of a million over 300 items
+// costs what 300 cost: every answer has at most that many neighbours anyway), at least 1.
+std::size_t searched_k(const IndexArtifact& index, std::size_t k);
+
 // Searches every query (in chunks, each spread over options.threads) and prints the results to
 // stdout, flushing after each chunk so that a closed pipe stops the work early (IoError "-"), or
 // all at the end with hold_output.

@@ -68,8 +68,9 @@ void write_query_grid(const IndexArtifact& index, const Embeddings& queries, con
   const std::size_t k = std::min(options.k, kGridMaxNeighbours);
   if (options.k > k) spdlog::info("{}: the grid shows the first {} of {} neighbours", out.target(), k, options.k);
   // The same k as the text output (HNSW's effective ef depends on it): the same neighbours, cut later.
-  const SearchResult result = n == 0 ? SearchResult(0, options.k)
-                                     : index.index->search(queries.row(0), n, options.k, {options.ef, options.threads});
+  const std::size_t searched = searched_k(index, options.k);
+  const SearchResult result = n == 0 ? SearchResult(0, searched)
+                                     : index.index->search(queries.row(0), n, searched, {options.ef, options.threads});
   const std::vector<std::string> ids(queries.ids.begin(), queries.ids.begin() + std::ptrdiff_t(n));
   const std::vector<std::int64_t> labels(queries.labels.begin(),
                                          queries.labels.begin() + std::ptrdiff_t(std::min(n, queries.labels.size())));

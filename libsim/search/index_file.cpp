@@ -251,7 +251,11 @@ const std::string& IndexArtifact::class_name(std::size_t position) const {
 std::unordered_map<std::string, std::size_t> IndexArtifact::positions_by_id() const {
   std::unordered_map<std::string, std::size_t> map;
   map.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) map.emplace(ids[i], i);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto [it, fresh] = map.emplace(ids[i], i);
+    // Several indexes as one may hold an id twice, once deleted (index_set.cpp): the live one.
+    if (!fresh && is_deleted(it->second) && !is_deleted(i)) it->second = i;
+  }
   return map;
 }
 

@@ -147,7 +147,8 @@ struct IndexArtifact {
   std::vector<std::size_t> live_per_class() const;
   // The class name of a position's label, "" when unlabelled.
   const std::string& class_name(std::size_t position) const;
-  // id -> position, for every position (deleted ones included).
+  // id -> position, for every position (deleted ones included); an id held twice (several indexes
+  // as one, one of them deleted) maps to its live position.
   std::unordered_map<std::string, std::size_t> positions_by_id() const;
   // The hnswlib file's full path ("" for exact).
   std::string hnsw_path() const;

@@ -146,7 +146,10 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
     }
     relabels.push_back(relabel);
     for (std::size_t p = 0; p < a.size(); ++p) {
-      const auto [it, fresh] = shard_of_id.emplace(a.ids[p], s);
+      // Only live items must be unique: a deleted one is not in the index, so its twin may be live
+      // in another shard (positions_by_id then finds the live one).
+      const bool live = !a.is_deleted(p);
+      const auto [it, fresh] = live ? shard_of_id.emplace(a.ids[p], s) : std::make_pair(shard_of_id.end(), true);
       if (!fresh) {
         throw FormatError(a.path, "ids",
                           "'" + a.ids[p] + "' is also in '" + paths[it->second] +

@@ -121,4 +121,25 @@ printf '%s\n' "$line" | "$query" s0.idx s1.idx --stream -k 2 -q | grep -q "	z-" 
   fail "a new sim-query does not see the rewritten shard's new items"
 cd .. || exit 1
 
+# k beyond the items costs what the items cost: the same answers, the same memory (within a fifth).
+mkdir k && cd k || exit 1
+"$mk" a.h5 --n 160 --dim 8 --classes a,b --seed 1 --prefix a-
+"$mk" b.h5 --n 160 --dim 8 --classes a,b --seed 2 --prefix b-
+"$mk" q.h5 --n 5 --dim 8 --classes a,b --seed 3 --prefix q-
+"$index" -i a.h5 -o a.idx -q && "$index" -i b.h5 -o b.idx -q || fail "building a.idx, b.idx"
+/usr/bin/time -f %M -o items.mem "$query" a.idx b.idx -i q.h5 -k 320 -q >items.tsv || fail "-k 320"
+/usr/bin/time -f %M -o huge.mem "$query" a.idx b.idx -i q.h5 -k 1000000 -q >huge.tsv || fail "-k 1000000"
+cmp -s items.tsv huge.tsv || fail "-k 1000000 answers other than -k 320 over 320 items"
+(($(cat huge.mem) * 5 <= $(cat items.mem) * 6)) ||
+  fail "-k 1000000 over 320 items took $(cat huge.mem) KB, -k 320 $(cat items.mem) KB"
+# A deleted item is not in the index: its id may be live in another shard, and is answered there.
+"$mk" c.h5 --n 3 --dim 8 --classes a --seed 4 --prefix a-
+"$index" -i c.h5 -o c.idx -q || fail "building c.idx"
+expect 1 "'a-0' is also in 'a.idx'" "$query" a.idx c.idx -i q.h5 -k 3
+"$index" delete a.idx a-0 a-1 a-2 -q || fail "deleting a-0..a-2"
+"$query" a.idx c.idx -i c.h5 -k 1 -q >twins.tsv || fail "a.idx with its deleted ids live in c.idx: $(cat twins.tsv)"
+[[ $(awk -F'\t' 'NR > 1 && $1 == $3' twins.tsv | wc -l) == 3 ]] ||
+  fail "each twin should find itself, live in c.idx: $(cat twins.tsv)"
+cd .. || exit 1
+
 finish
