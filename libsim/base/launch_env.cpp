@@ -38,7 +38,12 @@ LaunchEnv read_launch_env() {
   LaunchEnv env;
   env.world_size = int(whole_variable("WORLD_SIZE", 1, kMaxRanks, 1));
   env.rank = int(whole_variable("RANK", 0, env.world_size - 1, 0));
-  env.local_world_size = int(whole_variable("LOCAL_WORLD_SIZE", 1, env.world_size, 1));
+  // PyTorch's env:// needs only RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT, and many scripts
+  // add LOCAL_RANK alone. Without LOCAL_WORLD_SIZE every rank may share this machine: the safe
+  // assumption for dividing its cores (the caller says so).
+  env.local_world_size_assumed = env.distributed() && variable("LOCAL_WORLD_SIZE") == nullptr;
+  env.local_world_size =
+      int(whole_variable("LOCAL_WORLD_SIZE", 1, env.world_size, env.local_world_size_assumed ? env.world_size : 1));
   env.local_rank = int(whole_variable("LOCAL_RANK", 0, env.local_world_size - 1, 0));
   env.master_port = std::uint16_t(whole_variable("MASTER_PORT", 1, 65535, 0));
   if (const char* addr = variable("MASTER_ADDR")) env.master_addr = addr;

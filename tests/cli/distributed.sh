@@ -70,6 +70,19 @@ RANK=abc WORLD_SIZE=2 expect 2 "RANK: must be a whole number" "$bin/sim-train" "
 WORLD_SIZE=2 RANK=2 expect 2 "RANK: must be a whole number in [0, 1]" "$bin/sim-train" "${small[@]}" -o x.sim
 [[ -e x.sim ]] && fail "a refused run wrote a model"
 
+# --- the five variables PyTorch's env:// scripts set, LOCAL_WORLD_SIZE not among them --------------
+port="$(free_port)"
+pids=()
+for rank in 0 1; do  # no --threads: what the default assumes is the point
+  MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" WORLD_SIZE=2 RANK=$rank LOCAL_RANK=$rank \
+    "$bin/sim-train" "${small[@]:0:5}" -o five.sim --steps 2 >/dev/null 2>"five$rank.log" &
+  pids+=($!)
+done
+wait "${pids[0]}" && wait "${pids[1]}" || fail "RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT alone: $(tail -n 3 five0.log five1.log)"
+grep -q "LOCAL_WORLD_SIZE is not set: assuming all 2 ranks share this machine" five0.log ||
+  fail "no line says what --threads assumed without LOCAL_WORLD_SIZE: $(head -n 5 five0.log)"
+[[ -f five.sim ]] || fail "the run without LOCAL_WORLD_SIZE wrote no model"
+
 if [[ ${SIM_SANITIZED:-0} == 1 ]]; then finish; exit; fi
 
 # --- equivalence with one process -------------------------------------------------------------
