@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <tuple>
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
@@ -126,10 +127,27 @@ TrainingRun start_training(const TrainRequest& request) {
       throw FormatError(run.checkpoint, "architecture",
                         "was trained with other settings (--arch/--dim) than given now");
     }
+    // What shapes the optimiser's state must be as it was: said by flag, not by LibTorch's asserts.
+    for (const auto& [key, now, flag] : {std::tuple<const char*, std::string, const char*>{"loss", request.loss.name, "--loss"},
+                                         {"optimizer", config.optimizer, "--optimizer"}}) {
+      const auto was = saved.info.training.find(key);
+      if (was != saved.info.training.end() && was->is_string() && was->get<std::string>() != now) {
+        throw UsageError("is " + now + ", but " + run.checkpoint + " was trained with " + was->get<std::string>() +
+                             ": resume with the same " + flag + " (or start afresh without --resume)",
+                         flag);
+      }
+    }
     run.net = saved.net;
     run.params = optimised();
     run.optimizer = make_optimizer(config, run.params);
-    run.start_step = load_optimizer_state(saved.extra.at("OPTM"), *run.optimizer, *run.loss);
+    try {
+      run.start_step = load_optimizer_state(saved.extra.at("OPTM"), *run.optimizer, *run.loss);
+    } catch (const c10::Error&) {
+      throw UsageError("the checkpoint " + run.checkpoint +
+                           " holds optimiser state of other shapes: resume with the settings it was trained with "
+                           "(--loss and its --projector, --ssl-weight, --ssl-projector, the classes, --optimizer)",
+                       "--resume");
+    }
     spdlog::info("resuming from {} at step {}", run.checkpoint, run.start_step);
   }
   if (request.ranks) join_ranks(run, *request.ranks);

@@ -56,6 +56,12 @@ done
 kill -9 "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 if [[ -f $tmp/r.sim.ckpt && ! -e $tmp/r.sim ]]; then
+  # Settings that shape the optimiser's state must be the checkpoint's: said by flag (exit 2).
+  resume=(sim-train "$fx/images" -o "$tmp/r.sim" --epochs 300 --threads 1 --seed 1 --resume)
+  expect 2 "--loss: is triplet, but $tmp/r.sim.ckpt was trained with multi_similarity" "${resume[@]}" --loss triplet
+  expect 2 "--optimizer: is sgd, but" "${resume[@]}" --optimizer sgd
+  expect 2 "holds optimiser state of other shapes" "${resume[@]}" --projector 8
+  grep -q "INTERNAL ASSERT" "$tmp/err" && fail "--resume with other settings shows LibTorch internals"
   expect 0 "" sim-train "$fx/images" -o "$tmp/r.sim" --epochs 300 --threads 1 --seed 1 --resume
   grep -q "resuming from $tmp/r.sim.ckpt at step [1-9]" "$tmp/err" || fail "no resume: $(head -n 8 "$tmp/err")"
   [[ -f $tmp/r.sim && ! -e $tmp/r.sim.ckpt ]] || fail "the resumed run did not finish cleanly"
