@@ -186,6 +186,10 @@ RANK=1 WORLD_SIZE=3 MASTER_ADDR=127.0.0.1 MASTER_PORT=1 "$bin/sim-embed" -m "$tm
   fail "a rank's part written to one shared file name was not refused: $(cat "$tmp/err")"
 expect 2 "--shard: '3/3' is not a part" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/refused.h5" --shard 3/3
 expect 2 "holds no items" sim-embed -m "$tmp/m.sim" "$fx/images/circle/img000.png" -o "$tmp/refused.h5" --shard 1/2
+# 18 items, one batch of 256: the message names the cause and the batch size that would work.
+expect 2 "18 items fill fewer batches of 256 than there are parts; give --batch-size 9 or less" \
+  sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/refused.h5" --shard 1/2
+expect 0 "" sim-embed -m "$tmp/m.sim" "$fx/images" -o "$tmp/nine-{shard}.h5" --shard 1/2 --batch-size 9
 [[ -e $tmp/refused.h5 ]] && fail "a refused --shard wrote $tmp/refused.h5"
 
 # Bad embedding input.

@@ -84,8 +84,11 @@ int main(int argc, char** argv) {
           const std::size_t all = dataset->size();
           dataset = sim::shard_items(std::move(dataset), shard.index, shard.count, embed.batch_size);
           if (dataset->size() == 0) {
-            throw sim::UsageError("part " + sim::to_string(shard) + " holds no items: the input has only " +
-                                      std::to_string(all) + ", fewer than the parts",
+            throw sim::UsageError("part " + sim::to_string(shard) + " holds no items: parts are whole batches (so " +
+                                      "that they embed as one run does, to the bit), and " + std::to_string(all) +
+                                      " items fill fewer batches of " + std::to_string(embed.batch_size) +
+                                      " than there are parts; give --batch-size " +
+                                      std::to_string(std::max<std::size_t>(1, all / shard.count)) + " or less",
                                   "--shard");
           }
           spdlog::info("part {} of the items: {} of {}", sim::to_string(shard), dataset->size(), all);
