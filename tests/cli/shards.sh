@@ -4,7 +4,8 @@
 #   - exact shards, for every distance: the same TSV and JSON Lines, byte for byte, as one exact
 #     index over the union (built by sim-index add), classes matched by name across shards that
 #     list them in other orders, ties across shards (the same vectors in two shards) broken by the
-#     union's positions; the same sim-eval figures; sim-index merge answering the same again;
+#     union's positions; the same sim-eval figures; sim-index merge answering the same again,
+#     keeping the shards' vectors to the bit, also at k = 50 and k beyond the items;
 #   - HNSW shards: the recall of one HNSW index over the union;
 #   - bad input: another dimension, distance or model, an id in two shards, a missing shard,
 #     --write to several, merge onto a shard; a shard rewritten under a running sim-query --stream.
@@ -42,6 +43,18 @@ for distance in cosine euclidean sqeuclidean inner_product manhattan; do
   grep -q "	bee	" shards.tsv && grep -q "	dog	" shards.tsv || fail "$distance: class names lost: $(head -3 shards.tsv)"
   "$index" merge s0.idx s1.idx s2.idx -o merged.idx -q || fail "$distance: sim-index merge"
   "$query" merged.idx -i q.h5 -k 25 -q | cmp -s - union.tsv || fail "$distance: the merged index answers otherwise"
+  # The merge keeps the shards' very vectors, and answers as the union at large k and past the items.
+  $py -c "
+import h5py, numpy as np
+shards = np.concatenate([h5py.File(f's{s}.idx')['vectors'][:] for s in range(3)])
+assert np.array_equal(h5py.File('merged.idx')['vectors'][:], shards), 'the merged vectors differ from the shards'
+" || fail "$distance: sim-index merge changed the shards' vectors"
+  for k in 50 400; do
+    "$query" merged.idx -i q.h5 -k $k -q >merged-$k.tsv && "$query" union.idx -i q.h5 -k $k -q >union-$k.tsv &&
+      "$query" s0.idx s1.idx s2.idx -i q.h5 -k $k -q >shards-$k.tsv || fail "$distance: -k $k"
+    cmp -s merged-$k.tsv union-$k.tsv && cmp -s shards-$k.tsv union-$k.tsv ||
+      fail "$distance: -k $k: merged, shards and union answer differently: $(diff merged-$k.tsv union-$k.tsv | head -3)"
+  done
   "$eval_" s0.idx s1.idx s2.idx -i q.h5 --json shards.json -q >/dev/null || fail "$distance: sim-eval on shards"
   "$eval_" union.idx -i q.h5 --json union.json -q >/dev/null || fail "$distance: sim-eval on the union"
   $py -c "
