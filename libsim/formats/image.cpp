@@ -3,6 +3,8 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -41,6 +43,38 @@ void check_raw_data_present(ImageFormat format, std::string_view bytes, int widt
   }
 }
 
+// PGM/PPM headers are text ("P5 <width> <height> <maxval>", comments from '#' to the end of a
+// line). stb 2.27 accumulates each number in an int without a check, so "4294967300" wraps to 4
+// and a corrupt file passes as a small, valid image. The numbers are read here first, in 64 bits,
+// and refused unless they are what stb can hold: 1..INT_MAX for the sides, 1..65535 for maxval.
+void check_pnm_header(std::string_view bytes, const std::string& name) {
+  std::size_t at = 2;  // after "P5" / "P6"
+  const char* fields[] = {"width", "height", "maximum value"};
+  for (const char* field : fields) {
+    for (;;) {  // whitespace and comments before each number
+      while (at < bytes.size() && std::isspace(static_cast<unsigned char>(bytes[at]))) ++at;
+      if (at < bytes.size() && bytes[at] == '#') {
+        while (at < bytes.size() && bytes[at] != '\n') ++at;
+        continue;
+      }
+      break;
+    }
+    std::uint64_t value = 0;
+    std::size_t digits = 0;
+    for (; at < bytes.size() && std::isdigit(static_cast<unsigned char>(bytes[at])); ++at, ++digits) {
+      if (digits < 20) value = value * 10 + std::uint64_t(bytes[at] - '0');
+    }
+    if (digits == 0) throw FormatError(name, "", "PGM/PPM header is corrupt (no " + std::string(field) + ")");
+    const std::uint64_t limit = std::string(field) == "maximum value" ? 65535 : std::uint64_t(INT_MAX);
+    if (digits > 19 || value == 0 || value > limit) {
+      throw FormatError(name, "",
+                        "PGM/PPM header declares a " + std::string(field) + " of " +
+                            std::string(bytes.substr(at - digits, std::min<std::size_t>(digits, 40))) + ", outside 1.." +
+                            std::to_string(limit));
+    }
+  }
+}
+
 }  // namespace
 
 std::string_view to_string(ImageFormat f) {
@@ -75,6 +109,7 @@ ImageHeader probe_image(const std::string& path) {
   if (header.format == ImageFormat::Unknown) {
     throw FormatError(path, "", "not an image (expected " + std::string(kSupported) + " by content)");
   }
+  if (header.format == ImageFormat::Pnm) check_pnm_header(read_prefix(path, 4096), path);
   if (!stbi_info(path.c_str(), &header.width, &header.height, &header.channels)) {
     throw FormatError(path, "",
                       std::string(to_string(header.format)) + " header is corrupt (" + stbi_failure_reason() + ")");
@@ -101,6 +136,7 @@ Image decode_image_bytes(std::string_view bytes, int channels, const std::string
   const auto* data = reinterpret_cast<const unsigned char*>(bytes.data());
   const int size = int(bytes.size());
   int width = 0, height = 0, stored = 0;
+  if (format == ImageFormat::Pnm) check_pnm_header(bytes, name);
   if (!stbi_info_from_memory(data, size, &width, &height, &stored)) {
     throw FormatError(name, "", std::string(to_string(format)) + " header is corrupt (" + stbi_failure_reason() + ")");
   }

@@ -100,6 +100,9 @@ void write_all(const std::string& out) {
   fx::write_bmp(image + "rgb.bmp", 3, 2, 3, 5);
   fx::write_pnm(image + "grey.pgm", 3, 2, 1, 6);
   fx::write_pnm(image + "rgb.ppm", 2, 2, 3, 7);
+  // Header numbers at the limits of what they are read into: 2^32 + 4 wraps to 4 in an int.
+  fx::write_bytes(image + "wrapped.pgm", std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'));
+  fx::write_bytes(image + "largest.pgm", "P5\n2147483647 1\n65535\n");
 
   // Two subfolders: the short ctest run mutates the text ones alone (tests/fuzz/CMakeLists.txt).
   const std::string hdf5_vectors = folder(out, "vector_dataset/hdf5");

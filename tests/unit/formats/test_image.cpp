@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <functional>
 
 #include "base/error.hpp"
 #include "fixtures.hpp"
@@ -161,4 +162,31 @@ TEST_CASE("an absurd size in a header is refused before decoding") {
   const std::string path = dir.path() + "/huge.pgm";
   fx::write_bytes(path, "P5\n100000 100000\n255\n");
   CHECK_THROWS_AS(sim::decode_image(path, 1), sim::FormatError);
+}
+
+TEST_CASE("PGM/PPM header numbers beyond what the decoder holds are refused, not wrapped") {
+  sim::test::TempDir dir;
+  // 4294967300 wraps to 4 in a 32-bit int: stb alone decodes this as a valid 4 x 1 image.
+  const std::string wrapped = dir.path() + "/wrapped.pgm";
+  fx::write_bytes(wrapped, std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'));
+  for (const auto& read : {std::function<void()>([&] { (void)sim::probe_image(wrapped); }),
+                           std::function<void()>([&] { (void)sim::decode_image(wrapped, 1); }),
+                           std::function<void()>([&] {
+                             (void)sim::decode_image_bytes(std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'),
+                                                           1, "bytes.pgm");
+                           })}) {
+    CHECK_THROWS_WITH_AS(read(), doctest::Contains("header declares a width of 4294967300, outside 1..2147483647"),
+                         sim::FormatError);
+  }
+  const std::string huge_digits = dir.path() + "/digits.pgm";
+  fx::write_bytes(huge_digits, "P5\n1 99999999999999999999999\n255\n\x01");
+  CHECK_THROWS_WITH_AS(sim::probe_image(huge_digits), doctest::Contains("a height of 9999999999"), sim::FormatError);
+  const std::string maxval = dir.path() + "/maxval.pgm";
+  fx::write_bytes(maxval, "P5\n1 1\n70000\n\x01\x01");
+  CHECK_THROWS_WITH_AS(sim::probe_image(maxval), doctest::Contains("maximum value of 70000, outside 1..65535"),
+                       sim::FormatError);
+  // Comments and the largest values stay readable.
+  const std::string commented = dir.path() + "/commented.pgm";
+  fx::write_bytes(commented, "P5\n# made by hand\n3 # width\n2\n255\nabcdef");
+  CHECK(sim::decode_image(commented, 1).width == 3);
 }
