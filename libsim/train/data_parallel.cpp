@@ -50,9 +50,13 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
     if (!run.leader) load_optimizer_state(optimiser, *run.optimizer, *run.loss);
   }
 
-  // The TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
+  // What the fingerprint compares every step: the network's weights and buffers and the loss's
+  // own parameters (proxies, projectors), all of which every rank must hold to the bit. The
+  // TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
+  std::vector<torch::Tensor> compared = network_state(run.net, false);
+  for (const torch::Tensor& p : run.loss->parameters()) compared.push_back(p);
   run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), run.loss->parameters(),
-                                            network_state(run.net, false));
+                                            std::move(compared));
   spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);
 }
 
