@@ -7,7 +7,9 @@
 #include <c10/util/Logging.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <thread>
 
 namespace sim {
@@ -183,6 +185,22 @@ std::string RankGroup::broadcast_bytes(const std::string& bytes) {
   std::vector<torch::Tensor> payload{data};
   if (data.numel() > 0) broadcast(payload);
   return std::string(static_cast<const char*>(data.data_ptr()), std::size_t(data.numel()));
+}
+
+std::vector<std::string> RankGroup::all_gather_bytes(const std::string& bytes) {
+  // Lengths first (one value each: the same shape on every rank), then each rank's bytes padded to
+  // the longest, so the collective never sees ranks with different sizes.
+  const std::vector<torch::Tensor> lengths = all_gather(torch::tensor({std::int64_t(bytes.size())}, torch::kInt64));
+  std::int64_t longest = 0;
+  for (const torch::Tensor& n : lengths) longest = std::max(longest, n.item<std::int64_t>());
+  torch::Tensor mine = torch::zeros({std::max<std::int64_t>(longest, 1)}, torch::kUInt8);
+  if (!bytes.empty()) std::memcpy(mine.data_ptr(), bytes.data(), bytes.size());
+  const std::vector<torch::Tensor> all = all_gather(mine);
+  std::vector<std::string> out;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    out.emplace_back(static_cast<const char*>(all[r].data_ptr()), std::size_t(lengths[r].item<std::int64_t>()));
+  }
+  return out;
 }
 
 void RankGroup::barrier() {

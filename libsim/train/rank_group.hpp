@@ -66,6 +66,7 @@ class RankGroup : public CrossRankSum {
   void broadcast(std::vector<torch::Tensor>& tensors);                // rank 0's values, in place
   std::vector<torch::Tensor> all_gather(const torch::Tensor& local);  // one per rank, rank order
   std::string broadcast_bytes(const std::string& bytes);              // rank 0's bytes, on every rank
+  std::vector<std::string> all_gather_bytes(const std::string& bytes);  // every rank's bytes, rank order
   void barrier();
 
   // Seconds spent in collectives so far (waiting for the other ranks included).

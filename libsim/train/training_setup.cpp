@@ -9,6 +9,7 @@
 #include "base/rng.hpp"
 #include "data/dataset_split.hpp"
 #include "train/losses/loss_factory.hpp"
+#include "train/rank_agreement.hpp"
 #include "train/rank_group.hpp"
 #include "train/training_run.hpp"
 
@@ -79,6 +80,8 @@ torch::jit::Module load_backbone(const std::string& path, ArchSpec& spec) {
 }  // namespace
 
 TrainingRun start_training(const TrainRequest& request) {
+  // Before anything is built or exchanged: ranks that would train differently stop here, all of them.
+  if (request.ranks) check_ranks_agree(*request.ranks, agreed_settings(request));
   const TrainData& data = *request.data;
   const TrainOptions& config = request.train;
   const Dataset& train = *data.split.train;

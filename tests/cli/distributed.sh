@@ -83,6 +83,36 @@ grep -q "LOCAL_WORLD_SIZE is not set: assuming all 2 ranks share this machine" f
   fail "no line says what --threads assumed without LOCAL_WORLD_SIZE: $(head -n 5 five0.log)"
 [[ -f five.sim ]] || fail "the run without LOCAL_WORLD_SIZE wrote no model"
 
+# --- ranks that disagree stop at the join: exit 2 on every rank, naming what differs -------------
+# disagree WHAT RANK0_FLAGS -- RANK1_FLAGS: both ranks exit 2 and name WHAT; no model is written.
+disagree() {
+  local what="$1" flags0=() flags1=() side=0
+  shift
+  for arg in "$@"; do
+    if [[ $arg == -- ]]; then side=1; elif [[ $side == 0 ]]; then flags0+=("$arg"); else flags1+=("$arg"); fi
+  done
+  local port pids=() status
+  port="$(free_port)"
+  (by_hand "$port" 0 "$data" --val-split 0 --threads 1 -o dis.sim --steps 2 "${flags0[@]}") >/dev/null 2>dis0.log &
+  pids+=($!)
+  (by_hand "$port" 1 "$data" --val-split 0 --threads 1 -o dis.sim --steps 2 "${flags1[@]}") >/dev/null 2>dis1.log &
+  pids+=($!)
+  for rank in 0 1; do
+    wait "${pids[$rank]}"
+    status=$?
+    [[ $status == 2 ]] || fail "$what: rank $rank exited $status, expected 2: $(tail -n 2 dis$rank.log)"
+    grep -qF -- "Differing: $what (rank 0: " "dis$rank.log" || fail "$what: rank $rank does not name it: $(tail -n 2 dis$rank.log)"
+  done
+  [[ -e dis.sim ]] && fail "$what: ranks that disagree wrote a model"
+  rm -f dis.sim
+}
+disagree "--dim" --per-class 60 -- --per-class 60 --dim 32
+disagree "--loss" --per-class 60 -- --per-class 60 --loss triplet
+disagree "--examples-per-class" --per-class 60 -- --per-class 60 --examples-per-class 8
+disagree "--aug-pad" --per-class 60 --aug-pad 1 -- --per-class 60
+disagree "--seed" --per-class 60 -- --per-class 60 --seed 3
+disagree "the training items" --per-class 60 -- --per-class 50
+
 if [[ ${SIM_SANITIZED:-0} == 1 ]]; then finish; exit; fi
 
 # --- equivalence with one process -------------------------------------------------------------

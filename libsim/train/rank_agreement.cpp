@@ -1,0 +1,157 @@
+// The settings as text (doubles to 17 significant digits, so equal text means the same value),
+// the data as counts and 64-bit FNV-1a digests of its ids, labels and class names, gathered from
+// every rank and compared name by name.
+#include "train/rank_agreement.hpp"
+
+#include <cstdio>
+#include <map>
+
+#include "base/error.hpp"
+#include "base/file_io.hpp"
+
+namespace sim {
+namespace {
+
+class Digest {
+ public:
+  void add(const std::string& text) {
+    for (const char c : text) h_ = (h_ ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    h_ = (h_ ^ 0xff) * 1099511628211ULL;  // a separator: ("ab", "c") is not ("a", "bc")
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
+    return buf;
+  }
+
+ private:
+  std::uint64_t h_ = 1469598103934665603ULL;
+};
+
+std::string number(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// "48000 items, 8 classes, 1x28x28 image, digest 0123..." of a split; "none" when absent.
+std::string describe_items(const Dataset* d) {
+  if (d == nullptr) return "none";
+  Digest digest;
+  for (const std::string& name : d->classes()) digest.add(name);
+  for (std::size_t i = 0; i < d->size(); ++i) {
+    digest.add(d->id(i));
+    digest.add(std::to_string(d->label(i)));
+  }
+  return std::to_string(d->size()) + " items, " + std::to_string(d->classes().size()) + " classes, " +
+         d->shape().str() + ", digest " + digest.hex();
+}
+
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> agreed_settings(const TrainRequest& r) {
+  const TrainOptions& t = r.train;
+  const LossOptions& l = r.loss;
+  std::string backbone = "none";
+  if (!t.backbone.empty()) {
+    Digest digest;
+    digest.add(read_file(t.backbone, std::size_t(1) << 34));
+    backbone = "a file with digest " + digest.hex();
+  }
+  std::vector<std::pair<std::string, std::string>> s = {
+      {"--arch", t.arch},
+      {"--dim", std::to_string(t.dim)},
+      {"--distance", std::string(to_string(t.distance))},
+      {"--backbone", backbone},
+      {"--freeze-backbone", t.freeze_backbone ? "on" : "off"},
+      {"--epochs", std::to_string(t.epochs)},
+      {"--steps", std::to_string(t.steps)},
+      {"--optimizer", t.optimizer},
+      {"--lr", number(t.lr)},
+      {"--weight-decay", number(t.weight_decay)},
+      {"--momentum", number(t.momentum)},
+      {"--warmup-steps", std::to_string(t.warmup_steps)},
+      {"--clip-grad-norm", number(t.clip_grad_norm)},
+      {"--val-max", std::to_string(t.val_max)},
+      {"--resume", t.resume ? "on" : "off"},
+      {"--classes-per-batch", std::to_string(r.batch.classes_per_batch)},
+      {"--examples-per-class", std::to_string(r.batch.examples_per_class)},
+      {"--aug-pad", std::to_string(r.augment.pad)},
+      {"--aug-flip", r.augment.flip ? "on" : "off"},
+      {"--aug-brightness", number(r.augment.brightness)},
+      {"--aug-contrast", number(r.augment.contrast)},
+      {"--seed", std::to_string(r.seed)},
+      {"--skip-bad", r.skip_bad ? "on" : "off"},
+      {"--loss", l.name},
+      {"--ms-alpha", number(l.ms_alpha)},
+      {"--ms-beta", number(l.ms_beta)},
+      {"--ms-base", number(l.ms_base)},
+      {"--ms-epsilon", number(l.ms_epsilon)},
+      {"--triplet-margin", number(l.triplet_margin)},
+      {"--triplet-mining", l.triplet_mining},
+      {"--triplet-soft", l.triplet_soft ? "on" : "off"},
+      {"--pn-margin", number(l.pn_margin)},
+      {"--pn-mining", l.pn_mining},
+      {"--pn-soft", l.pn_soft ? "on" : "off"},
+      {"--circle-m", number(l.circle_m)},
+      {"--circle-gamma", number(l.circle_gamma)},
+      {"--snn-temperature", number(l.snn_temperature)},
+      {"--contrastive-pos-margin", number(l.contrastive_pos_margin)},
+      {"--contrastive-neg-margin", number(l.contrastive_neg_margin)},
+      {"--arcface-margin", number(l.arcface_margin)},
+      {"--arcface-scale", number(l.arcface_scale)},
+      {"--cosface-margin", number(l.cosface_margin)},
+      {"--cosface-scale", number(l.cosface_scale)},
+      {"--ntxent-temperature", number(l.ntxent_temperature)},
+      {"--projector", std::to_string(l.projector)},
+      {"--ssl-weight", number(l.ssl_weight)},
+      {"--ssl-temperature", number(l.ssl_temperature)},
+      {"--ssl-projector", std::to_string(l.ssl_projector)},
+  };
+  // The data each rank opened: another dataset, or another --per-class, --val-split or
+  // --holdout-classes, changes these.
+  s.emplace_back("the training items", describe_items(r.data->split.train.get()));
+  s.emplace_back("the validation items", describe_items(r.data->split.val.get()));
+  return s;
+}
+
+void check_ranks_agree(RankGroup& ranks, const std::vector<std::pair<std::string, std::string>>& mine) {
+  std::string text;
+  for (const auto& [what, value] : mine) text += what + '\t' + value + '\n';
+  const std::vector<std::string> all = ranks.all_gather_bytes(text);
+  // what -> the value on each rank, in the order of this rank's list.
+  std::map<std::string, std::vector<std::string>> values;
+  for (std::size_t r = 0; r < all.size(); ++r) {
+    std::size_t at = 0;
+    while (at < all[r].size()) {
+      const std::size_t tab = all[r].find('\t', at), end = all[r].find('\n', at);
+      if (tab == std::string::npos || end == std::string::npos || tab > end) break;
+      auto& slot = values[all[r].substr(at, tab - at)];
+      slot.resize(all.size(), "(not given: another version of sim)");
+      slot[r] = all[r].substr(tab + 1, end - tab - 1);
+      at = end + 1;
+    }
+  }
+  std::string differences;
+  for (const auto& [what, _] : mine) {
+    const std::vector<std::string>& on = values[what];
+    bool same = true;
+    for (const std::string& v : on) same = same && v == on.front();
+    if (same) continue;
+    std::string detail;
+    for (std::size_t r = 0; r < on.size(); ++r) {
+      detail += (r ? "; " : "") + std::string("rank ") + std::to_string(r) + ": " + on[r];
+    }
+    differences += (differences.empty() ? "" : "; ") + what + " (" + detail + ")";
+  }
+  if (!differences.empty()) {
+    const bool data = differences.find("items (") != std::string::npos;
+    throw UsageError("the ranks were started with different settings or data, so they would not train one model. "
+                     "Differing: " + differences +
+                     (data ? " (another dataset, or another --per-class, --val-split or --holdout-classes)" : "") +
+                     ". Start every rank with the same flags and the same dataset (what may differ: "
+                     "docs/distributed.md)");
+  }
+}
+
+}  // namespace sim
