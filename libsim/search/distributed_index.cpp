@@ -265,6 +265,21 @@ class RankSearchIndex final : public Index {
 DistributedSearch::DistributedSearch(RankExchange& ranks, const std::vector<std::string>& paths)
     : ranks_(ranks), local_(std::make_unique<Local>()) {
   const auto world = std::size_t(ranks.size());
+  // Every rank must have been given the same index list (path i goes to rank i mod WORLD_SIZE):
+  // compared first, by every rank, so all of them stop with the same message.
+  std::string list;
+  for (const std::string& p : paths) list += p + '\n';
+  const std::vector<std::string> lists = ranks.all_gather(list);
+  for (std::size_t r = 1; r < lists.size(); ++r) {
+    if (lists[r] == lists[0]) continue;
+    const auto shown = [](std::string l) {
+      for (char& c : l) c = c == '\n' ? ' ' : c;
+      return l.empty() ? std::string("(none)") : l.substr(0, l.size() - 1);
+    };
+    throw UsageError("the ranks were given different indexes, so they would not search one union: rank 0 has " +
+                     shown(lists[0]) + "; rank " + std::to_string(r) + " has " + shown(lists[r]) +
+                     ". Give every rank the same INDEX list, in the same order");
+  }
   if (paths.size() < world) {
     throw UsageError(std::to_string(world) + " ranks but " + std::to_string(paths.size()) +
                      " index(es): every rank needs at least one (path i goes to rank i mod WORLD_SIZE)");

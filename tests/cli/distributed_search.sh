@@ -84,6 +84,23 @@ grep -q "missing.idx.*(on rank 1)" rank0.err || fail "rank 0 does not name rank 
 echo "rank 0, a shard missing on rank 1: $(grep error rank0.err)"
 grep -q "rank 0 failed" rank1.err || fail "rank 1 does not say rank 0 failed: $(cat rank1.err)"
 
+# Ranks given different index lists: every rank exits 2 naming both lists.
+for program in sim-query sim-eval; do
+  port="$(free_port)"
+  (by_hand "$port" 1 $program e1.idx e0.idx -i q.h5 >rank1.out 2>rank1.err) &
+  rank1=$!
+  (by_hand "$port" 0 $program e0.idx e1.idx -i q.h5 >rank0.out 2>rank0.err)
+  status=$?
+  wait $rank1
+  status1=$?
+  [[ $status == 2 && $status1 == 2 ]] ||
+    fail "$program, other index lists: ranks exited $status and $status1, expected 2 and 2: $(tail -n 1 rank0.err rank1.err)"
+  for r in 0 1; do
+    grep -qF "given different indexes, so they would not search one union: rank 0 has e0.idx e1.idx; rank 1 has e1.idx e0.idx" \
+      rank$r.err || fail "$program rank $r does not name the lists: $(cat rank$r.err)"
+  done
+done
+
 # Rank 1 killed while rank 0 waits for its queries (on stdin): rank 0 fails naming rank 1, fast,
 # and leaves no partial answer.
 port="$(free_port)"
