@@ -8,7 +8,7 @@
 #
 # Appends one line to $SIM_OUT/results.tsv (default out/unseen-classes): the name, the flags, the
 # 5-shot centroid figures for unseen and seen classes, the 1/5/20-shot unseen curves of each rule,
-# seen precision@1 with the nearest rule, and the training time. Everything else a run wrote stays
+# seen precision@1 and MAP@R with the nearest rule, and the training time. Everything else a run wrote stays
 # in $SIM_OUT/NAME/ (model, embeddings, sim-eval JSON and table) until the next run of that name.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -42,6 +42,7 @@ five = rows[(5, "centroid")]
 print("\t".join([sys.argv[2], sys.argv[3] or "(defaults)",
                  f'{five["unseen"]["mean"]:.4f}', f'{five["seen"]["mean"]:.4f}',
                  curve("centroid"), curve("nearest"), curve("majority"),
-                 f'{doc["seen"]["metrics"]["precision@1"]:.4f}', sys.argv[4] + " s"]))
+                 f'{doc["seen"]["metrics"]["precision@1"]:.4f}', f'{doc["seen"]["metrics"]["map@r"]:.4f}',
+                 sys.argv[4] + " s"]))
 PY
 tail -n 1 "$base/results.tsv"
