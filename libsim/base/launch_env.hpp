@@ -14,8 +14,8 @@ struct LaunchEnv {
   int local_rank = 0, local_world_size = 1;  // LOCAL_RANK, LOCAL_WORLD_SIZE: the ranks on this machine
   // LOCAL_WORLD_SIZE was not set for a data-parallel job: local_world_size is then world_size.
   bool local_world_size_assumed = false;
-  std::string master_addr;                   // MASTER_ADDR: where the rendezvous store listens
-  std::uint16_t master_port = 0;             // MASTER_PORT
+  std::string master_addr;        // MASTER_ADDR: where the rendezvous store listens
+  std::uint16_t master_port = 0;  // MASTER_PORT
   // TORCHELASTIC_USE_AGENT_STORE=True: torchrun's agent already serves the store on MASTER_PORT,
   // so every rank is a client, under the prefix /worker/attempt_<restart_count> as PyTorch's own
   // ranks use. Otherwise rank 0 serves it.

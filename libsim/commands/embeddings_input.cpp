@@ -23,10 +23,10 @@ bool looks_like_text(const std::string& path) {
 
 void refuse_side_files(const std::string& path, const EmbeddingsInputOptions& options, const std::string& what,
                        bool names_too) {
-  const std::string flag = !options.labels_path.empty()                         ? "--labels"
-                           : !options.ids_path.empty()                          ? "--ids"
+  const std::string flag = !options.labels_path.empty()                             ? "--labels"
+                           : !options.ids_path.empty()                              ? "--ids"
                            : names_too && !options.columns.class_names_path.empty() ? "--class-names"
-                                                                                  : "";
+                                                                                    : "";
   if (flag.empty()) return;
   throw UsageError("'" + path + "' is " + what + " with labels and ids of its own; " + flag +
                        " is for a .npy file or HDF5 written without sim",

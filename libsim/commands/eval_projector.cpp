@@ -3,8 +3,8 @@
 // pixel of a 10,000-pixel canvas), which keeps the file small without moving a point visibly.
 #include "commands/eval_projector.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -165,7 +165,8 @@ std::string projector_html(const IndexArtifact& index, const Embeddings& queries
                               {"pictures", pictures.uris()}};
   // Inside <script>, "</" could end the element early; "<\/" is the same JSON string.
   std::string json = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  for (std::size_t at = json.find("</"); at != std::string::npos; at = json.find("</", at + 3)) json.insert(at + 1, "\\");
+  for (std::size_t at = json.find("</"); at != std::string::npos; at = json.find("</", at + 3))
+    json.insert(at + 1, "\\");
   std::string page = kProjectorPage;
   const std::string slot = "/*SIM_DATA*/";
   page.replace(page.find(slot), slot.size(), json);

@@ -9,8 +9,8 @@
 #include "base/atomic_file.hpp"
 #include "base/error.hpp"
 #include "base/file_io.hpp"
-#include "commands/query_grid.hpp"
 #include "commands/eval_projector.hpp"
+#include "commands/query_grid.hpp"
 #include "data/item_images.hpp"
 #include "draw/charts.hpp"
 #include "eval/projection.hpp"
@@ -268,11 +268,10 @@ std::string index_html(const EvalResult& r, const EvalContext& c, const nlohmann
     for (const std::string& name : f.unseen_classes) classes += (classes.empty() ? "" : ", ") + name;
     h += "<h2>Unseen classes from a few examples</h2>\n<p>" + html_escape(classes) +
          ", onboarded from that many of their queries each as if added to the index (" + std::to_string(f.draws) +
-         " draws, seed " + std::to_string(f.seed) + "); of the " + std::to_string(f.unseen_queries) +
-         " unseen and " + std::to_string(f.seen_queries) +
+         " draws, seed " + std::to_string(f.seed) + "); of the " + std::to_string(f.unseen_queries) + " unseen and " +
+         std::to_string(f.seen_queries) +
          " seen queries, all but the examples are answered by each rule, without a threshold.</p>\n<table>\n" +
-         few_shot_rows(f) +
-         "</table>\n";
+         few_shot_rows(f) + "</table>\n";
     figure("few_shot.png", "Share of right answers as the examples per unseen class grow, per rule.");
   }
   figure("neighbours.png",

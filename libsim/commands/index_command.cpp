@@ -358,16 +358,16 @@ Facts index_facts(const IndexArtifact& a) {
     for (std::size_t i = 0; i < a.calibration.names.size(); ++i) {
       t += (t.empty() ? "" : ", ") + a.calibration.names[i] + "=" + std::to_string(a.calibration.thresholds[i]);
     }
-    line("calibration", t + " (default: " +
-                            (a.calibration.default_name.empty() ? a.calibration.names[0] : a.calibration.default_name) +
-                            "; for --match " + (a.calibration.match.empty() ? "nearest or majority" : a.calibration.match) +
-                            ")");
+    line(
+        "calibration",
+        t + " (default: " + (a.calibration.default_name.empty() ? a.calibration.names[0] : a.calibration.default_name) +
+            "; for --match " + (a.calibration.match.empty() ? "nearest or majority" : a.calibration.match) + ")");
   }
   if (a.prototypes.dim == 0) {
     line("prototypes", "none (written by an older sim: the next write stores them)");
   } else {
-    const auto with_items = std::count_if(a.prototypes.counts.begin(), a.prototypes.counts.end(),
-                                          [](std::int64_t c) { return c > 0; });
+    const auto with_items =
+        std::count_if(a.prototypes.counts.begin(), a.prototypes.counts.end(), [](std::int64_t c) { return c > 0; });
     line("prototypes", std::to_string(with_items) + " of " + std::to_string(a.classes.size()) +
                            " classes have live items (--match centroid)");
   }

@@ -31,8 +31,8 @@ struct AddOptions {
 };
 
 struct BuildOptions : AddOptions {
-  bool exact = false;                // --exact: brute force instead of HNSW
-  HnswParams hnsw;                   // --M, --ef-construction, --ef, and --seed (set by the caller)
+  bool exact = false;  // --exact: brute force instead of HNSW
+  HnswParams hnsw;     // --M, --ef-construction, --ef, and --seed (set by the caller)
   // --target-recall: HNSW's default ef becomes the smallest reaching this recall@10 on a sample of
   // the items (measure_recall); 0 = neither tune nor measure. With ef_given (--ef), ef stays and
   // the recall at it is measured only.

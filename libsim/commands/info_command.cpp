@@ -58,7 +58,8 @@ ArtifactInfo describe_foreign_embeddings(const std::string& path) {
   f.add("distance", "none stored: sim-index assumes cosine unless --distance says otherwise, queries take the index's");
   f.add("labelled", labelled);
   f.add("classes", count_and_names(e.meta.classes));
-  if (npy) f.add("labels and ids", "none in a .npy: give them with --labels and --ids (ids default to " + path + "#ROW)");
+  if (npy)
+    f.add("labels and ids", "none in a .npy: give them with --labels and --ids (ids default to " + path + "#ROW)");
   return info;
 }
 

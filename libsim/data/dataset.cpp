@@ -132,7 +132,8 @@ std::vector<std::string> read_class_names(const std::string& names_path, const s
   const std::vector<std::string> names = read_text_lines(names_path);
   std::set<std::string> seen;
   for (std::size_t c = 0; c < names.size(); ++c) {
-    if (names[c].empty()) throw FormatError(names_path, "", "line " + std::to_string(c + 1) + " is empty: every class needs a name");
+    if (names[c].empty())
+      throw FormatError(names_path, "", "line " + std::to_string(c + 1) + " is empty: every class needs a name");
     if (!seen.insert(names[c]).second) {
       throw FormatError(names_path, "", "'" + names[c] + "' appears twice (line " + std::to_string(c + 1) + ")");
     }

@@ -115,9 +115,10 @@ GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, 
     plan.max_relevant = std::max(plan.max_relevant, g.relevant);
     plan.graded.push_back(g);
   }
-  if (plan.graded.empty()) throw Error(source, "labels",
-                                             "no query is labelled: there is nothing to grade (for a .npy or HDF5 "
-                                             "written without sim, give the labels with --labels FILE)");
+  if (plan.graded.empty())
+    throw Error(source, "labels",
+                "no query is labelled: there is nothing to grade (for a .npy or HDF5 "
+                "written without sim, give the labels with --labels FILE)");
   if (result.self_matches > 0) {
     spdlog::info("{}: {} queries are items of the index too: their self-matches are left out", source,
                  result.self_matches);
@@ -210,8 +211,8 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
     result.search_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     for (std::size_t i = 0; i < n; ++i) {
       const GradedQuery& g = plan.graded[first + i];
-      grade_query(index, matcher, g, classes.unseen[std::size_t(g.label)], found, i,
-                  block.data() + i * queries.dim(), options, labels_of_neighbours, result);
+      grade_query(index, matcher, g, classes.unseen[std::size_t(g.label)], found, i, block.data() + i * queries.dim(),
+                  options, labels_of_neighbours, result);
     }
     progress.add(n);
   }
@@ -228,8 +229,8 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
 // Queries searched against the index per call: bounds the block of query vectors copied out.
 constexpr std::size_t kSelfSearchChunk = 1024;
 
-SearchResult search_leaving_out_self(const IndexArtifact& index, const Embeddings& queries, const std::vector<std::size_t>& rows,
-                          std::size_t k, unsigned threads) {
+SearchResult search_leaving_out_self(const IndexArtifact& index, const Embeddings& queries,
+                                     const std::vector<std::size_t>& rows, std::size_t k, unsigned threads) {
   const std::unordered_map<std::string, std::size_t> position_of = index.positions_by_id();
   std::vector<std::int64_t> self(rows.size(), -1);
   bool any_self = false;
@@ -248,7 +249,8 @@ SearchResult search_leaving_out_self(const IndexArtifact& index, const Embedding
   for (std::size_t first = 0; first < rows.size(); first += kSelfSearchChunk) {
     const std::size_t n = std::min(kSelfSearchChunk, rows.size() - first);
     block.resize(n * queries.dim());
-    for (std::size_t i = 0; i < n; ++i) std::copy_n(queries.row(rows[first + i]), queries.dim(), &block[i * queries.dim()]);
+    for (std::size_t i = 0; i < n; ++i)
+      std::copy_n(queries.row(rows[first + i]), queries.dim(), &block[i * queries.dim()]);
     const SearchResult found = index.index->search(block.data(), n, slots, params);
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t out_j = (first + i) * k, end = out_j + k;

@@ -44,8 +44,9 @@ FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings
   std::vector<std::size_t> unseen_positions;
   for (const std::string& name : unseen_classes) {
     if (std::find(queries.meta.classes.begin(), queries.meta.classes.end(), name) == queries.meta.classes.end()) {
-      throw UsageError("'" + to_valid_utf8(name) + "' is not a class of the queries: --shots draws its examples from them",
-                       "--unseen-classes");
+      throw UsageError(
+          "'" + to_valid_utf8(name) + "' is not a class of the queries: --shots draws its examples from them",
+          "--unseen-classes");
     }
     auto [at, fresh] = position.emplace(name, c.names.size());
     if (fresh) {
@@ -80,10 +81,9 @@ FewShotClasses map_few_shot_classes(const IndexArtifact& index, const Embeddings
 // One draw: each unseen class's examples (`shots` of its rows, chosen by rng) beside the index.
 // Adds each rule's right answers among the unseen and the seen queries to right[rule][0 / 1];
 // returns the examples' ids.
-std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& queries,
-                                  const FewShotClasses& classes, const std::vector<std::size_t>& graded,
-                                  const SearchResult& near, std::size_t shots, std::mt19937_64& rng,
-                                  std::size_t right[kRuleCount][2], std::size_t counted[2]) {
+std::vector<std::string> run_draw(const IndexArtifact& index, const Embeddings& queries, const FewShotClasses& classes,
+                                  const std::vector<std::size_t>& graded, const SearchResult& near, std::size_t shots,
+                                  std::mt19937_64& rng, std::size_t right[kRuleCount][2], std::size_t counted[2]) {
   const std::size_t dim = queries.dim();
   std::vector<float> example_vectors;
   std::vector<std::int64_t> example_labels;

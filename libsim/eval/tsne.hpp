@@ -17,8 +17,8 @@
 namespace sim {
 
 struct TsneOptions {
-  double perplexity = 30;      // effective neighbours per point (the paper's 5-50); lowered to (n-1)/3 for few points
-  int iterations = 1000;       // gradient steps
+  double perplexity = 30;        // effective neighbours per point (the paper's 5-50); lowered to (n-1)/3 for few points
+  int iterations = 1000;         // gradient steps
   int exaggeration_steps = 250;  // the first steps multiply P by `exaggeration` (the paper's early exaggeration)
   double exaggeration = 12;
 };

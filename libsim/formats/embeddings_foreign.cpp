@@ -28,8 +28,9 @@ bool parse_label_integer(const std::string& s, std::int64_t& value) {
 void require_length(std::size_t length, std::size_t rows, const std::string& file, const std::string& what,
                     const std::string& data_file) {
   if (length != rows) {
-    throw FormatError(file, "", "has " + std::to_string(length) + " " + what + " but '" + data_file + "' has " +
-                                    std::to_string(rows) + " rows");
+    throw FormatError(file, "",
+                      "has " + std::to_string(length) + " " + what + " but '" + data_file + "' has " +
+                          std::to_string(rows) + " rows");
   }
 }
 
@@ -71,8 +72,8 @@ void read_bare_hdf5(const std::string& path, Embeddings& e, bool want_labels, bo
   const std::string rows = f.has("embeddings") ? "embeddings" : "features";
   const std::vector<std::size_t> shape = f.shape(rows);
   if (shape.size() != 2 || shape[1] == 0) {
-    throw FormatError(path, rows, "expected 2-D [N x D] numbers (D >= 1), found " + std::to_string(shape.size()) +
-                                      " dimensions");
+    throw FormatError(path, rows,
+                      "expected 2-D [N x D] numbers (D >= 1), found " + std::to_string(shape.size()) + " dimensions");
   }
   (void)check_dataset_storage(f, rows);
   e.meta.dim = shape[1];
@@ -96,8 +97,9 @@ void read_bare_hdf5(const std::string& path, Embeddings& e, bool want_labels, bo
   if (want_ids && f.has("ids")) {
     e.ids = f.read_strings("ids", std::size_t(f.max_stored_values("ids")));
     if (e.ids.size() != n) {
-      throw FormatError(path, "ids", "has " + std::to_string(e.ids.size()) + " ids but " + rows + " has " +
-                                         std::to_string(n) + " rows");
+      throw FormatError(
+          path, "ids",
+          "has " + std::to_string(e.ids.size()) + " ids but " + rows + " has " + std::to_string(n) + " rows");
     }
   }
 }
@@ -128,8 +130,8 @@ void check_values(const std::string& path, const Embeddings& e) {
   for (std::size_t r = 0; r < e.count(); ++r) {
     if (e.labels[r] < -1 || e.labels[r] >= classes) {
       throw FormatError(path, "labels",
-                        foreign_row_name(e, r) + " has label " + std::to_string(e.labels[r]) + ", outside -1 (unlabelled) .. " +
-                            std::to_string(classes - 1));
+                        foreign_row_name(e, r) + " has label " + std::to_string(e.labels[r]) +
+                            ", outside -1 (unlabelled) .. " + std::to_string(classes - 1));
     }
     const std::string problem = vector_problem(e.row(r), e.dim());
     if (!problem.empty()) throw FormatError(path, "embeddings", foreign_row_name(e, r) + " " + problem);
@@ -170,10 +172,12 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
   if (looks_like_npy(path)) {
     const NpyHeader h = read_npy_header(path);
     if (h.shape.size() != 2) {
-      throw FormatError(path, "shape", "is " + h.describe() + "; embeddings are a 2-D matrix, one row per item (N x D)");
+      throw FormatError(path, "shape",
+                        "is " + h.describe() + "; embeddings are a 2-D matrix, one row per item (N x D)");
     }
     if (h.kind != 'f') {
-      throw FormatError(path, "header", "holds " + h.describe() + "; embeddings are floats (float16, float32 or float64)");
+      throw FormatError(path, "header",
+                        "holds " + h.describe() + "; embeddings are floats (float16, float32 or float64)");
     }
     if (h.shape[1] == 0) throw FormatError(path, "shape", "is " + h.describe() + ": rows of no values");
     e.meta.dim = h.shape[1];
@@ -205,8 +209,9 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
     }
     std::vector<std::string> names = read_text_lines(names_path);
     if (names.size() < e.meta.classes.size()) {
-      throw FormatError(names_path, "", "names " + std::to_string(names.size()) + " classes but '" + labels_path +
-                                            "' has label " + std::to_string(e.meta.classes.size() - 1));
+      throw FormatError(names_path, "",
+                        "names " + std::to_string(names.size()) + " classes but '" + labels_path + "' has label " +
+                            std::to_string(e.meta.classes.size() - 1));
     }
     e.meta.classes = std::move(names);
   }

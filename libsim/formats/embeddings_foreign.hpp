@@ -5,8 +5,8 @@
 //   HDF5   `embeddings` (or `features`) [N x D] numbers, optional `labels` (integers, -1 =
 //          unlabelled), `ids` and `classes` (strings), and none of sim's root attributes.
 // What such a file cannot say is assumed and logged once: the distance (the caller's: --distance,
-// or the index's), ids = the path and the row number ("emb.npy#0", "emb.npy#1", ...), and class names = the label values ("0" ..
-// the largest label) unless `classes` or a text labels file names them.
+// or the index's), ids = the path and the row number ("emb.npy#0", "emb.npy#1", ...), and class names = the label
+// values ("0" .. the largest label) unless `classes` or a text labels file names them.
 #pragma once
 
 #include <cstdint>

@@ -27,8 +27,9 @@ std::string header(std::size_t rows, std::size_t dim) {
 void refuse_line_breaks(const std::string& text, const std::string& file, const std::string& what) {
   if (text.find_first_of("\r\n") != std::string::npos) {
     throw FormatError(file, what,
-                      "'" + to_valid_utf8(text) + "' holds a line break, which a one-per-line text file cannot keep "
-                      "(use --format h5)");
+                      "'" + to_valid_utf8(text) +
+                          "' holds a line break, which a one-per-line text file cannot keep "
+                          "(use --format h5)");
   }
 }
 

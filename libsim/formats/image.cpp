@@ -69,8 +69,8 @@ void check_pnm_header(std::string_view bytes, const std::string& name) {
     if (digits > 19 || value == 0 || value > limit) {
       throw FormatError(name, "",
                         "PGM/PPM header declares a " + std::string(field) + " of " +
-                            std::string(bytes.substr(at - digits, std::min<std::size_t>(digits, 40))) + ", outside 1.." +
-                            std::to_string(limit));
+                            std::string(bytes.substr(at - digits, std::min<std::size_t>(digits, 40))) +
+                            ", outside 1.." + std::to_string(limit));
     }
   }
 }

@@ -38,7 +38,8 @@ class HeaderParser {
       const std::string key = string_literal();
       expect(':');
       if (key == "descr") {
-        if (peek() == '[') fail("'descr' is a structured dtype (records with named fields); save a plain numeric array");
+        if (peek() == '[')
+          fail("'descr' is a structured dtype (records with named fields); save a plain numeric array");
         h.descr = string_literal();
         has_descr = true;
       } else if (key == "fortran_order") {
@@ -77,12 +78,14 @@ class HeaderParser {
     return true;
   }
   void expect(char c) {
-    if (!eat(c)) fail(std::string("is not the dict numpy writes (expected '") + c + "' at byte " + std::to_string(i_) + ")");
+    if (!eat(c))
+      fail(std::string("is not the dict numpy writes (expected '") + c + "' at byte " + std::to_string(i_) + ")");
   }
 
   std::string string_literal() {
     const char quote = peek();
-    if (quote != '\'' && quote != '"') fail("is not the dict numpy writes (expected a quoted name at byte " + std::to_string(i_) + ")");
+    if (quote != '\'' && quote != '"')
+      fail("is not the dict numpy writes (expected a quoted name at byte " + std::to_string(i_) + ")");
     const std::size_t end = s_.find(quote, ++i_);
     if (end == std::string::npos) fail("has a string that does not end");
     std::string value = s_.substr(i_, end - i_);
@@ -136,15 +139,28 @@ std::string refused_dtype(const std::string& descr) {
   switch (kind) {
     case 'U':
     case 'S':
-    case 'a': what = "strings"; break;
-    case 'O': what = "Python objects (saved with allow_pickle)"; break;
-    case 'V': what = "raw records (void)"; break;
-    case 'c': what = "complex numbers"; break;
+    case 'a':
+      what = "strings";
+      break;
+    case 'O':
+      what = "Python objects (saved with allow_pickle)";
+      break;
+    case 'V':
+      what = "raw records (void)";
+      break;
+    case 'c':
+      what = "complex numbers";
+      break;
     case 'M':
-    case 'm': what = "dates or time spans"; break;
-    default: what = "a type sim does not read"; break;
+    case 'm':
+      what = "dates or time spans";
+      break;
+    default:
+      what = "a type sim does not read";
+      break;
   }
-  return "'descr' is '" + to_valid_utf8(descr) + "': " + what + "; sim reads numbers (float16/32/64, integers, booleans)";
+  return "'descr' is '" + to_valid_utf8(descr) + "': " + what +
+         "; sim reads numbers (float16/32/64, integers, booleans)";
 }
 
 void check_descr(NpyHeader& h, const std::string& path) {
@@ -200,7 +216,8 @@ double element(const NpyHeader& h, const unsigned char* p) {
       if (h.item_bytes == 2) return half_to_float(load<std::uint16_t>(p, 2, swap));
       if (h.item_bytes == 4) return load<float>(p, 4, swap);
       return load<double>(p, 8, swap);
-    case 'b': return p[0] != 0 ? 1 : 0;
+    case 'b':
+      return p[0] != 0 ? 1 : 0;
     case 'i':
       if (h.item_bytes == 1) return load<std::int8_t>(p, 1, false);
       if (h.item_bytes == 2) return load<std::int16_t>(p, 2, swap);
@@ -258,7 +275,8 @@ bool looks_like_npy(const std::string& path) {
 
 NpyHeader read_npy_header(const std::string& path) {
   const std::string prefix = read_prefix(path, kNpyMagicBytes + 6);
-  if (prefix.compare(0, kNpyMagicBytes, std::string(kNpyMagic, kNpyMagicBytes)) != 0 || prefix.size() < kNpyMagicBytes + 4) {
+  if (prefix.compare(0, kNpyMagicBytes, std::string(kNpyMagic, kNpyMagicBytes)) != 0 ||
+      prefix.size() < kNpyMagicBytes + 4) {
     throw FormatError(path, "", "not a NumPy .npy file (no \\x93NUMPY magic)");
   }
   const auto byte = [&](std::size_t k) { return std::size_t(static_cast<unsigned char>(prefix[k])); };
@@ -272,12 +290,15 @@ NpyHeader read_npy_header(const std::string& path) {
     header_bytes = byte(8) | byte(9) << 8 | byte(10) << 16 | byte(11) << 24;
     header_start = 12;
   } else {
-    throw FormatError(path, "version", "is " + std::to_string(major) + "." + std::to_string(byte(7)) +
-                                           "; sim reads .npy versions 1.0, 2.0 and 3.0");
+    throw FormatError(
+        path, "version",
+        "is " + std::to_string(major) + "." + std::to_string(byte(7)) + "; sim reads .npy versions 1.0, 2.0 and 3.0");
   }
   const std::uint64_t size = file_size(path);
   if (header_bytes > kNpyMaxHeaderBytes || header_start + header_bytes > size) {
-    throw FormatError(path, "header", "claims " + std::to_string(header_bytes) + " bytes, more than the file holds (truncated or corrupt)");
+    throw FormatError(
+        path, "header",
+        "claims " + std::to_string(header_bytes) + " bytes, more than the file holds (truncated or corrupt)");
   }
   const std::string text = read_prefix(path, header_start + header_bytes).substr(header_start);
   NpyHeader h = HeaderParser(text, path).parse();
@@ -289,10 +310,11 @@ NpyHeader read_npy_header(const std::string& path) {
   bool overflow = false;
   for (std::size_t d : h.shape) overflow = overflow || __builtin_mul_overflow(bytes, std::uint64_t(d), &bytes);
   if (overflow || bytes != available) {
-    throw FormatError(path, "shape",
-                      "says " + h.describe() + ", which is " + (overflow ? std::string("more than 2^64") : std::to_string(bytes)) +
-                          " bytes of data, but the file holds " + std::to_string(available) +
-                          (overflow || bytes > available ? " (truncated, or a header that lies)" : " (trailing bytes)"));
+    throw FormatError(
+        path, "shape",
+        "says " + h.describe() + ", which is " + (overflow ? std::string("more than 2^64") : std::to_string(bytes)) +
+            " bytes of data, but the file holds " + std::to_string(available) +
+            (overflow || bytes > available ? " (truncated, or a header that lies)" : " (trailing bytes)"));
   }
   return h;
 }
@@ -330,8 +352,9 @@ std::vector<std::int64_t> read_npy_integers(const std::string& path, const NpyHe
     }
     const double v = element(h, p);
     if (h.kind == 'f' && (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9.0e15)) {
-      throw FormatError(path, "", "value " + std::to_string(at) + " is " + std::to_string(v) +
-                                      ", not a whole number: labels are integers (or give them as text, one per line)");
+      throw FormatError(path, "",
+                        "value " + std::to_string(at) + " is " + std::to_string(v) +
+                            ", not a whole number: labels are integers (or give them as text, one per line)");
     }
     out[at] = std::int64_t(v);
   });

@@ -18,15 +18,15 @@
 namespace sim {
 
 struct NpyHeader {
-  std::string descr;                // as written: "<f4", "|u1", ...
-  char kind = 0;                    // 'f' float, 'i' signed, 'u' unsigned, 'b' boolean
-  std::size_t item_bytes = 0;       // 1, 2, 4 or 8
+  std::string descr;           // as written: "<f4", "|u1", ...
+  char kind = 0;               // 'f' float, 'i' signed, 'u' unsigned, 'b' boolean
+  std::size_t item_bytes = 0;  // 1, 2, 4 or 8
   bool big_endian = false;
   bool fortran_order = false;
-  std::vector<std::size_t> shape;   // () for a scalar
-  std::size_t data_offset = 0;      // where the array starts
-  std::size_t count() const;        // elements: the product of shape
-  std::string describe() const;     // "float32 [60000 x 64], C order" for messages and sim-info
+  std::vector<std::size_t> shape;  // () for a scalar
+  std::size_t data_offset = 0;     // where the array starts
+  std::size_t count() const;       // elements: the product of shape
+  std::string describe() const;    // "float32 [60000 x 64], C order" for messages and sim-info
 };
 
 // True if the file starts with NumPy's magic (judged by content, not by the name). Never throws.

@@ -146,11 +146,12 @@ void check_ranks_agree(RankGroup& ranks, const std::vector<std::pair<std::string
   }
   if (!differences.empty()) {
     const bool data = differences.find("items (") != std::string::npos;
-    throw UsageError("the ranks were started with different settings or data, so they would not train one model. "
-                     "Differing: " + differences +
-                     (data ? " (another dataset, or another --per-class, --val-split or --holdout-classes)" : "") +
-                     ". Start every rank with the same flags and the same dataset (what may differ: "
-                     "docs/distributed.md)");
+    throw UsageError(
+        "the ranks were started with different settings or data, so they would not train one model. "
+        "Differing: " +
+        differences + (data ? " (another dataset, or another --per-class, --val-split or --holdout-classes)" : "") +
+        ". Start every rank with the same flags and the same dataset (what may differ: "
+        "docs/distributed.md)");
   }
 }
 

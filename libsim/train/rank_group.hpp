@@ -62,10 +62,10 @@ class RankGroup : public CrossRankSum {
   // started (`t` must stay alive and untouched until then).
   void start_sum(torch::Tensor& t);
   void wait_sums();
-  void max(torch::Tensor& t);                                         // in place, over all ranks
-  void broadcast(std::vector<torch::Tensor>& tensors);                // rank 0's values, in place
-  std::vector<torch::Tensor> all_gather(const torch::Tensor& local);  // one per rank, rank order
-  std::string broadcast_bytes(const std::string& bytes);              // rank 0's bytes, on every rank
+  void max(torch::Tensor& t);                                           // in place, over all ranks
+  void broadcast(std::vector<torch::Tensor>& tensors);                  // rank 0's values, in place
+  std::vector<torch::Tensor> all_gather(const torch::Tensor& local);    // one per rank, rank order
+  std::string broadcast_bytes(const std::string& bytes);                // rank 0's bytes, on every rank
   std::vector<std::string> all_gather_bytes(const std::string& bytes);  // every rank's bytes, rank order
   void barrier();
 

@@ -131,8 +131,9 @@ TrainingRun start_training(const TrainRequest& request) {
                         "was trained with other settings (--arch/--dim) than given now");
     }
     // What shapes the optimiser's state must be as it was: said by flag, not by LibTorch's asserts.
-    for (const auto& [key, now, flag] : {std::tuple<const char*, std::string, const char*>{"loss", request.loss.name, "--loss"},
-                                         {"optimizer", config.optimizer, "--optimizer"}}) {
+    for (const auto& [key, now, flag] :
+         {std::tuple<const char*, std::string, const char*>{"loss", request.loss.name, "--loss"},
+          {"optimizer", config.optimizer, "--optimizer"}}) {
       const auto was = saved.info.training.find(key);
       if (was != saved.info.training.end() && was->is_string() && was->get<std::string>() != now) {
         throw UsageError("is " + now + ", but " + run.checkpoint + " was trained with " + was->get<std::string>() +

@@ -81,13 +81,16 @@ void write_all(const std::string& out) {
   // numpy.save's bytes: float32 C order, float64 Fortran order, int64 labels, a big-endian matrix.
   const std::string npy = folder(out, "npy");
   const float f32[] = {1, 2, 3, 4, 5, 6};
-  fx::write_bytes(npy + "matrix.npy", sim::npy_header_bytes("<f4", {3, 2}) + std::string(reinterpret_cast<const char*>(f32), sizeof f32));
+  fx::write_bytes(npy + "matrix.npy",
+                  sim::npy_header_bytes("<f4", {3, 2}) + std::string(reinterpret_cast<const char*>(f32), sizeof f32));
   const double f64[] = {1, 3, 5, 2, 4, 6};
-  std::string fortran = sim::npy_header_bytes("<f8", {3, 2}) + std::string(reinterpret_cast<const char*>(f64), sizeof f64);
+  std::string fortran =
+      sim::npy_header_bytes("<f8", {3, 2}) + std::string(reinterpret_cast<const char*>(f64), sizeof f64);
   fortran.replace(fortran.find("False"), 5, "True ");
   fx::write_bytes(npy + "fortran.npy", fortran);
   const std::int64_t labels[] = {0, 1, -1};
-  fx::write_bytes(npy + "labels.npy", sim::npy_header_bytes("<i8", {3}) + std::string(reinterpret_cast<const char*>(labels), sizeof labels));
+  fx::write_bytes(npy + "labels.npy", sim::npy_header_bytes("<i8", {3}) +
+                                          std::string(reinterpret_cast<const char*>(labels), sizeof labels));
   std::string big = sim::npy_header_bytes("<f4", {1, 2});
   big.replace(big.find("<f4"), 3, ">f4");
   fx::write_bytes(npy + "big_endian.npy", big + std::string("\x3f\x80\0\0\x40\0\0\0", 8));

@@ -187,9 +187,10 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
     common.threads = threads_given ? resolve_threads(common.threads)
                                    : std::max(1u, resolve_threads(0) / unsigned(launch.local_world_size));
     if (launch.local_world_size_assumed && !threads_given) {
-      spdlog::info("LOCAL_WORLD_SIZE is not set: assuming all {} ranks share this machine, {} thread(s) each (set "
-                   "LOCAL_WORLD_SIZE or --threads to use more)",
-                   launch.world_size, common.threads);
+      spdlog::info(
+          "LOCAL_WORLD_SIZE is not set: assuming all {} ranks share this machine, {} thread(s) each (set "
+          "LOCAL_WORLD_SIZE or --threads to use more)",
+          launch.world_size, common.threads);
     }
     std::size_t free_bytes = 0;
     const std::size_t later = std::size_t(&sim_plugin_mapping_mib != nullptr ? sim_plugin_mapping_mib : 0) << 20;

@@ -28,14 +28,15 @@ void add_k_and_ef_flags(CLI::App& app, std::size_t& k, std::size_t& ef, const Ne
 
 void add_match_flag(CLI::App& app, MatchRule& match, const NeighbourFlags& f) {
   // Strings on the command line (CLI11's enum mapping would also accept "0" and "1").
-  CLI::Option* rule =
-      app.add_option_function<std::string>(
-             "--match",
-             [&match](const std::string& v) {
-               match = v == "majority" ? MatchRule::Majority : v == "centroid" ? MatchRule::Centroid : MatchRule::Nearest;
-             },
-             f.match_help)
-          ->check(CLI::IsMember({"nearest", "majority", "centroid"}));
+  CLI::Option* rule = app.add_option_function<std::string>(
+                             "--match",
+                             [&match](const std::string& v) {
+                               match = v == "majority"   ? MatchRule::Majority
+                                       : v == "centroid" ? MatchRule::Centroid
+                                                         : MatchRule::Nearest;
+                             },
+                             f.match_help)
+                          ->check(CLI::IsMember({"nearest", "majority", "centroid"}));
   if (f.match_default != nullptr) rule->default_str(f.match_default);
 }
 
@@ -53,8 +54,9 @@ void add_flags(CLI::App& app, AddOptions& o) {
 void add_flags(CLI::App& app, EmbeddingsInputOptions& o, const std::string& whose, bool columns) {
   if (columns) add_column_flags(app, o.columns);
   app.add_option("--labels", o.labels_path,
-                 "Labels of " + whose + " when -i carries none (a .npy, or HDF5 written without sim): a .npy of "
-                 "integers (-1 = unlabelled) or text, one label per line (integers or class names)");
+                 "Labels of " + whose +
+                     " when -i carries none (a .npy, or HDF5 written without sim): a .npy of "
+                     "integers (-1 = unlabelled) or text, one label per line (integers or class names)");
   app.add_option("--ids", o.ids_path,
                  "Ids of " + whose + " when -i carries none: text, one per line (default: FILE#ROW, the row from 0)");
 }
@@ -121,12 +123,15 @@ void add_flags(CLI::App& app, EvalOptions& o) {
   app.add_option("--unseen-classes", o.unseen_classes,
                  "Classes the model never trained on (comma-separated): metrics reported separately for them")
       ->delimiter(',');
-  CLI::Option* shots = app.add_option("--shots", o.few_shot.shots,
-                 "k-shot evaluation of the --unseen-classes: onboard each from this many of its queries (e.g. 1,5,20), "
-                 "as if added to the index, and report every match rule's right answers on the rest")
-      ->delimiter(',')
-      ->check(CLI::Range(1, 100000));
-  app.add_option("--draws", o.few_shot.draws, "With --shots: random draws of the examples per count, averaged (by --seed)")
+  CLI::Option* shots =
+      app.add_option(
+             "--shots", o.few_shot.shots,
+             "k-shot evaluation of the --unseen-classes: onboard each from this many of its queries (e.g. 1,5,20), "
+             "as if added to the index, and report every match rule's right answers on the rest")
+          ->delimiter(',')
+          ->check(CLI::Range(1, 100000));
+  app.add_option("--draws", o.few_shot.draws,
+                 "With --shots: random draws of the examples per count, averaged (by --seed)")
       ->default_val(5)
       ->check(CLI::Range(1, 1000))
       ->needs(shots);

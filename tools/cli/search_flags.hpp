@@ -17,7 +17,8 @@
 
 namespace sim {
 
-void add_flags(CLI::App& app, AddOptions& options);  // --replace, --force, --store-data, --labels, --ids, the column flags
+void add_flags(CLI::App& app,
+               AddOptions& options);  // --replace, --force, --store-data, --labels, --ids, the column flags
 // --labels, --ids: side files for -i when it is a .npy or HDF5 written without sim; `whose` says
 // whose they are in --help ("the items", "the queries"); with `columns`, also --label-column,
 // --id-column and --class-names (which a program may take from its dataset flags instead).

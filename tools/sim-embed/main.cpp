@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
         }
         embed.threads = common.threads;
         const sim::EmbedOutput out{output, format, no_provenance ? "" : sim::make_provenance(info.name, argc, argv)};
-        const std::size_t written = sim::torch_plugin().embed({model_path, &container, dataset.get(), inputs.front(), embed, out});
+        const std::size_t written =
+            sim::torch_plugin().embed({model_path, &container, dataset.get(), inputs.front(), embed, out});
         const auto dim = std::size_t(model.spec.dim);
         spdlog::info("wrote {} embeddings ({}-d) to {}", written, dim, output == "-" ? "stdout" : output);
         return sim::kExitOk;

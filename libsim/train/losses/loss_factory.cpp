@@ -54,7 +54,8 @@ std::shared_ptr<Loss> make_loss(const LossOptions& c, Distance distance, int64_t
   std::shared_ptr<Loss> loss = make_inner_loss(c, distance, embedding_dim, num_classes);
   if (c.ssl_weight > 0) {
     std::shared_ptr<Loss> instance = std::make_shared<NtXentLoss>(distance, c.ssl_temperature);
-    if (c.ssl_projector > 0) instance = std::make_shared<ProjectedLoss>(std::move(instance), embedding_dim, c.ssl_projector);
+    if (c.ssl_projector > 0)
+      instance = std::make_shared<ProjectedLoss>(std::move(instance), embedding_dim, c.ssl_projector);
     loss = std::make_shared<SupervisedWithInstanceLoss>(std::move(loss), std::move(instance), c.ssl_weight);
   }
   if (c.projector > 0) loss = std::make_shared<ProjectedLoss>(std::move(loss), embedding_dim, c.projector);

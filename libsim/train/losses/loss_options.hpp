@@ -62,8 +62,8 @@ struct LossOptions {
   // An instance-discrimination term beside a supervised loss: + ssl_weight x NT-Xent (at
   // ssl_temperature) over two augmented views of every item, the supervised loss seeing both views
   // with their labels. 0: none.
-  double ssl_weight = 0;          // --ssl-weight
-  double ssl_temperature = 0.1;  // --ssl-temperature
+  double ssl_weight = 0;           // --ssl-weight
+  double ssl_temperature = 0.1;    // --ssl-temperature
   std::int64_t ssl_projector = 0;  // --ssl-projector: hidden units of a projector for that term alone
 
   // The loss-specific flags the command line set, as spelled there ("--ms-alpha").

@@ -12,9 +12,9 @@ ProjectedLoss::ProjectedLoss(std::shared_ptr<Loss> inner, int64_t embedding_dim,
                          " and " + std::to_string(embedding_dim) + ")",
                      "--projector");
   }
-  projector_ = register_module("projector", torch::nn::Sequential(torch::nn::Linear(embedding_dim, hidden),
-                                                                  torch::nn::ReLU(),
-                                                                  torch::nn::Linear(hidden, embedding_dim)));
+  projector_ =
+      register_module("projector", torch::nn::Sequential(torch::nn::Linear(embedding_dim, hidden), torch::nn::ReLU(),
+                                                         torch::nn::Linear(hidden, embedding_dim)));
   register_module("inner", inner_);
 }
 
@@ -25,8 +25,9 @@ SupervisedWithInstanceLoss::SupervisedWithInstanceLoss(std::shared_ptr<Loss> sup
       instance_(std::move(instance)),
       weight_(weight) {
   if (supervised_->needs_two_views()) {
-    throw UsageError("--ssl-weight adds a self-supervised term to a supervised --loss, not to another self-supervised one",
-                     "--ssl-weight");
+    throw UsageError(
+        "--ssl-weight adds a self-supervised term to a supervised --loss, not to another self-supervised one",
+        "--ssl-weight");
   }
   register_module("supervised", supervised_);
   register_module("instance", instance_);
@@ -36,7 +37,8 @@ torch::Tensor SupervisedWithInstanceLoss::forward(const torch::Tensor& embedding
   if (embeddings.dim() != 2 || labels.dim() != 1 || embeddings.size(0) != 2 * labels.size(0)) {
     throw Error("", "embeddings", "--ssl-weight needs two views per item: [2B x D] embeddings for B labels");
   }
-  return supervised_->forward(embeddings, torch::cat({labels, labels})) + weight_ * instance_->forward(embeddings, labels);
+  return supervised_->forward(embeddings, torch::cat({labels, labels})) +
+         weight_ * instance_->forward(embeddings, labels);
 }
 
 torch::Tensor ProjectedLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {

@@ -258,9 +258,10 @@ TEST_CASE("HDF5 vectors: sizes a corrupt file claims are refused before allocati
   // A label of 10^12 and no `classes`: classes "0".."10^12" would have been made, one by one.
   const std::string huge_label = dir.path() + "/label.h5";
   fx::write_h5_vectors(huge_label, 2, 2, {0, 1000000000000});
-  CHECK_THROWS_WITH_AS(sim::open_dataset(huge_label, options()),
-                       doctest::Contains("label.h5: labels: has label 1000000000000; labels without names must be below 1048576"),
-                       sim::FormatError);
+  CHECK_THROWS_WITH_AS(
+      sim::open_dataset(huge_label, options()),
+      doctest::Contains("label.h5: labels: has label 1000000000000; labels without names must be below 1048576"),
+      sim::FormatError);
   // `features` declared 10^9 x 4 with no data written: a 2 KB file used to be read into 16 GB.
   const std::string hollow = dir.path() + "/hollow.h5";
   {

@@ -169,12 +169,11 @@ TEST_CASE("PGM/PPM header numbers beyond what the decoder holds are refused, not
   // 4294967300 wraps to 4 in a 32-bit int: stb alone decodes this as a valid 4 x 1 image.
   const std::string wrapped = dir.path() + "/wrapped.pgm";
   fx::write_bytes(wrapped, std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'));
-  for (const auto& read : {std::function<void()>([&] { (void)sim::probe_image(wrapped); }),
-                           std::function<void()>([&] { (void)sim::decode_image(wrapped, 1); }),
-                           std::function<void()>([&] {
-                             (void)sim::decode_image_bytes(std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'),
-                                                           1, "bytes.pgm");
-                           })}) {
+  for (const auto& read :
+       {std::function<void()>([&] { (void)sim::probe_image(wrapped); }),
+        std::function<void()>([&] { (void)sim::decode_image(wrapped, 1); }), std::function<void()>([&] {
+          (void)sim::decode_image_bytes(std::string("P5\n4294967300 1\n255\n") + std::string(4, '\0'), 1, "bytes.pgm");
+        })}) {
     CHECK_THROWS_WITH_AS(read(), doctest::Contains("header declares a width of 4294967300, outside 1..2147483647"),
                          sim::FormatError);
   }

@@ -61,7 +61,7 @@ TEST_CASE(".npy matrices of every float width, byte order and memory order read 
   // Fortran order stores the columns one after another.
   fx::write_bytes(f64, npy("<f8", {2, 3}, raw(std::vector<double>{1, 4, 2, 5, 3, 6}), "True"));
   fx::write_bytes(be, npy(">f4", {1, 2}, std::string("\x3f\x80\x00\x00\xc0\x00\x00\x00", 8)));  // 1, -2
-  fx::write_bytes(half, npy("<f2", {1, 3}, std::string("\x00\x3c\x00\xc0\x01\x00", 6)));      // 1, -2, 2^-24
+  fx::write_bytes(half, npy("<f2", {1, 3}, std::string("\x00\x3c\x00\xc0\x01\x00", 6)));        // 1, -2, 2^-24
   const std::vector<float> expected{1, 2, 3, 4, 5, 6};
   for (const std::string& path : {c32, f64}) {
     CAPTURE(path);
@@ -88,8 +88,8 @@ TEST_CASE(".npy labels: any integer type, booleans, and whole floats as int64") 
   CHECK(sim::read_npy_integers(u2, sim::read_npy_header(u2)) == std::vector<std::int64_t>{256, 7});
   CHECK(sim::read_npy_integers(f8, sim::read_npy_header(f8)) == std::vector<std::int64_t>{3, -1});
   CHECK(sim::read_npy_integers(column, sim::read_npy_header(column)) == std::vector<std::int64_t>{5, 6});
-  CHECK_THROWS_WITH_AS(sim::read_npy_integers(frac, sim::read_npy_header(frac)),
-                       doctest::Contains("value 1 is 0.5"), sim::FormatError);
+  CHECK_THROWS_WITH_AS(sim::read_npy_integers(frac, sim::read_npy_header(frac)), doctest::Contains("value 1 is 0.5"),
+                       sim::FormatError);
 }
 
 TEST_CASE("broken and unreadable .npy files are FormatErrors naming the file and what is wrong") {
@@ -103,7 +103,8 @@ TEST_CASE("broken and unreadable .npy files are FormatErrors naming the file and
     CHECK(error.find(message) != std::string::npos);
   };
   const std::string six = raw(std::vector<float>{1, 2, 3, 4, 5, 6});
-  refused("truncated.npy", npy("<f4", {2, 3}, six.substr(0, 20)), "shape: says float32 [2 x 3], C order, which is 24 bytes");
+  refused("truncated.npy", npy("<f4", {2, 3}, six.substr(0, 20)),
+          "shape: says float32 [2 x 3], C order, which is 24 bytes");
   refused("liar.npy", npy("<f4", {4000000000, 3}, six), "(truncated, or a header that lies)");
   refused("overflow.npy", npy("<f4", {4000000000000000000, 4000000000000000000}, six), "more than 2^64");
   refused("trailing.npy", npy("<f4", {1, 3}, six), "(trailing bytes)");
@@ -111,8 +112,8 @@ TEST_CASE("broken and unreadable .npy files are FormatErrors naming the file and
   refused("objects.npy", npy("|O", {1}, std::string(8, '\0')), "Python objects");
   refused("complex.npy", npy("<c8", {1}, std::string(8, '\0')), "complex numbers");
   refused("cube.npy", npy("<f4", {1, 1, 6}, six), "expected a 2-D matrix");
-  refused("structured.npy",
-          v1("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}\n") + "abcd", "structured dtype");
+  refused("structured.npy", v1("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,)}\n") + "abcd",
+          "structured dtype");
   refused("version.npy", std::string("\x93NUMPY\x09\x00\x10\x00", 10) + std::string(16, ' '), "version: is 9.0");
   refused("short.npy", std::string("\x93NUMPY\x01\x00\xff\x00{'descr'", 18), "header: claims 255 bytes");
   refused("garbage.npy", v1("hello\n"), "header: is not the dict numpy writes");
@@ -159,9 +160,10 @@ TEST_CASE("another tool's embeddings: a .npy with labels and ids from side files
   SUBCASE("side files of another length are refused naming them") {
     options.labels_path = dir.path() + "/short.txt";
     fx::write_bytes(options.labels_path, "1\n2\n");
-    CHECK_THROWS_WITH_AS(sim::read_foreign_embeddings(rows, options),
-                         doctest::Contains((options.labels_path + ": has 2 lines but '" + rows + "' has 3 rows").c_str()),
-                         sim::FormatError);
+    CHECK_THROWS_WITH_AS(
+        sim::read_foreign_embeddings(rows, options),
+        doctest::Contains((options.labels_path + ": has 2 lines but '" + rows + "' has 3 rows").c_str()),
+        sim::FormatError);
     options.labels_path = dir.path() + "/long.npy";
     fx::write_bytes(options.labels_path, npy("<i8", {4}, raw(std::vector<std::int64_t>{0, 0, 0, 0})));
     CHECK_THROWS_WITH_AS(sim::read_foreign_embeddings(rows, options), doctest::Contains("has 4 labels"),
@@ -188,7 +190,8 @@ TEST_CASE("another tool's embeddings: a .npy with labels and ids from side files
     CHECK_THROWS_WITH_AS(sim::read_foreign_embeddings(ints, options), doctest::Contains("embeddings are floats"),
                          sim::FormatError);
     CHECK_THROWS_WITH_AS(sim::read_foreign_embeddings(nan, options),
-                         doctest::Contains((nan + ": embeddings: row 1 (id '" + nan + "#1')").c_str()), sim::FormatError);
+                         doctest::Contains((nan + ": embeddings: row 1 (id '" + nan + "#1')").c_str()),
+                         sim::FormatError);
   }
   SUBCASE("HDF5 with `features` and labels but no sim attributes") {
     const std::string h5 = dir.path() + "/bare.h5";

@@ -78,7 +78,7 @@ TEST_CASE("--ssl-projector: the instance term alone sees the embeddings through 
   options.ssl_projector = 5;
   const auto loss = sim::make_loss(options, Distance::Cosine, 3, 2);
   CHECK(loss->needs_two_views());
-  CHECK(loss->has_parameters());  // the projector is optimised and checkpointed like proxies
+  CHECK(loss->has_parameters());          // the projector is optimised and checkpointed like proxies
   CHECK(loss->parameters().size() == 4);  // two linear layers: weights and biases
   const auto x = embeddings_of({kPoints[0], kPoints[1], kPoints[2], kPoints[3], kPoints[4], kPoints[5]});
   const auto labels = torch::tensor({0, 1, 1}, torch::kInt64);
