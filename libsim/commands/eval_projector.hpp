@@ -8,7 +8,7 @@
 //
 // Size: at most `points` queries (evenly spread over the labelled ones), each with its 3 nearest
 // neighbours; pictures are at most 64 x 64 PNGs, each stored once. For Fashion-MNIST that is about
-// 2.6 KB per point (2.6 MB for the default 1,000). t-SNE is exact (O(points^2)): ~3 s for 1,000.
+// 3.5 KB per point (3.5 MB for the default 1,000). t-SNE is exact (O(points^2)): ~3 s for 1,000.
 #pragma once
 
 #include <cstddef>

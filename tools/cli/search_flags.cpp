@@ -142,7 +142,7 @@ void add_flags(CLI::App& app, EvalOptions& o) {
       "Also calibrate the largest thresholds reaching these precisions (comma-separated, e.g. 0.9,0.99)");
   app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
   app.add_option("--projector-points", o.projector_points,
-                 "With --report: queries on projector.html, the interactive t-SNE/PCA map (evenly spread; about 2.6 KB "
+                 "With --report: queries on projector.html, the interactive t-SNE/PCA map (evenly spread; about 3.5 KB "
                  "each with 28x28 pictures; 0: no projector)")
       ->capture_default_str()
       ->check(CLI::Range(std::size_t(0), std::size_t(5000)));
