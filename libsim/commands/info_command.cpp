@@ -144,7 +144,8 @@ ArtifactInfo describe_artifact(const std::string& path) {
     if (format == kEmbeddingsFormat) return describe_embeddings(path);
     if (format == kIndexFormat) return index_info(load_index(path));  // sidecar, hnswlib file, graph
     if (!format.empty()) throw FormatError(path, "format", "an HDF5 file of an unknown kind '" + format + "'");
-    if (H5File(path).has("embeddings")) return describe_foreign_embeddings(path);
+    if (looks_like_foreign_embeddings(path) && !H5File(path).has("features")) return describe_foreign_embeddings(path);
+    if (H5File(path).has("embeddings")) return describe_embeddings(path);  // a damaged sim file: says why
     return describe_dataset(path);  // a vector dataset (features + labels), or explains what is missing
   }
   if (looks_like_npy(path)) return describe_foreign_embeddings(path);

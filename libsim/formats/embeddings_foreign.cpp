@@ -108,7 +108,9 @@ bool is_bare_hdf5(const std::string& path) {
   if (!looks_like_hdf5(path)) return false;
   try {
     const H5File f(path);
-    return !f.has_attribute("format") && (f.has("embeddings") || f.has("features"));
+    // A file with sim's other attributes but no `format` is a damaged sim file, not another tool's:
+    // the sim reader refuses it.
+    return !f.has_attribute("format") && !has_sim_attributes(f) && (f.has("embeddings") || f.has("features"));
   } catch (const Error&) {
     return false;
   }

@@ -104,6 +104,7 @@ std::string row_name(const Embeddings& e, std::size_t row) {
 
 // What a file without our format attribute seems to be, for the error message.
 std::string describe_foreign(const H5File& f) {
+  if (has_sim_attributes(f)) return "it has sim's other attributes, so it is a damaged sim file";
   if (f.has("features")) return "it looks like a vector dataset (features, labels) that sim-train reads";
   if (f.has("embeddings")) return "it has an `embeddings` dataset but was not written by sim";
   return "an HDF5 file without sim's format attribute";

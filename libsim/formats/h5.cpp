@@ -423,4 +423,11 @@ bool check_dataset_storage(const H5File& f, const std::string& name) {
   return H5Pget_nfilters(dcpl.get()) > 0;
 }
 
+bool has_sim_attributes(const H5File& f) {
+  for (const char* name : {"version", "count", "dim", "distance"}) {
+    if (f.has_attribute(name)) return true;
+  }
+  return false;
+}
+
 }  // namespace sim

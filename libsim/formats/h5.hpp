@@ -135,4 +135,8 @@ class H5File {
 // large it may be.
 bool check_dataset_storage(const H5File& f, const std::string& dataset);
 
+// True if the root group carries any of the attributes sim writes beside `format` (version,
+// count, dim, distance): a file that has them but lacks `format` is damaged, not another tool's.
+bool has_sim_attributes(const H5File& f);
+
 }  // namespace sim

@@ -48,7 +48,7 @@ expect "a folder missing from the map" "libsim/extra/: not in the map" \
 expect "a file over 600 lines" "601 lines, more than 600" \
   "mkdir -p libsim/base && for i in \$(seq 601); do echo '// line'; done > libsim/base/long.hpp"
 expect "a folder over 30% of the lines" "more than 30%" \
-  "for i in \$(seq 12); do for j in \$(seq 590); do echo '// line'; done > libsim/draw/padding_\$i.hpp; done"
+  "for i in \$(seq 20); do for j in \$(seq 590); do echo '// line'; done > libsim/draw/padding_\$i.hpp; done"
 expect "a main of 150 lines" "lines, not under 150" \
   "for i in \$(seq 150); do echo '// line'; done >> tools/sim-info/main.cpp"
 

@@ -26,6 +26,7 @@
 #include "base/provenance.hpp"
 #include "fixtures.hpp"
 #include "formats/embeddings.hpp"
+#include "formats/embeddings_foreign.hpp"
 #include "formats/h5.hpp"
 #include "temp_dir.hpp"
 #include "test_util.hpp"
@@ -498,6 +499,13 @@ TEST_CASE("embeddings: files that are not embeddings") {
   H5Fclose(bare);
   CHECK(read_error(p + "bare.h5") ==
         p + "bare.h5: format: missing: not sim embeddings; an HDF5 file without sim's format attribute");
+  // sim's file without `format` but with its other attributes is damaged, not another tool's.
+  write(p + "damaged.h5", meta(), content(2, 4));
+  Edit(p + "damaged.h5").drop_attribute("format");
+  CHECK_FALSE(sim::looks_like_foreign_embeddings(p + "damaged.h5"));
+  CHECK(read_error(p + "damaged.h5") ==
+        p + "damaged.h5: format: missing: not sim embeddings; it has sim's other attributes, so it is a damaged sim "
+            "file");
   write(p + "index.h5", meta(), content(2, 4));
   Edit(p + "index.h5").set_attribute("format", std::string("sim-index"));
   CHECK(read_error(p + "index.h5") ==
