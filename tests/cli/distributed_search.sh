@@ -53,8 +53,10 @@ for kind in e h; do
 done
 grep -q $'\tcat$' ranks.tsv || fail "--match centroid over 2 ranks never answers cat: $(head -3 ranks.tsv)"
 "$bin/sim-eval" e0.idx e1.idx -i q.h5 --json one.json -q >/dev/null || fail "sim-eval, one process"
-ranks2 "$bin/sim-eval" e0.idx e1.idx -i q.h5 --json ranks.json -q >/dev/null 2>ranks.err ||
+# --report too: its projector searches the union again, so the other ranks serve until it is written.
+ranks2 "$bin/sim-eval" e0.idx e1.idx -i q.h5 --json ranks.json --report ranks-report -q >/dev/null 2>ranks.err ||
   fail "sim-eval on 2 ranks failed: $(tail -3 ranks.err)"
+[[ -f ranks-report/projector.html && -f ranks-report/index.html ]] || fail "sim-eval on 2 ranks wrote no whole report"
 $py -c "
 import json
 a, b = json.load(open('one.json')), json.load(open('ranks.json'))
@@ -82,6 +84,18 @@ status1=$?
 [[ $status == 1 && $status1 == 1 ]] || fail "a missing shard: ranks exited $status and $status1, expected 1 and 1"
 grep -q "missing.idx.*(on rank 1)" rank0.err || fail "rank 0 does not name rank 1's missing shard: $(cat rank0.err)"
 echo "rank 0, a shard missing on rank 1: $(grep error rank0.err)"
+grep -q "rank 0 failed" rank1.err || fail "rank 1 does not say rank 0 failed: $(cat rank1.err)"
+
+# Rank 0 cannot write --json: the job fails on every rank, not on rank 0 alone.
+port="$(free_port)"
+(by_hand "$port" 1 sim-eval e0.idx e1.idx -i q.h5 --json no-such-dir/out.json >rank1.out 2>rank1.err) &
+rank1=$!
+(by_hand "$port" 0 sim-eval e0.idx e1.idx -i q.h5 --json no-such-dir/out.json >rank0.out 2>rank0.err)
+status=$?
+wait $rank1
+status1=$?
+[[ $status == 1 && $status1 == 1 ]] ||
+  fail "rank 0 unable to write --json: ranks exited $status and $status1, expected 1 and 1: $(tail -n 1 rank1.err)"
 grep -q "rank 0 failed" rank1.err || fail "rank 1 does not say rank 0 failed: $(cat rank1.err)"
 
 # Ranks given different index lists: every rank exits 2 naming both lists.

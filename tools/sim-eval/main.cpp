@@ -117,7 +117,6 @@ int main(int argc, char** argv) {
         }
         const sim::Embeddings queries = sim::read_embeddings_for(index, input, query_input);
         const sim::EvalResult result = sim::evaluate(index, queries, input, options);
-        if (spread) spread->finish();  // every search is done: the other ranks may go
 
         sim::EvalContext context;
         context.index = index_paths.empty() ? "" : index.path;  // "a.idx + b.idx" for shards
@@ -138,6 +137,7 @@ int main(int argc, char** argv) {
           sim::write_report(report, index, queries, result, context, doc, {options.projector_points, common.threads});
           spdlog::info("report: {}/index.html", report);
         }
+        if (spread) spread->finish();  // searches (the projector's too) and writes done: the others go
         // stdout is data: with --json - the JSON is the data and the table goes to stderr.
         (json_path == "-" ? std::cerr : std::cout) << sim::eval_table(result, context);
 
