@@ -365,13 +365,13 @@ IndexArtifact& DistributedSearch::artifact() {
   return union_;
 }
 
-void DistributedSearch::finish() {
+void DistributedSearch::finish(int status) {
   if (!leader() || finished_) return;
-  ranks_.broadcast(std::string(1, kDone));
+  ranks_.broadcast(std::string(1, kDone) + char(status));
   finished_ = true;
 }
 
-void DistributedSearch::serve() {
+int DistributedSearch::serve() {
   if (leader()) throw std::logic_error("DistributedSearch::serve: not on rank 0");
   std::vector<float> queries;
   for (;;) {
@@ -379,7 +379,7 @@ void DistributedSearch::serve() {
     Reader in(message, 0);
     switch (in.kind()) {
       case kDone:
-        return;
+        return message.size() > 1 ? int(static_cast<unsigned char>(message[1])) : 0;
       case kFailed:
         throw Error("", "ranks", "rank 0 failed: " + in.str());
       case kOffsets: {

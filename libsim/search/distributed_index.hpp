@@ -43,11 +43,12 @@ class DistributedSearch {
   bool leader() const { return ranks_.rank() == 0; }
   // Rank 0: the union, its `index` searching on every rank (read-only, as a ShardedIndex).
   IndexArtifact& artifact();
-  // Ranks but 0: answers rank 0's searches until it finishes. Returns when rank 0 succeeded;
-  // throws Error naming rank 0 when it failed.
-  void serve();
-  // Rank 0, after the last search: the other ranks may exit.
-  void finish();
+  // Ranks but 0: answers rank 0's searches until it finishes, and returns the exit status rank 0
+  // finished with (0, or 3 for a failed quality gate), so the job ends with one status; throws
+  // Error naming rank 0 when it failed.
+  int serve();
+  // Rank 0, after the last search and write: the other ranks may exit, with `status`.
+  void finish(int status = 0);
 
  private:
   struct Local;  // this rank's shards

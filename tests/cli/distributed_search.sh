@@ -98,6 +98,16 @@ status1=$?
   fail "rank 0 unable to write --json: ranks exited $status and $status1, expected 1 and 1: $(tail -n 1 rank1.err)"
 grep -q "rank 0 failed" rank1.err || fail "rank 1 does not say rank 0 failed: $(cat rank1.err)"
 
+# A quality gate failing on rank 0: every rank exits 3, the job's status.
+port="$(free_port)"
+(by_hand "$port" 1 sim-eval e0.idx e1.idx -i q.h5 --fail-under precision@1=1.01 >rank1.out 2>rank1.err) &
+rank1=$!
+(by_hand "$port" 0 sim-eval e0.idx e1.idx -i q.h5 --fail-under precision@1=1.01 >rank0.out 2>rank0.err)
+status=$?
+wait $rank1
+status1=$?
+[[ $status == 3 && $status1 == 3 ]] || fail "a failed gate: ranks exited $status and $status1, expected 3 and 3"
+
 # Ranks given different index lists: every rank exits 2 naming both lists.
 for program in sim-query sim-eval; do
   port="$(free_port)"

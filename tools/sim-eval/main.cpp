@@ -88,10 +88,7 @@ int main(int argc, char** argv) {
         // (--reference and --write leave a rank without an index: refused as such.)
         std::unique_ptr<sim::RankExchange> ranks;
         const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
-        if (spread && !spread->leader()) {
-          spread->serve();
-          return sim::kExitOk;
-        }
+        if (spread && !spread->leader()) return spread->serve();
         std::vector<sim::NamedFile> read{{reference, "--reference"}, {input, "-i"}, {baseline, "--baseline"}};
         std::vector<sim::NamedFile> written{{json_path, "--json"}, {report, "--report"}};
         for (const sim::NamedFile& f : sim::index_set_files(index_paths, "the index"))
@@ -102,7 +99,6 @@ int main(int argc, char** argv) {
             gates.empty() ? std::vector<sim::MinimumGate>{} : sim::parse_gates(gates);
         std::map<std::string, double> baseline_figures;
         if (!baseline.empty()) baseline_figures = sim::baseline_figures(baseline);
-
         options.threads = common.threads;
         options.few_shot.seed = common.seed;
         sim::IndexArtifact index;
@@ -137,13 +133,17 @@ int main(int argc, char** argv) {
           sim::write_report(report, index, queries, result, context, doc, {options.projector_points, common.threads});
           spdlog::info("report: {}/index.html", report);
         }
-        if (spread) spread->finish();  // searches (the projector's too) and writes done: the others go
         // stdout is data: with --json - the JSON is the data and the table goes to stderr.
         (json_path == "-" ? std::cerr : std::cout) << sim::eval_table(result, context);
-
         const std::map<std::string, double> figures = sim::named_figures(doc, "");
-        if (!minimums.empty()) sim::check_minimums(figures, minimums);
-        if (!baseline.empty()) sim::check_baseline(figures, baseline_figures, max_drop, baseline);
+        try {
+          if (!minimums.empty()) sim::check_minimums(figures, minimums);
+          if (!baseline.empty()) sim::check_baseline(figures, baseline_figures, max_drop, baseline);
+        } catch (const sim::GateError&) {
+          if (spread) spread->finish(sim::kExitGate);  // every rank ends with the job's status
+          throw;
+        }
+        if (spread) spread->finish();  // searches (the projector's too), writes and gates done
         return sim::kExitOk;
       });
 }

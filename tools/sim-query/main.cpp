@@ -109,10 +109,7 @@ int main(int argc, char** argv) {
           throw sim::UsageError("--stream answers one pipe: run it as one process, over every index", "--stream");
         }
         const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
-        if (spread && !spread->leader()) {
-          spread->serve();
-          return sim::kExitOk;
-        }
+        if (spread && !spread->leader()) return spread->serve();
         options.hold_output = spread != nullptr;
         std::vector<sim::NamedFile> read = sim::index_set_files(index_paths, "the index");
         read.push_back({input, "-i"});
