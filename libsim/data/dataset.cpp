@@ -9,6 +9,7 @@
 #include "base/file_io.hpp"
 #include "base/utf8.hpp"
 #include "data/dataset_layouts.hpp"
+#include "formats/embeddings_foreign.hpp"
 #include "formats/h5.hpp"
 #include "formats/idx.hpp"
 
@@ -122,12 +123,11 @@ DatasetSplits open_layout(const std::string& path, const DatasetOptions& options
 
 std::vector<std::string> read_class_names(const std::string& names_path, const std::vector<std::string>& numbered,
                                           const std::string& data) {
-  for (std::size_t c = 0; c < numbered.size(); ++c) {
-    if (numbered[c] != std::to_string(c)) {
-      throw UsageError("--class-names names classes numbered 0 to C-1, but '" + data + "' has classes of its own ('" +
-                           to_valid_utf8(numbered[c]) + "')",
-                       "--class-names");
-    }
+  const std::size_t named = first_named_class(numbered);
+  if (named < numbered.size()) {
+    throw UsageError("--class-names names classes numbered 0 to C-1, but '" + data + "' has classes of its own ('" +
+                         to_valid_utf8(numbered[named]) + "')",
+                     "--class-names");
   }
   const std::vector<std::string> names = read_text_lines(names_path);
   std::set<std::string> seen;
@@ -153,13 +153,7 @@ DatasetSplits open_dataset(const std::string& path, const DatasetOptions& option
   return with_class_names(splits, read_class_names(options.class_names_path, splits.begin()->second->classes(), path));
 }
 
-bool has_numbered_classes(const Dataset& d) {
-  const std::vector<std::string>& classes = d.classes();
-  for (std::size_t c = 0; c < classes.size(); ++c) {
-    if (classes[c] != std::to_string(c)) return false;
-  }
-  return true;
-}
+bool has_numbered_classes(const Dataset& d) { return first_named_class(d.classes()) == d.classes().size(); }
 
 DatasetSplits with_class_names(DatasetSplits splits, std::vector<std::string> names) {
   const auto shared = std::make_shared<const std::vector<std::string>>(std::move(names));

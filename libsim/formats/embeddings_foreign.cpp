@@ -142,6 +142,12 @@ void check_values(const std::string& path, const Embeddings& e) {
 
 }  // namespace
 
+std::size_t first_named_class(const std::vector<std::string>& classes) {
+  std::size_t c = 0;
+  while (c < classes.size() && classes[c] == std::to_string(c)) ++c;
+  return c;
+}
+
 std::vector<std::string> numbered_classes(const std::vector<std::int64_t>& labels, const std::string& file,
                                           const std::string& field) {
   std::int64_t largest = -1;
@@ -203,11 +209,9 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
   }
   if (!labels_path.empty()) read_labels_file(labels_path, e, path);
   if (!names_path.empty()) {
-    for (std::size_t c = 0; c < e.meta.classes.size(); ++c) {
-      if (e.meta.classes[c] != std::to_string(c)) {
-        throw UsageError("--class-names names classes numbered 0 to C-1; '" + path + "' has names of its own",
-                         "--class-names");
-      }
+    if (first_named_class(e.meta.classes) < e.meta.classes.size()) {
+      throw UsageError("--class-names names classes numbered 0 to C-1; '" + path + "' has names of its own",
+                       "--class-names");
     }
     std::vector<std::string> names = read_text_lines(names_path);
     if (names.size() < e.meta.classes.size()) {

@@ -75,6 +75,11 @@ Embeddings read_foreign_embeddings(const std::string& path, const ForeignEmbeddi
 // Class names for integer labels that come without names: "0" .. the largest label. Throws
 // FormatError naming `file` and `field` for a label below -1 or one so large that naming every
 // class up to it would not fit in memory (2^20 and above).
+// The position of the first class whose name is not its number ("0", "1", ...), or
+// classes.size() when every one is: the classes numbered_classes names, which --class-names may
+// rename.
+std::size_t first_named_class(const std::vector<std::string>& classes);
+
 std::vector<std::string> numbered_classes(const std::vector<std::int64_t>& labels, const std::string& file,
                                           const std::string& field);
 

@@ -1,6 +1,6 @@
 // The settings as text (doubles to 17 significant digits, so equal text means the same value),
-// the data as counts and 64-bit FNV-1a digests of its ids, labels and class names, gathered from
-// every rank and compared name by name.
+// the data as counts and 64-bit FNV-1a digests (model_fingerprint's) of its ids, labels and class
+// names, gathered from every rank and compared name by name.
 #include "train/rank_agreement.hpp"
 
 #include <cstdio>
@@ -8,25 +8,10 @@
 
 #include "base/error.hpp"
 #include "base/file_io.hpp"
+#include "formats/model_container.hpp"
 
 namespace sim {
 namespace {
-
-class Digest {
- public:
-  void add(const std::string& text) {
-    for (const char c : text) h_ = (h_ ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    h_ = (h_ ^ 0xff) * 1099511628211ULL;  // a separator: ("ab", "c") is not ("a", "bc")
-  }
-  std::string hex() const {
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
-    return buf;
-  }
-
- private:
-  std::uint64_t h_ = 1469598103934665603ULL;
-};
 
 std::string number(double v) {
   char buf[40];
@@ -37,14 +22,11 @@ std::string number(double v) {
 // "48000 items, 8 classes, 1x28x28 image, digest 0123..." of a split; "none" when absent.
 std::string describe_items(const Dataset* d) {
   if (d == nullptr) return "none";
-  Digest digest;
-  for (const std::string& name : d->classes()) digest.add(name);
-  for (std::size_t i = 0; i < d->size(); ++i) {
-    digest.add(d->id(i));
-    digest.add(std::to_string(d->label(i)));
-  }
+  std::string text;  // every name, id and label, each ended by a newline: ("ab", "c") is not ("a", "bc")
+  for (const std::string& name : d->classes()) text += name + '\n';
+  for (std::size_t i = 0; i < d->size(); ++i) text += d->id(i) + '\t' + std::to_string(d->label(i)) + '\n';
   return std::to_string(d->size()) + " items, " + std::to_string(d->classes().size()) + " classes, " +
-         d->shape().str() + ", digest " + digest.hex();
+         d->shape().str() + ", digest " + model_fingerprint(text, "");
 }
 
 }  // namespace
@@ -53,11 +35,8 @@ std::vector<std::pair<std::string, std::string>> agreed_settings(const TrainRequ
   const TrainOptions& t = r.train;
   const LossOptions& l = r.loss;
   std::string backbone = "none";
-  if (!t.backbone.empty()) {
-    Digest digest;
-    digest.add(read_file(t.backbone, std::size_t(1) << 34));
-    backbone = "a file with digest " + digest.hex();
-  }
+  if (!t.backbone.empty())
+    backbone = "a file with digest " + model_fingerprint(read_file(t.backbone, std::size_t(1) << 34), "");
   std::vector<std::pair<std::string, std::string>> s = {
       {"--arch", t.arch},
       {"--dim", std::to_string(t.dim)},
