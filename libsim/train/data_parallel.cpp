@@ -28,6 +28,7 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // The network outlives nothing of the run: a non-owning pointer for its batch norms.
   const std::shared_ptr<CrossRankSum> sum(std::shared_ptr<CrossRankSum>{}, &ranks);
   attach_ranks(*run.net, sum);
+  if (torch::nn::Module* target = run.loss->target_network()) attach_ranks(*target, sum);
   if (run.net->has_script()) {
     spdlog::warn(
         "batch norms inside the TorchScript backbone (if any) normalise each rank's slice of the batch "
@@ -55,7 +56,7 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
   std::vector<torch::Tensor> compared = network_state(run.net, false);
   for (const torch::Tensor& p : run.loss->parameters()) compared.push_back(p);
-  run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), run.loss->parameters(),
+  run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), trainable_loss_parameters(*run.loss),
                                             std::move(compared));
   spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);
 }

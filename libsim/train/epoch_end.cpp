@@ -1,8 +1,11 @@
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
+#include "base/error.hpp"
+#include "base/file_io.hpp"
 #include "data/dataset.hpp"
 #include "train/global_batch.hpp"
 #include "train/rank_group.hpp"
@@ -31,10 +34,32 @@ torch::Tensor validation_embeddings(TrainingRun& run) {
 
 void end_epoch(TrainingRun& run, std::int64_t step) {
   const std::int64_t epoch = step / run.steps_per_epoch;
-  std::string line =
-      "epoch " + std::to_string(epoch + 1) + ": loss " + std::to_string(run.epoch_loss / double(run.epoch_steps));
+  const double steps = double(std::max<std::int64_t>(1, run.epoch_steps));
+  const double spread = run.epoch_spread / steps, head_spread = run.epoch_head_spread / steps;
+  char figures[128];
+  std::snprintf(figures, sizeof figures, ": loss %.6g, embedding spread %.3f", run.epoch_loss / steps, spread);
+  std::string line = "epoch " + std::to_string(epoch + 1) + figures;
+  if (head_spread >= 0) {
+    std::snprintf(figures, sizeof figures, ", projection spread %.3f", head_spread);
+    line += figures;
+  }
   run.epoch_loss = 0;
+  run.epoch_spread = 0;
+  run.epoch_head_spread = 0;
   run.epoch_steps = 0;
+  const bool head_collapsed = head_spread >= 0 && head_spread < kCollapsedSpread;
+  if (spread < kCollapsedSpread || head_collapsed) {
+    char says[96];
+    std::snprintf(says, sizeof says, "%s spread %.4f, below %.2f", head_collapsed ? "projection" : "embedding",
+                  head_collapsed ? head_spread : spread, kCollapsedSpread);
+    throw Error("", "embeddings",
+                "collapsed in epoch " + std::to_string(epoch + 1) + ": every item is " +
+                    (head_collapsed ? "projected" : "embedded") + " nearly alike (" + says +
+                    "); stopped without writing the model" +
+                    (is_regular_file(run.checkpoint) ? " (the last checkpoint " + run.checkpoint + " is kept)" : "") +
+                    ". Self-supervised methods collapse without their safeguards (BYOL's predictor, SwAV's "
+                    "equipartition) or with too high a --lr");
+  }
   if (run.val && run.val->size() > 1) {
     const auto start = std::chrono::steady_clock::now();
     const torch::Tensor e = validation_embeddings(run);

@@ -29,6 +29,14 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(lr);
 }
 
+std::vector<torch::Tensor> trainable_loss_parameters(Loss& loss) {
+  std::vector<torch::Tensor> params;
+  for (const auto& p : loss.parameters()) {
+    if (p.requires_grad()) params.push_back(p);
+  }
+  return params;
+}
+
 // The OPTM section of a checkpoint: optimiser state, loss parameters and the position reached.
 std::string save_optimizer_state(torch::optim::Optimizer& optimizer, Loss& loss, std::int64_t step) {
   torch::serialize::OutputArchive archive;

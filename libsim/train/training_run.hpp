@@ -43,7 +43,9 @@ struct TrainingRun {
   EmbedOptions embed_options;             // for validation
   std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
 
-  double epoch_loss = 0;  // summed over the epoch's steps so far
+  double epoch_loss = 0;    // summed over the epoch's steps so far
+  double epoch_spread = 0;       // loss_ops::spread of the batches' embeddings, summed likewise
+  double epoch_head_spread = 0;  // and of the loss's head outputs (Loss::head_spread; < 0: no head)
   std::int64_t epoch_steps = 0;
   TrainSummary summary;
 };
@@ -63,9 +65,19 @@ void join_ranks(TrainingRun& run, RankGroup& ranks);
 // or the weights stop being finite (naming the step and the checkpoint kept).
 void train_step(TrainingRun& run, std::int64_t step, Batch& batch);
 
-// After the last step of an epoch (`step`, 0-based): logs the epoch's mean loss and the validation
-// figures, and writes the checkpoint unless training is over.
+// Below this mean spread (loss_ops::spread) of the embeddings, or of what a self-supervised method
+// compares (its head's output), over an epoch, training stops as collapsed (end_epoch): every item
+// embedded alike, the failure of those methods without their safeguards (BYOL without predictor,
+// SwAV without equipartition).
+constexpr double kCollapsedSpread = 0.05;
+
+// After the last step of an epoch (`step`, 0-based): logs the epoch's mean loss, embedding spread
+// and validation figures, stops a collapsed run (Error, before any checkpoint of the epoch), and
+// writes the checkpoint unless training is over.
 void end_epoch(TrainingRun& run, std::int64_t step);
+
+// The loss's parameters the optimiser updates: all but those without gradient (BYOL's target).
+std::vector<torch::Tensor> trainable_loss_parameters(Loss& loss);
 
 // optimizer.cpp: --optimizer over `params`; the learning rate at `step` (linear warm-up, then
 // cosine decay to 0); and the checkpoint's optimiser state (its OPTM section).

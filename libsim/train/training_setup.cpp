@@ -111,9 +111,10 @@ TrainingRun start_training(const TrainRequest& request) {
   }
   const auto num_classes = std::int64_t(train.classes().size());
   run.loss = make_loss(request.loss, spec.distance, spec.dim, num_classes);
+  if (run.loss->needs_target_network()) run.loss->set_online_network(run.net.ptr());
   const auto optimised = [&run] {
     std::vector<torch::Tensor> params = run.net->trainable_parameters();
-    for (const auto& p : run.loss->parameters()) params.push_back(p);
+    for (const auto& p : trainable_loss_parameters(*run.loss)) params.push_back(p);
     return params;
   };
   run.params = optimised();
@@ -142,6 +143,7 @@ TrainingRun start_training(const TrainRequest& request) {
       }
     }
     run.net = saved.net;
+    if (run.loss->needs_target_network()) run.loss->set_online_network(run.net.ptr());  // its target: below
     run.params = optimised();
     run.optimizer = make_optimizer(config, run.params);
     try {
@@ -158,11 +160,23 @@ TrainingRun start_training(const TrainRequest& request) {
 
   BatchOptions batch_options = request.batch;
   batch_options.views = run.loss->needs_two_views() ? 2 : 1;
+  if (batch_options.views == 2 && !request.augment.enabled()) {
+    throw UsageError("compares two augmented views of every item, but augmentation is off, so both views would be "
+                     "the same " + std::string(spec.input.image ? "image" : "vector (vectors are not augmented)") +
+                         ": turn augmentation on (e.g. --aug-pad 2 --aug-flip --aug-brightness 0.2)",
+                     request.loss.ssl_weight > 0 ? "--ssl-weight" : "--loss " + request.loss.name);
+  }
   const int rank = request.ranks ? request.ranks->rank() : 0, world = request.ranks ? request.ranks->size() : 1;
   run.loader =
       std::make_unique<BatchLoader>(data.split.train, batch_options, request.augment, request.seed, request.threads,
                                     request.skip_bad, rank, world, std::uint64_t(run.start_step));
   const BalancedSampler& sampler = run.loader->sampler();
+  if (std::int64_t(sampler.batch_size()) < run.loss->min_items()) {
+    throw UsageError("--loss " + request.loss.name + " needs at least " + std::to_string(run.loss->min_items()) +
+                         " items in a batch (its batch statistics are undefined on fewer), not " +
+                         std::to_string(sampler.batch_size()),
+                     "--batch-size");
+  }
   run.steps_per_epoch = std::int64_t(sampler.batches_per_epoch());
   run.total = config.steps > 0 ? config.steps : run.steps_per_epoch * config.epochs;
   run.warmup = config.warmup_steps >= 0 ? config.warmup_steps

@@ -6,6 +6,7 @@
 #include "base/file_io.hpp"
 
 #include "train/global_batch.hpp"
+#include "train/losses/loss_ops.hpp"
 #include "train/rank_group.hpp"
 #include "train/training_run.hpp"
 
@@ -37,15 +38,22 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   summary.data_s += seconds_since(t);
 
   t = Clock::now();
+  Loss& loss = *run.loss;
+  loss.begin_step(step, run.steps_per_epoch, run.total);
   torch::Tensor embeddings = run.net->forward(x);
+  torch::Tensor target = loss.needs_target_network() ? loss.target_embeddings(x) : torch::Tensor();
   summary.forward_s += seconds_since(t);
   t = Clock::now();
   if (RankGroup* ranks = run.request->ranks) {
     // The loss sees the whole batch; this rank's rows keep their graph (global_batch.hpp).
     embeddings = gather_embeddings(*ranks, embeddings, batch.views, run.batch_items);
+    if (target.defined()) target = gather_embeddings(*ranks, target, batch.views, run.batch_items);
     labels = gather_labels(*ranks, labels, run.batch_items);
   }
-  const torch::Tensor value = run.loss->forward(embeddings, labels);
+  const torch::Tensor value =
+      target.defined() ? loss.forward_with_target(embeddings, target) : loss.forward(embeddings, labels);
+  run.epoch_spread += loss_ops::spread(embeddings);
+  run.epoch_head_spread += loss.head_spread();
   summary.loss_s += seconds_since(t);
   const double v = value.item<double>();
   // Masked losses can stay finite (even 0) while the network's outputs are already NaN.
@@ -62,6 +70,7 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   if (run.sync) run.sync->reduce(step);
   if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(run.params, config.clip_grad_norm);
   run.optimizer->step();
+  loss.update_target(step, run.total);
   for (const auto& p : run.params) {
     if (!p.isfinite().all().item<bool>()) throw Error("", "weights", "became NaN or infinite" + stopped(run, step));
   }

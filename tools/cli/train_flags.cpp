@@ -111,6 +111,31 @@ void add_flags(CLI::App& app, LossOptions& o) {
 
   knob("--ntxent-temperature", o.ntxent_temperature, "ntxent: softmax temperature");
 
+  knob("--supcon-temperature", o.supcon_temperature, "supcon: softmax temperature");
+  knob("--proxy-anchor-alpha", o.proxy_anchor_alpha, "proxy_anchor: scale alpha");
+  knob("--proxy-anchor-delta", o.proxy_anchor_delta, "proxy_anchor: margin delta, in cosine units");
+
+  knob("--head-width", o.head_width,
+       "simsiam, byol, barlow_twins, vicreg, swav: width of their training-only heads (0: 8 x --dim, within "
+       "256..8192)")
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
+  knob("--byol-momentum", o.byol_momentum, "byol: the target network's base decay tau, rising to 1 (cosine)");
+  flag_knob("--byol-no-predictor", o.byol_no_predictor,
+            "byol: no predictor (the paper's ablation; it collapses, and sim-train stops saying so)");
+  knob("--barlow-twins-lambda", o.barlow_twins_lambda, "barlow_twins: weight of the off-diagonal terms");
+  knob("--vicreg-invariance", o.vicreg_invariance, "vicreg: weight of the invariance term (lambda)");
+  knob("--vicreg-variance", o.vicreg_variance, "vicreg: weight of the variance term (mu)");
+  knob("--vicreg-covariance", o.vicreg_covariance, "vicreg: weight of the covariance term (nu)");
+  knob("--swav-prototypes", o.swav_prototypes, "swav: number of prototypes K")
+      ->check(CLI::Range(std::int64_t(2), std::int64_t(1) << 20));
+  knob("--swav-temperature", o.swav_temperature, "swav: softmax temperature");
+  knob("--swav-epsilon", o.swav_epsilon, "swav: Sinkhorn-Knopp's entropy weight");
+  knob("--swav-sinkhorn-iterations", o.swav_sinkhorn_iterations,
+       "swav: Sinkhorn-Knopp iterations (0: no equipartition; it collapses)")
+      ->check(CLI::Range(0, 1000));
+  knob("--swav-freeze-steps", o.swav_freeze_steps, "swav: steps the prototypes stay frozen (0: the first epoch)")
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(1) << 40));
+
   app.add_option("--projector", o.projector,
                  "Hidden units of a training-only MLP between the embedding and the loss, dropped from the saved "
                  "model (0: none)")

@@ -2,6 +2,8 @@
 
 #include "base/error.hpp"
 #include "train/losses/loss_implementations.hpp"
+#include "train/losses/loss_self_supervised.hpp"
+#include "train/losses/ssl_heads.hpp"
 
 namespace sim {
 
@@ -42,7 +44,25 @@ std::shared_ptr<Loss> make_inner_loss(const LossOptions& c, Distance distance, i
     proxies();
     return std::make_shared<CosFaceLoss>(distance, num_classes, embedding_dim, c.cosface_margin, c.cosface_scale);
   }
+  if (n == "supcon") return std::make_shared<SupConLoss>(distance, c.supcon_temperature);
+  if (n == "proxy_anchor") {
+    proxies();
+    return std::make_shared<ProxyAnchorLoss>(distance, num_classes, embedding_dim, c.proxy_anchor_alpha,
+                                             c.proxy_anchor_delta);
+  }
   if (n == "ntxent") return std::make_shared<NtXentLoss>(distance, c.ntxent_temperature);
+  const std::int64_t width = head_width(embedding_dim, c.head_width);
+  if (n == "simsiam") return std::make_shared<SimSiamLoss>(distance, embedding_dim, width);
+  if (n == "byol") return std::make_shared<ByolLoss>(distance, embedding_dim, width, c.byol_momentum, !c.byol_no_predictor);
+  if (n == "barlow_twins") return std::make_shared<BarlowTwinsLoss>(distance, embedding_dim, width, c.barlow_twins_lambda);
+  if (n == "vicreg") {
+    return std::make_shared<VicRegLoss>(distance, embedding_dim, width, c.vicreg_invariance, c.vicreg_variance,
+                                        c.vicreg_covariance);
+  }
+  if (n == "swav") {
+    return std::make_shared<SwavLoss>(distance, embedding_dim, width, c.swav_prototypes, c.swav_temperature,
+                                      c.swav_epsilon, c.swav_sinkhorn_iterations, c.swav_freeze_steps);
+  }
   // validate() accepted the name, so it is in kLosses but has no case above: a bug here.
   throw Error("", "--loss", "loss '" + n + "' is listed but not built");
 }

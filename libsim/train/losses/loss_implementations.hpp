@@ -223,6 +223,42 @@ class NtXentLoss : public Loss {
   double temperature_;
 };
 
+// Supervised contrastive loss (SupCon): Khosla, Teterwak, Wang, Sarna, Tian, Isola, Maschinot, Liu,
+// Krishnan, "Supervised Contrastive Learning", NeurIPS 2020, L^sup_out (equation 2):
+//   L_i = -1/|P(i)| sum_{p in P(i)} log( exp(s_ip / T) / sum_{k != i} exp(s_ik / T) )
+// Default T = 0.1 (the paper's, and pytorch-metric-learning's SupConLoss). The paper's two augmented
+// views are not required: the balanced batches already hold several items of every class (add
+// --projector for its projection head). Distances: all (s = 1 - d, as NT-Xent). Valid anchors: at
+// least one positive.
+class SupConLoss : public Loss {
+ public:
+  SupConLoss(Distance distance, double temperature);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
+ private:
+  double temperature_;
+};
+
+// Proxy-Anchor: Kim, Kim, Cho, Kwak, "Proxy Anchor Loss for Deep Metric Learning", CVPR 2020,
+// equation 4, with a learnable proxy per class (parameter "weight" [C x D], Kaiming-normal as the
+// authors' code) and s = cos(x, proxy):
+//   L = 1/|P+| sum_{p in P+} log(1 + sum_{x in X+_p} exp(-alpha (s(x,p) - delta)))
+//     + 1/|P|  sum_{p in P}  log(1 + sum_{x in X-_p} exp( alpha (s(x,p) + delta)))
+// P: all proxies; P+: those with an item of their class in the batch; X+_p / X-_p: the batch's items
+// of p's class / of other classes. Defaults alpha 32, delta 0.1 (the paper's). Cosine only. Labels
+// must lie in [0, num_classes).
+class ProxyAnchorLoss : public Loss {
+ public:
+  ProxyAnchorLoss(Distance distance, int64_t num_classes, int64_t embedding_dim, double alpha, double delta);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool has_parameters() const override { return true; }
+
+ private:
+  int64_t num_classes_;
+  double alpha_, delta_;
+  torch::Tensor weight_;
+};
+
 // A supervised loss plus an instance-discrimination term: L = L_sup(both views, labels twice) +
 // w x NT-Xent(views) (SimCLR's term as an auxiliary task, as Gidaris et al. 2019, "Boosting
 // Few-Shot Visual Learning with Self-Supervision", add self-supervision to supervised training):

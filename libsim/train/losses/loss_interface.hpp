@@ -21,6 +21,8 @@
 
 #include <torch/torch.h>
 
+#include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/distance.hpp"
@@ -42,6 +44,31 @@ class Loss : public torch::nn::Module {
   // True when the loss owns trainable tensors (class proxies): its parameters() must go to the
   // optimiser, be saved with a checkpoint, and follow the model to its device.
   virtual bool has_parameters() const { return false; }
+
+  // The fewest items a batch must hold for the loss to be defined (a batch norm in its heads, a
+  // variance over the batch); the trainer refuses smaller batches before the first step.
+  virtual std::int64_t min_items() const { return 1; }
+
+  // Called by the trainer before every training step (0-based `step` of `total`, epochs of
+  // `steps_per_epoch`), for losses whose behaviour follows the schedule (SwAV's frozen prototypes).
+  virtual void begin_step(std::int64_t /*step*/, std::int64_t /*steps_per_epoch*/, std::int64_t /*total*/) {}
+
+  // For losses with heads: loss_ops::spread of what the last forward compared (the projections),
+  // where a self-supervised method collapses first; -1 for losses without heads.
+  virtual double head_spread() const { return -1; }
+
+  // Methods with a target network (BYOL). The loss keeps it, as a copy of the embedding network
+  // made by set_online_network (its tensors are the loss's, without gradient: checkpointed,
+  // broadcast to the ranks and compared like proxies). Each step the trainer embeds the batch with
+  // target_embeddings(inputs) (no gradient), gathers them over the ranks like the online ones, and
+  // calls forward_with_target instead of forward; after the optimiser step, update_target(step,
+  // total) moves the target (network and heads) towards the online one.
+  virtual bool needs_target_network() const { return false; }
+  virtual void set_online_network(const std::shared_ptr<torch::nn::Module>& /*online*/) {}
+  virtual torch::nn::Module* target_network() { return nullptr; }
+  virtual torch::Tensor target_embeddings(const torch::Tensor& inputs);
+  virtual torch::Tensor forward_with_target(const torch::Tensor& online, const torch::Tensor& target);
+  virtual void update_target(std::int64_t /*step*/, std::int64_t /*total*/) {}
 
   Distance distance() const { return distance_; }
 

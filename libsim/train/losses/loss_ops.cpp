@@ -1,5 +1,6 @@
 #include "train/losses/loss_ops.hpp"
 
+#include <cmath>
 #include <limits>
 #include <string>
 
@@ -67,5 +68,14 @@ torch::Tensor mean_over(const torch::Tensor& per_row, const torch::Tensor& valid
 }
 
 torch::Tensor connected_zero(const torch::Tensor& t) { return t.sum() * 0.0; }
+
+double spread(const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor e = rows.detach().to(torch::kFloat64);
+  if (e.dim() != 2 || e.size(0) < 2) return 1.0;
+  const double scale = e.pow(2).sum(1).mean().item<double>();
+  if (!(scale > 0)) return 0.0;
+  return std::sqrt(e.var(0, /*unbiased=*/false).sum().item<double>() / scale);
+}
 
 }  // namespace sim::loss_ops

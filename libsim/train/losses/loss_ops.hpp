@@ -28,6 +28,11 @@ torch::Tensor masked_argmin(const torch::Tensor& x, const torch::Tensor& mask);
 // (invalid rows included). With no valid row: 0, still connected to per_row's graph.
 torch::Tensor mean_over(const torch::Tensor& per_row, const torch::Tensor& valid);
 
+// How spread out the rows of [N x D] are, in [0, 1]: sqrt(sum over columns of their variance over
+// the rows / the mean squared row norm). 1 for unit rows whose mean is 0; 0 when every row is the
+// same (a collapsed model). Computed without gradient; 1 for fewer than 2 rows.
+double spread(const torch::Tensor& rows);
+
 // A scalar 0 connected to `t`'s graph: backward() through it gives zero gradients.
 torch::Tensor connected_zero(const torch::Tensor& t);
 

@@ -12,15 +12,30 @@ struct LossInfo {
   const char* name;
   const char* flag_prefix;  // every knob of this loss is spelled --<prefix>...
   bool cosine_only;         // angular: needs --distance cosine
+  bool self_supervised;     // learns from two views without labels
+  bool heads;               // owns projector/predictor heads sized by --head-width
 };
 
 constexpr double kPi = 3.14159265358979323846;
 
 // The order of loss_names(): the default first, then supervised pair losses, proxies, self-supervised.
 constexpr LossInfo kLosses[] = {
-    {"multi_similarity", "--ms-", false}, {"triplet", "--triplet-", false}, {"pn", "--pn-", false},
-    {"circle", "--circle-", true},        {"soft_nn", "--snn-", false},     {"contrastive", "--contrastive-", false},
-    {"arcface", "--arcface-", true},      {"cosface", "--cosface-", true},  {"ntxent", "--ntxent-", false},
+    {"multi_similarity", "--ms-", false, false, false},
+    {"triplet", "--triplet-", false, false, false},
+    {"pn", "--pn-", false, false, false},
+    {"circle", "--circle-", true, false, false},
+    {"soft_nn", "--snn-", false, false, false},
+    {"contrastive", "--contrastive-", false, false, false},
+    {"supcon", "--supcon-", false, false, false},
+    {"arcface", "--arcface-", true, false, false},
+    {"cosface", "--cosface-", true, false, false},
+    {"proxy_anchor", "--proxy-anchor-", true, false, false},
+    {"ntxent", "--ntxent-", false, true, false},
+    {"simsiam", "--simsiam-", false, true, true},
+    {"byol", "--byol-", false, true, true},
+    {"barlow_twins", "--barlow-twins-", false, true, true},
+    {"vicreg", "--vicreg-", false, true, true},
+    {"swav", "--swav-", false, true, true},
 };
 
 const LossInfo* find_loss(const std::string& name) {
@@ -68,6 +83,11 @@ const std::vector<std::string>& loss_names() {
   return names;
 }
 
+bool loss_is_self_supervised(const std::string& name) {
+  const LossInfo* info = find_loss(name);
+  return info != nullptr && info->self_supervised;
+}
+
 bool loss_accepts(const std::string& name, Distance distance) {
   const LossInfo* info = find_loss(name);
   return info != nullptr && (!info->cosine_only || distance == Distance::Cosine);
@@ -77,7 +97,7 @@ void LossOptions::validate(Distance distance) const {
   const LossInfo* info = find_loss(name);
   if (info == nullptr) throw UsageError("unknown loss '" + name + "' (valid: " + joined_names() + ")", "--loss");
   for (const std::string& flag : given) {
-    if (flag.rfind(info->flag_prefix, 0) == 0) continue;
+    if (flag.rfind(info->flag_prefix, 0) == 0 || flag == "--head-width") continue;  // --head-width: below
     std::string owner = "another loss";
     for (const LossInfo& other : kLosses) {
       if (flag.rfind(other.flag_prefix, 0) == 0) owner = "--loss " + std::string(other.name);
@@ -88,6 +108,14 @@ void LossOptions::validate(Distance distance) const {
     throw UsageError(
         "--loss " + name + " is angular and needs --distance cosine, not " + std::string(to_string(distance)),
         "--distance");
+  }
+  if (given.count("--head-width") != 0 && !info->heads) {
+    throw UsageError("sizes the heads of simsiam, byol, barlow_twins, vicreg and swav, not of --loss " + name,
+                     "--head-width");
+  }
+  if (ssl_weight > 0 && info->self_supervised) {
+    throw UsageError(
+        "adds a self-supervised term to a supervised --loss, not to the self-supervised " + name, "--ssl-weight");
   }
   if (ssl_weight == 0 && ssl_projector > 0) {
     throw UsageError("is for the instance term: give --ssl-weight too", "--ssl-projector");
@@ -128,6 +156,30 @@ void LossOptions::validate(Distance distance) const {
   check_positive(cosface_scale, "--cosface-scale");
 
   check_positive(ntxent_temperature, "--ntxent-temperature");
+
+  check_positive(supcon_temperature, "--supcon-temperature");
+  check_positive(proxy_anchor_alpha, "--proxy-anchor-alpha");
+  check_non_negative(proxy_anchor_delta, "--proxy-anchor-delta");
+  check_below(proxy_anchor_delta, 1.0, "--proxy-anchor-delta", "a margin on cosines");
+
+  if (head_width < 0) throw UsageError("must be >= 0, not " + std::to_string(head_width), "--head-width");
+  check_non_negative(byol_momentum, "--byol-momentum");
+  check_below(byol_momentum, 1.0, "--byol-momentum", "at 1 the target never moves");
+  check_non_negative(barlow_twins_lambda, "--barlow-twins-lambda");
+  check_non_negative(vicreg_invariance, "--vicreg-invariance");
+  check_non_negative(vicreg_variance, "--vicreg-variance");
+  check_non_negative(vicreg_covariance, "--vicreg-covariance");
+  if (swav_prototypes < 2) {
+    throw UsageError("must be >= 2, not " + std::to_string(swav_prototypes), "--swav-prototypes");
+  }
+  check_positive(swav_temperature, "--swav-temperature");
+  check_positive(swav_epsilon, "--swav-epsilon");
+  if (swav_sinkhorn_iterations < 0) {
+    throw UsageError("must be >= 0, not " + std::to_string(swav_sinkhorn_iterations), "--swav-sinkhorn-iterations");
+  }
+  if (swav_freeze_steps < 0) {
+    throw UsageError("must be >= 0, not " + std::to_string(swav_freeze_steps), "--swav-freeze-steps");
+  }
 }
 
 TripletMining parse_triplet_mining(const std::string& name, const std::string& flag) {

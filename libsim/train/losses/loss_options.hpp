@@ -54,6 +54,25 @@ struct LossOptions {
   // NT-Xent (Chen et al. 2020, SimCLR): self-supervised, two views.
   double ntxent_temperature = 0.5;  // --ntxent-temperature
 
+  // SupCon (Khosla et al. 2020) and Proxy-Anchor (Kim et al. 2020): supervised.
+  double supcon_temperature = 0.1;   // --supcon-temperature
+  double proxy_anchor_alpha = 32.0;  // --proxy-anchor-alpha: scale
+  double proxy_anchor_delta = 0.1;   // --proxy-anchor-delta: margin, in cosine units
+
+  // The self-supervised methods with heads (loss_self_supervised.hpp), their papers' defaults.
+  std::int64_t head_width = 0;           // --head-width: their heads' width; 0 = 8 x --dim in [256, 8192]
+  double byol_momentum = 0.996;          // --byol-momentum: the target's base decay tau
+  bool byol_no_predictor = false;        // --byol-no-predictor: the ablation that collapses
+  double barlow_twins_lambda = 0.0051;   // --barlow-twins-lambda: weight of the off-diagonal terms
+  double vicreg_invariance = 25.0;       // --vicreg-invariance: lambda
+  double vicreg_variance = 25.0;         // --vicreg-variance: mu
+  double vicreg_covariance = 1.0;        // --vicreg-covariance: nu
+  std::int64_t swav_prototypes = 3000;   // --swav-prototypes: K
+  double swav_temperature = 0.1;         // --swav-temperature
+  double swav_epsilon = 0.05;            // --swav-epsilon: Sinkhorn's entropy weight
+  int swav_sinkhorn_iterations = 3;      // --swav-sinkhorn-iterations (0: no equipartition, collapses)
+  std::int64_t swav_freeze_steps = 0;    // --swav-freeze-steps: prototypes frozen; 0 = the first epoch
+
   // A training-only projector (any loss): an MLP embedding -> `projector` hidden units -> ReLU ->
   // embedding size, between the embedding and the loss, dropped from the saved model (SimCLR's and
   // SupCon's projection head). 0: the loss sees the embeddings themselves.
@@ -77,6 +96,9 @@ struct LossOptions {
 
 // Every --loss name, in a stable order (for --help, errors and exhaustive tests).
 const std::vector<std::string>& loss_names();
+
+// Whether the loss `name` learns without labels (two augmented views of every item).
+bool loss_is_self_supervised(const std::string& name);
 
 // Whether the loss `name` accepts `distance` (false for an unknown name).
 bool loss_accepts(const std::string& name, Distance distance);

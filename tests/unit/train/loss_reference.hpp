@@ -38,6 +38,16 @@ inline torch::Tensor embeddings_of(const Rows& rows, bool requires_grad = true) 
   return t.set_requires_grad(requires_grad);
 }
 
+// A 2-D tensor's values as double rows (for the references).
+inline Rows rows_of(const torch::Tensor& t) {
+  const auto d = t.detach().to(torch::kFloat64).contiguous();
+  Rows rows(size_t(d.size(0)), Row(size_t(d.size(1))));
+  for (int64_t i = 0; i < d.size(0); ++i) {
+    for (int64_t j = 0; j < d.size(1); ++j) rows[size_t(i)][size_t(j)] = d[i][j].item<double>();
+  }
+  return rows;
+}
+
 inline torch::Tensor labels_of(const std::vector<int64_t>& labels) {
   return torch::tensor(labels, torch::kLong).reshape({int64_t(labels.size())});
 }

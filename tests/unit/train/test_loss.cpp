@@ -62,11 +62,17 @@ TEST_CASE("every loss builds, runs and trains on a batch with its accepted dista
       const auto loss = sim::make_loss(config, d, 4, 3);
       CHECK(loss->name() == name);
       CHECK(loss->distance() == d);
-      CHECK(loss->needs_two_views() == (name == "ntxent"));
-      CHECK(loss->has_parameters() == (name == "arcface" || name == "cosface"));
+      const bool self_supervised = sim::loss_is_self_supervised(name);
+      CHECK(loss->needs_two_views() == self_supervised);
+      CHECK(loss->has_parameters() == (name == "arcface" || name == "cosface" || name == "proxy_anchor" ||
+                                       (self_supervised && name != "ntxent")));
       CHECK(loss->parameters().empty() == !loss->has_parameters());
+      CHECK(loss->min_items() == (self_supervised && name != "ntxent" ? 2 : 1));
       auto x = torch::nn::functional::normalize(torch::randn({8, 4})).set_requires_grad(true);
-      const auto value = loss->forward(x, labels);
+      // BYOL compares with its target network's embeddings: here, fixed ones.
+      const auto value = loss->needs_target_network()
+                             ? loss->forward_with_target(x, torch::nn::functional::normalize(torch::randn({8, 4})))
+                             : loss->forward(x, labels);
       CHECK(std::isfinite(value.item<double>()));
       sim_test::check_gradients(value, x);
     }
@@ -111,6 +117,25 @@ TEST_CASE("values out of range are usage errors naming the flag") {
   CHECK(field_for([](sim::LossOptions& c) { c.cosface_margin = -0.1; }) == "--cosface-margin");
   CHECK(field_for([](sim::LossOptions& c) { c.cosface_scale = -64; }) == "--cosface-scale");
   CHECK(field_for([](sim::LossOptions& c) { c.ntxent_temperature = 0; }) == "--ntxent-temperature");
+  CHECK(field_for([](sim::LossOptions& c) { c.supcon_temperature = 0; }) == "--supcon-temperature");
+  CHECK(field_for([](sim::LossOptions& c) { c.proxy_anchor_delta = 1; }) == "--proxy-anchor-delta");
+  CHECK(field_for([](sim::LossOptions& c) { c.byol_momentum = 1; }) == "--byol-momentum");
+  CHECK(field_for([](sim::LossOptions& c) { c.swav_prototypes = 1; }) == "--swav-prototypes");
+  CHECK(field_for([](sim::LossOptions& c) { c.swav_epsilon = 0; }) == "--swav-epsilon");
+  CHECK(field_for([](sim::LossOptions& c) { c.vicreg_variance = -1; }) == "--vicreg-variance");
+  CHECK(field_for([](sim::LossOptions& c) { c.head_width = -1; }) == "--head-width");
+  // --head-width sizes the heads of the methods that have them, and the instance term is for
+  // supervised losses only.
+  CHECK(field_for([](sim::LossOptions& c) { c.given.insert("--head-width"); }) == "--head-width");
+  CHECK(field_for([](sim::LossOptions& c) {
+          c.name = "vicreg";
+          c.given.insert("--head-width");
+          c.given.insert("--vicreg-variance");
+        }) == "(accepted)");
+  CHECK(field_for([](sim::LossOptions& c) {
+          c.name = "simsiam";
+          c.ssl_weight = 0.1;
+        }) == "--ssl-weight");
 }
 
 TEST_CASE("proxy losses need classes and a dimension") {

@@ -78,3 +78,13 @@ TEST_CASE("check_batch names the wrong tensor") {
     CHECK(err.field() == "embeddings");
   }
 }
+
+TEST_CASE("spread: 1 for opposite unit rows, 0 for identical ones, scale-free") {
+  CHECK(sim::loss_ops::spread(torch::tensor({{1.0, 0.0}, {-1.0, 0.0}})) == doctest::Approx(1.0));
+  CHECK(sim::loss_ops::spread(torch::tensor({{0.6, 0.8}, {0.6, 0.8}, {0.6, 0.8}})) == doctest::Approx(0.0));
+  // Rows (1, 0) and (0, 1): variances 1/4 each, mean squared norm 1: sqrt(1/2).
+  CHECK(sim::loss_ops::spread(torch::tensor({{1.0, 0.0}, {0.0, 1.0}})) == doctest::Approx(std::sqrt(0.5)));
+  CHECK(sim::loss_ops::spread(torch::tensor({{10.0, 0.0}, {0.0, 10.0}})) == doctest::Approx(std::sqrt(0.5)));
+  CHECK(sim::loss_ops::spread(torch::zeros({3, 2})) == 0.0);
+  CHECK(sim::loss_ops::spread(torch::ones({1, 2})) == 1.0);  // one row: nothing to compare
+}

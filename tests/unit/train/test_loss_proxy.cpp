@@ -40,14 +40,6 @@ double proxy_reference(Kind kind, const Rows& x, const std::vector<int64_t>& y, 
   return total / double(x.size());
 }
 
-Rows rows_of(const torch::Tensor& t) {
-  Rows rows(size_t(t.size(0)), Row(size_t(t.size(1))));
-  for (int64_t i = 0; i < t.size(0); ++i) {
-    for (int64_t j = 0; j < t.size(1); ++j) rows[size_t(i)][size_t(j)] = t[i][j].item<double>();
-  }
-  return rows;
-}
-
 }  // namespace
 
 TEST_CASE("ArcFace and CosFace match the scalar reference, with their learnable proxies") {

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The self-supervised methods and the newer supervised losses through sim-train, tiny versions of
+# the Fashion-MNIST study (scripts/bench/self_supervised.sh): every method trains a model that
+# sim-embed, sim-index and sim-eval use unchanged; the bad settings exit 2 naming the flag before
+# any step (augmentation off, a batch too small, a head width for a loss without heads, an
+# instance term beside a self-supervised loss), and a collapsed run exits 1 without a model.
+# Usage: self_supervised.sh BIN_DIR FIXTURES_DIR
+set -u
+bin="$(cd "$1" && pwd)"
+fx="$(cd "$2" && pwd)"
+# shellcheck source=tests/cli/lib.sh
+source "$(dirname "$0")/lib.sh"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+
+fast=(--steps 6 --threads 2 --seed 3 --head-width 32)
+aug=(--aug-pad 2 --aug-flip --aug-brightness 0.2)
+for method in ntxent simsiam byol barlow_twins vicreg swav; do
+  extra=()
+  [[ $method == swav ]] && extra=(--swav-prototypes 20)
+  [[ $method == ntxent ]] && fast_here=(--steps 6 --threads 2 --seed 3) || fast_here=("${fast[@]}")
+  expect 0 "" "$bin/sim-train" "$fx/images" -o "$method.sim" --loss "$method" "${fast_here[@]}" "${aug[@]}" "${extra[@]}"
+  [[ -f $method.sim ]] || fail "$method: no model written"
+  grep -q "embedding spread" err || fail "$method: no embedding spread logged"
+  if [[ $method != ntxent ]]; then
+    grep -q "projection spread" err || fail "$method: no projection spread logged"
+  fi
+  # The heads stay out of the model: it embeds like any other.
+  expect 0 "" "$bin/sim-embed" -m "$method.sim" "$fx/images" -o "$method.h5"
+  expect 0 "" "$bin/sim-index" -i "$method.h5" -o "$method.idx"
+  expect 0 "precision@1" "$bin/sim-eval" "$method.idx" -i "$method.h5"
+done
+for loss in supcon proxy_anchor; do
+  expect 0 "" "$bin/sim-train" "$fx/images" -o "$loss.sim" --loss "$loss" --steps 6 --threads 2 --seed 3
+  expect 0 "" "$bin/sim-info" "$loss.sim"
+done
+
+# Bad settings: exit 2 naming the flag, nothing written.
+expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}"
+expect 2 "--loss byol" "$bin/sim-train" "$fx/images" -o off.sim --loss byol "${fast[@]}"
+expect 2 "at least 2 items" "$bin/sim-train" "$fx/images" -o small.sim --loss vicreg "${fast[@]}" "${aug[@]}" \
+  --classes-per-batch 1 --examples-per-class 1
+expect 2 "--head-width" "$bin/sim-train" "$fx/images" -o wide.sim --head-width 64 --steps 2
+expect 2 "--ssl-weight" "$bin/sim-train" "$fx/images" -o w.sim --loss swav --ssl-weight 0.1 "${aug[@]}" --steps 2
+expect 2 "--swav-epsilon" "$bin/sim-train" "$fx/images" -o e.sim --loss swav --swav-epsilon 0 "${aug[@]}" --steps 2
+for f in off small wide w e; do
+  [[ -e $f.sim ]] && fail "$f.sim written by a refused run"
+done
+finish
