@@ -34,6 +34,20 @@ int resolve_examples_per_class(int requested, const Dataset& d) {
   return std::max(2, smallest);
 }
 
+// Self-supervised batches: every item its own class, so the balanced sampler draws `size` distinct
+// items per batch and walks the whole dataset once per epoch in a shuffled order.
+std::vector<std::int64_t> instance_labels(const Dataset& d) {
+  std::vector<std::int64_t> labels(d.size());
+  for (std::size_t i = 0; i < d.size(); ++i) labels[i] = std::int64_t(i);
+  return labels;
+}
+
+int resolve_batch_size(int requested, const Dataset& d) {
+  const int size = requested > 0 ? requested : 256;
+  if (d.size() == 0) return size;  // the sampler says there is nothing to draw
+  return std::min<int>(size, int(std::min<std::size_t>(d.size(), 1u << 30)));
+}
+
 }  // namespace
 
 std::vector<std::int64_t> all_labels(const Dataset& d) {
@@ -47,8 +61,11 @@ BatchLoader::BatchLoader(std::shared_ptr<const Dataset> dataset, const BatchOpti
                          int world_size, std::uint64_t start_step)
     : dataset_(std::move(dataset)),
       augment_(augment),
-      sampler_(all_labels(*dataset_), resolve_classes_per_batch(batch.classes_per_batch, *dataset_),
-               resolve_examples_per_class(batch.examples_per_class, *dataset_), seed, start_step),
+      sampler_(batch.instances ? instance_labels(*dataset_) : all_labels(*dataset_),
+               batch.instances ? resolve_batch_size(batch.batch_size, *dataset_)
+                               : resolve_classes_per_batch(batch.classes_per_batch, *dataset_),
+               batch.instances ? 1 : resolve_examples_per_class(batch.examples_per_class, *dataset_), seed,
+               start_step),
       seed_(seed),
       threads_(threads),
       skip_bad_(skip_bad),

@@ -33,6 +33,10 @@ struct BatchOptions {
   int classes_per_batch = 0;   // --classes-per-batch; 0 = all classes, at most 16
   int examples_per_class = 0;  // --examples-per-class; 0 = 16, or the smallest class's size if smaller
   int views = 1;               // 2 for self-supervised losses
+  // Self-supervised losses: batches of `batch_size` items drawn without regard to labels (every
+  // item its own class of one: an unlabelled dataset works, a labelled one's labels are unused).
+  bool instances = false;
+  int batch_size = 0;  // --batch-size; 0 = 256, or every item if fewer
 };
 
 struct Batch {

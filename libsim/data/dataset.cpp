@@ -90,6 +90,23 @@ class NamedClasses : public Dataset {
   std::shared_ptr<const std::vector<std::string>> names_;
 };
 
+// The same items with no labels and no classes (--no-labels).
+class WithoutLabels : public Dataset {
+ public:
+  explicit WithoutLabels(std::shared_ptr<const Dataset> base) : base_(std::move(base)) {}
+  std::string kind() const override { return base_->kind(); }
+  std::size_t size() const override { return base_->size(); }
+  ItemShape shape() const override { return base_->shape(); }
+  const std::vector<std::string>& classes() const override { return none_; }
+  std::int64_t label(std::size_t) const override { return -1; }
+  std::string id(std::size_t i) const override { return base_->id(i); }
+  void load(std::size_t i, float* out) const override { base_->load(i, out); }
+
+ private:
+  std::shared_ptr<const Dataset> base_;
+  std::vector<std::string> none_;
+};
+
 DatasetSplits open_layout(const std::string& path, const DatasetOptions& options) {
   if (is_regular_file(path)) {
     if (looks_like_hdf5(path)) return open_hdf5_vectors(path, options);
@@ -103,7 +120,7 @@ DatasetSplits open_layout(const std::string& path, const DatasetOptions& options
     throw IoError(path, "", "is neither a file nor a directory");
   }
   std::vector<std::string> subdirs;
-  bool has_idx = false;
+  bool has_idx = false, has_files = false;
   for (const std::string& name : list_directory(path)) {
     if (name[0] == '.') continue;
     const std::string full = join_path(path, name);
@@ -111,12 +128,17 @@ DatasetSplits open_layout(const std::string& path, const DatasetOptions& options
       subdirs.push_back(name);
     } else if (looks_like_idx(full)) {
       has_idx = true;
+    } else {
+      has_files = true;
     }
   }
   if (has_idx) return open_idx_folder(path, options);
   if (!subdirs.empty()) return open_image_folder(path, split_dirs_of(path, subdirs), options);
+  // Images directly in the folder: an unlabelled dataset (self-supervised training).
+  if (has_files) return open_image_folder(path, {}, options);
   throw FormatError(path, "",
-                    "no dataset found: expected class folders of images, IDX files, or give an HDF5/CSV file");
+                    "no dataset found: expected class folders of images, a folder of unlabelled images, IDX files, "
+                    "or give an HDF5/CSV file");
 }
 
 }  // namespace
@@ -151,6 +173,10 @@ DatasetSplits open_dataset(const std::string& path, const DatasetOptions& option
   DatasetSplits splits = open_layout(path, options);
   if (options.class_names_path.empty()) return splits;
   return with_class_names(splits, read_class_names(options.class_names_path, splits.begin()->second->classes(), path));
+}
+
+std::shared_ptr<const Dataset> without_labels(std::shared_ptr<const Dataset> d) {
+  return std::make_shared<WithoutLabels>(std::move(d));
 }
 
 bool has_numbered_classes(const Dataset& d) { return first_named_class(d.classes()) == d.classes().size(); }

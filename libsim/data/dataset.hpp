@@ -83,6 +83,9 @@ bool has_numbered_classes(const Dataset& d);
 // The same splits with these class names (as many as the splits' classes; the caller checks).
 DatasetSplits with_class_names(DatasetSplits splits, std::vector<std::string> names);
 
+// The same items, unlabelled (-1) and without classes: what --no-labels trains on.
+std::shared_ptr<const Dataset> without_labels(std::shared_ptr<const Dataset> d);
+
 // A subset of another dataset's items (a split made by sim), sharing its classes.
 class DatasetSubset : public Dataset {
  public:

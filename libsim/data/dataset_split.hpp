@@ -20,6 +20,7 @@ struct SplitOptions {
   std::string holdout;            // "" | "N" (N classes chosen by seed) | "name1,name2,..."
   std::size_t min_per_class = 2;  // training needs pairs: smaller classes are errors (or --skip-bad)
   std::size_t per_class = 0;      // --per-class: train on the first N items of each class only (0 = all)
+  bool no_labels = false;         // --no-labels: the training items' labels dropped (self-supervised)
 };
 
 struct TrainVal {

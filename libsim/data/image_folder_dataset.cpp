@@ -1,4 +1,5 @@
-// DIR/<class>/<image> datasets (torchvision's ImageFolder, Keras' image_dataset_from_directory).
+// DIR/<class>/<image> datasets (torchvision's ImageFolder, Keras' image_dataset_from_directory), and
+// DIR/<image> without class folders: unlabelled images (label -1, no classes).
 //
 // Opening probes every file's header (cheap, parallel) so that non-images, corrupt headers and
 // mismatched sizes are reported before any training starts. If the decoded pixels fit in
@@ -75,6 +76,13 @@ std::vector<std::string> visible_subdirs(const std::string& dir) {
 std::vector<Item> scan_split(const std::string& root, const std::vector<std::string>& classes, BadItems& bad,
                              unsigned threads) {
   std::vector<Item> items;
+  if (classes.empty()) {
+    // No class folders: the images in the root are unlabelled (self-supervised training).
+    for (const std::string& name : list_directory(root)) {
+      const std::string path = join_path(root, name);
+      if (name[0] != '.' && !is_directory(path)) items.push_back({path, -1, {}});
+    }
+  }
   for (std::size_t c = 0; c < classes.size(); ++c) {
     const std::string class_dir = join_path(root, classes[c]);
     if (!is_directory(class_dir)) continue;  // this split lacks the class
@@ -157,7 +165,6 @@ DatasetSplits open_image_folder(const std::string& dir, const std::vector<std::s
     }
   }
   auto classes = std::make_shared<const std::vector<std::string>>(class_set.begin(), class_set.end());
-  if (classes->empty()) throw FormatError(dir, "", "no class folders found");
 
   BadItems bad(options.skip_bad);
   std::map<std::string, std::vector<Item>> scanned;
@@ -169,7 +176,10 @@ DatasetSplits open_image_folder(const std::string& dir, const std::vector<std::s
     total += items.size();
     for (const Item& item : items) colour = std::max(colour, item.header.channels >= 3 ? 3 : 1);
   }
-  if (total == 0) throw FormatError(dir, "", "no readable images found");
+  if (total == 0) {
+    throw FormatError(dir, "",
+                      classes->empty() ? "no class folders and no images found" : "no readable images found");
+  }
 
   ItemShape shape;
   shape.channels = options.channels > 0 ? options.channels : colour;

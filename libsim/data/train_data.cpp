@@ -14,6 +14,7 @@ TrainData open_train_data(const std::string& path, const DatasetOptions& data, c
   for (const auto& [name, dataset] : splits) spdlog::info("{}: {}: {}", path, name, describe(*dataset));
   out.split = make_train_val(splits, split, seed, data.skip_bad);
   if (split.per_class > 0) out.split.train = select_items(out.split.train, {}, split.per_class);
+  if (split.no_labels) out.split.train = without_labels(out.split.train);
   out.open_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   spdlog::info("training on {}", describe(*out.split.train));
   if (out.split.val) {

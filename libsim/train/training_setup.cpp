@@ -77,6 +77,23 @@ torch::jit::Module load_backbone(const std::string& path, ArchSpec& spec) {
   return module;
 }
 
+// The batch flags that fit the loss: a self-supervised loss draws --batch-size items regardless of
+// labels; a supervised one draws --classes-per-batch x --examples-per-class. The other kind's
+// flags, and --no-labels beside a supervised loss, are usage errors rather than silently ignored.
+void check_batch_flags(const TrainRequest& request, bool self_supervised) {
+  const BatchOptions& b = request.batch;
+  if (self_supervised && (b.classes_per_batch > 0 || b.examples_per_class > 0)) {
+    throw UsageError("--loss " + request.loss.name + " draws items regardless of their class: size its batches with "
+                         "--batch-size",
+                     b.classes_per_batch > 0 ? "--classes-per-batch" : "--examples-per-class");
+  }
+  if (!self_supervised && b.batch_size > 0) {
+    throw UsageError("sizes the batches of self-supervised losses; --loss " + request.loss.name +
+                         " takes --classes-per-batch x --examples-per-class",
+                     "--batch-size");
+  }
+}
+
 }  // namespace
 
 TrainingRun start_training(const TrainRequest& request) {
@@ -101,8 +118,16 @@ TrainingRun start_training(const TrainRequest& request) {
   measure_preprocessing(train, request.seed, request.threads, spec);
   run.net = EmbeddingNet(spec, backbone);
 
+  const bool self_supervised = loss_is_self_supervised(request.loss.name);
+  check_batch_flags(request, self_supervised);
   const auto counts = class_counts(train);
-  if (std::count_if(counts.begin(), counts.end(), [](std::size_t n) { return n >= 2; }) < 2) {
+  if (!self_supervised && counts.empty()) {
+    throw UsageError("the training items have no labels" +
+                         std::string(data.split.val ? "" : " (an image folder without class folders, or --no-labels)") +
+                         ": train with a self-supervised method (ntxent, simsiam, byol, barlow_twins, vicreg, swav)",
+                     "--loss " + request.loss.name);
+  }
+  if (!self_supervised && std::count_if(counts.begin(), counts.end(), [](std::size_t n) { return n >= 2; }) < 2) {
     throw FormatError(
         "", "classes",
         "similarity training needs at least 2 classes with 2 or more items each; the "
@@ -160,6 +185,7 @@ TrainingRun start_training(const TrainRequest& request) {
 
   BatchOptions batch_options = request.batch;
   batch_options.views = run.loss->needs_two_views() ? 2 : 1;
+  batch_options.instances = self_supervised;
   if (batch_options.views == 2 && !request.augment.enabled()) {
     throw UsageError("compares two augmented views of every item, but augmentation is off, so both views would be "
                      "the same " + std::string(spec.input.image ? "image" : "vector (vectors are not augmented)") +

@@ -36,15 +36,38 @@ for loss in supcon proxy_anchor; do
   expect 0 "" "$bin/sim-info" "$loss.sim"
 done
 
+# The same images without class folders, and with their labels dropped (--no-labels): both train a
+# model without classes (with the same seed, the very same weights), which embeds the labelled
+# folder for sim-index and sim-eval like any other model.
+mkdir unlabelled
+for f in "$fx"/images/*/*.png; do cp "$f" "unlabelled/$(basename "$(dirname "$f")")_$(basename "$f")"; done
+ssl=(--loss simsiam "${fast[@]}" "${aug[@]}" --batch-size 12 --val-split 0)
+expect 0 "" "$bin/sim-train" unlabelled -o folder.sim "${ssl[@]}"
+grep -q "no validation" err || fail "an unlabelled folder was validated"
+expect 0 "" "$bin/sim-train" "$fx/images" -o dropped.sim "${ssl[@]}" --no-labels
+expect 0 "" "$bin/sim-info" folder.sim --json
+grep -q '"classes":"0"' out || fail "a model trained without labels records classes: $(head -c 300 out)"
+fingerprint() { grep -o '"fingerprint":"[0-9a-f]*"' out; }
+folder_print="$(fingerprint)"
+expect 0 "" "$bin/sim-info" dropped.sim --json
+[[ $(fingerprint) == "$folder_print" ]] || fail "unlabelled folder and --no-labels trained different weights"
+expect 0 "" "$bin/sim-embed" -m folder.sim "$fx/images" -o folder.h5
+expect 0 "" "$bin/sim-index" -i folder.h5 -o folder.idx
+expect 0 "precision@1" "$bin/sim-eval" folder.idx -i folder.h5
+expect 2 "self-supervised" "$bin/sim-train" unlabelled -o u.sim --steps 2
+
 # Bad settings: exit 2 naming the flag, nothing written.
 expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}"
 expect 2 "--loss byol" "$bin/sim-train" "$fx/images" -o off.sim --loss byol "${fast[@]}"
 expect 2 "at least 2 items" "$bin/sim-train" "$fx/images" -o small.sim --loss vicreg "${fast[@]}" "${aug[@]}" \
-  --classes-per-batch 1 --examples-per-class 1
+  --batch-size 1
+expect 2 "--classes-per-batch" "$bin/sim-train" "$fx/images" -o p.sim --loss simsiam "${aug[@]}" --classes-per-batch 2
+expect 2 "--batch-size" "$bin/sim-train" "$fx/images" -o b.sim --batch-size 8 --steps 2
+expect 2 "no labels" "$bin/sim-train" "$fx/images" -o n.sim --no-labels --steps 2
 expect 2 "--head-width" "$bin/sim-train" "$fx/images" -o wide.sim --head-width 64 --steps 2
 expect 2 "--ssl-weight" "$bin/sim-train" "$fx/images" -o w.sim --loss swav --ssl-weight 0.1 "${aug[@]}" --steps 2
 expect 2 "--swav-epsilon" "$bin/sim-train" "$fx/images" -o e.sim --loss swav --swav-epsilon 0 "${aug[@]}" --steps 2
-for f in off small wide w e; do
+for f in off small wide w e p b n u; do
   [[ -e $f.sim ]] && fail "$f.sim written by a refused run"
 done
 finish

@@ -63,6 +63,9 @@ void add_flags(CLI::App& app, SplitOptions& o) {
                  "Train on only the first N items of each class (after validation is set aside; 0 = all): "
                  "a quick run on a subset")
       ->check(whole_number());
+  app.add_flag("--no-labels", o.no_labels,
+               "Train as if the dataset had no labels (a self-supervised --loss only): the model records no "
+               "classes; validation items, when labelled, still score each epoch");
 }
 
 void add_flags(CLI::App& app, BatchOptions& o) {
@@ -75,6 +78,11 @@ void add_flags(CLI::App& app, BatchOptions& o) {
                  "least 2) if smaller")
       ->default_val(0)
       ->check(CLI::Range(0, 100000));
+  app.add_option("--batch-size", o.batch_size,
+                 "Items in each batch of a self-supervised --loss, drawn regardless of labels (each seen as two "
+                 "views); 0 = 256")
+      ->default_val(0)
+      ->check(CLI::Range(0, 1000000));
 }
 
 void add_flags(CLI::App& app, AugmentOptions& o) {
