@@ -62,6 +62,11 @@ class BatchLoader {
   const BalancedSampler& sampler() const { return sampler_; }
   std::size_t skipped() const { return skipped_.load(); }
 
+  // Seconds spent in augment() so far, summed over the worker threads (each thread's wall clock
+  // around its items' augmentation: its CPU time unless the OS took the core away). Divide by
+  // the threads for the share of a batch's wall-clock time.
+  double augment_seconds() const { return double(augment_ns_.load()) * 1e-9; }
+
  private:
   // Loads dataset item `item` into out (values floats); on failure with skip_bad, tries the other
   // items of the same class in `group` and returns the index actually used.
@@ -77,6 +82,7 @@ class BatchLoader {
   std::size_t slice_begin_ = 0, slice_end_ = 0;  // this rank's positions in every batch
   std::vector<std::size_t> indices_;             // the whole batch
   std::atomic<std::size_t> skipped_{0};
+  std::atomic<std::uint64_t> augment_ns_{0};
   std::mutex bad_mutex_;
   std::set<std::size_t> bad_;  // items known to fail, not tried again
 };

@@ -189,7 +189,7 @@ TrainingRun start_training(const TrainRequest& request) {
   if (batch_options.views == 2 && !request.augment.enabled()) {
     throw UsageError("compares two augmented views of every item, but augmentation is off, so both views would be "
                      "the same " + std::string(spec.input.image ? "image" : "vector (vectors are not augmented)") +
-                         ": turn augmentation on (e.g. --aug-pad 2 --aug-flip --aug-brightness 0.2)",
+                         ": turn augmentation on (e.g. --aug-preset simclr)",
                      request.loss.ssl_weight > 0 ? "--ssl-weight" : "--loss " + request.loss.name);
   }
   const int rank = request.ranks ? request.ranks->rank() : 0, world = request.ranks ? request.ranks->size() : 1;

@@ -110,6 +110,7 @@ disagree "--dim" --per-class 60 -- --per-class 60 --dim 32
 disagree "--loss" --per-class 60 -- --per-class 60 --loss triplet
 disagree "--examples-per-class" --per-class 60 -- --per-class 60 --examples-per-class 8
 disagree "--aug-pad" --per-class 60 --aug-pad 1 -- --per-class 60
+disagree "--aug-crop-scale" --per-class 60 --aug-preset simclr -- --per-class 60 --aug-preset simclr --aug-crop-scale 0.5,1
 disagree "--seed" --per-class 60 -- --per-class 60 --seed 3
 disagree "the training items" --per-class 60 -- --per-class 50
 

@@ -57,8 +57,8 @@ expect 0 "precision@1" "$bin/sim-eval" folder.idx -i folder.h5
 expect 2 "self-supervised" "$bin/sim-train" unlabelled -o u.sim --steps 2
 
 # Bad settings: exit 2 naming the flag, nothing written.
-expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}"
-expect 2 "--loss byol" "$bin/sim-train" "$fx/images" -o off.sim --loss byol "${fast[@]}"
+expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}" --aug-preset none
+expect 2 "--loss byol" "$bin/sim-train" "$fx/images" -o off.sim --loss byol "${fast[@]}" --aug-preset none
 expect 2 "at least 2 items" "$bin/sim-train" "$fx/images" -o small.sim --loss vicreg "${fast[@]}" "${aug[@]}" \
   --batch-size 1
 expect 2 "--classes-per-batch" "$bin/sim-train" "$fx/images" -o p.sim --loss simsiam "${aug[@]}" --classes-per-batch 2

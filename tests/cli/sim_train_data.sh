@@ -32,6 +32,11 @@ dry=(--dry-run --dry-run-batches 20 --threads 2)
 expect 0 '"batch_size": 12' "$fx/images" "${dry[@]}" --examples-per-class 4
 expect 0 '"train_items": 15' "$fx/images_split" "${dry[@]}" --aug-pad 2 --aug-flip --aug-brightness 0.2
 expect 0 '"train_items": 60' "$fx/idx" "${dry[@]}" --image-size 32 --channels 3
+# The augmentation recipes, on grey and colour images; the dry run says what augmenting costs.
+expect 0 '"augment_ms_per_batch": [0-9]' "$fx/idx" "${dry[@]}" --aug-preset simclr
+expect 0 '"augment_share": [0-9]' "$fx/idx" "${dry[@]}" --image-size 32 --channels 3 --aug-preset byol --aug-hue 0.5
+expect 2 "--aug-crop-scale: must be MIN,MAX" "$fx/idx" "${dry[@]}" --aug-preset simclr --aug-crop-scale 0.9,0.2
+expect 2 "--aug-preset" "$fx/idx" "${dry[@]}" --aug-preset moco
 expect 0 '"train_items": 36' "$fx/vectors.h5" "${dry[@]}"
 expect 0 '"train_items": 27' "$fx/vectors.csv" "${dry[@]}"
 

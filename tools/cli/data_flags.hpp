@@ -24,10 +24,13 @@ void add_image_flags(CLI::App& app, DatasetOptions& options);
 void add_reading_flags(CLI::App& app, DatasetOptions& options);
 void add_column_flags(CLI::App& app, DatasetOptions& options);
 
-void add_flags(CLI::App& app, SplitOptions& options);    // --val-split, --holdout-classes, --per-class
-void add_flags(CLI::App& app, BatchOptions& options);    // --classes-per-batch, --examples-per-class
-void add_flags(CLI::App& app, AugmentOptions& options);  // --aug-*
-void add_flags(CLI::App& app, InputOptions& options);    // the reading flags, --split, --classes, --per-class
+void add_flags(CLI::App& app, SplitOptions& options);  // --val-split, --holdout-classes, --per-class
+void add_flags(CLI::App& app, BatchOptions& options);  // --classes-per-batch, --examples-per-class
+// --aug-*: one flag per field of AugmentOptions, and --aug-preset NAME (augment_preset), which
+// sets every field whose own flag is not given, so `--aug-preset simclr --aug-blur-prob 0` is
+// SimCLR's recipe without the blur. Values out of range are UsageErrors naming the flag.
+void add_flags(CLI::App& app, AugmentOptions& options);
+void add_flags(CLI::App& app, InputOptions& options);  // the reading flags, --split, --classes, --per-class
 
 // The same input options as arguments ("--split=test", ...) that add_flags parses back into equal
 // values: what sim-query -m passes to sim-embed. A field added to InputOptions belongs in both.

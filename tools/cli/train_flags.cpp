@@ -158,4 +158,14 @@ void add_flags(CLI::App& app, LossOptions& o) {
       ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
 }
 
+std::string default_augmentation(const CLI::App& app, const LossOptions& loss, AugmentOptions& augment) {
+  if (!loss_is_self_supervised(loss.name)) return "";
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_name().rfind("--aug-", 0) == 0 && option->count() > 0) return "";
+  }
+  const std::string preset = loss.name == "byol" ? "byol" : "simclr";
+  augment = augment_preset(preset);
+  return preset;
+}
+
 }  // namespace sim

@@ -37,9 +37,11 @@ int main(int argc, char** argv) {
   bool dry = false;
   std::uint64_t dry_batches = 100;
   double timeout_s = 300;
+  const CLI::App* parsed = nullptr;
   return sim::run_main(
       info, argc, argv,
       [&](CLI::App& app) {
+        parsed = &app;
         app.add_option("dataset", dataset, "Dataset: image folder, IDX files, or HDF5/CSV vectors")->required();
         auto* out = app.add_option("-o,--output", output, "Model file to write (atomically)");
         auto* dry_flag = app.add_flag("--dry-run", dry,
@@ -74,6 +76,8 @@ int main(int argc, char** argv) {
           spdlog::info("restart {} of this job: resuming from {}", launch.restart_count, output + ".ckpt");
           train.resume = true;
         }
+        const std::string preset = sim::default_augmentation(*parsed, loss, augment);
+        if (!preset.empty()) spdlog::info("--loss {}: augmenting with --aug-preset {} (no --aug-* flag given)", loss.name, preset);
         data.threads = common.threads;
         const auto open_data = [&] { return sim::open_train_data(dataset, data, split, common.seed); };
         // One process opens its data before LibTorch loads (a bad file is said at once); the ranks

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "base/error.hpp"
+#include "cli/data_flags.hpp"
 #include "cli/train_flags.hpp"
 #include "test_util.hpp"
 
@@ -58,4 +59,32 @@ TEST_CASE("flags set the config, and a flag of another loss is refused") {
   CHECK_THROWS_AS(parse(bad_name, "--loss lifted"), CLI::ValidationError);
   sim::LossOptions bad_mining;
   CHECK_THROWS_AS(parse(bad_mining, "--loss pn --pn-mining all"), CLI::ValidationError);
+}
+
+TEST_CASE("a self-supervised loss without any --aug-* flag augments with its paper's recipe") {
+  const auto preset_for = [](const std::string& command_line, sim::AugmentOptions& augment) {
+    CLI::App app("test");
+    sim::LossOptions loss;
+    sim::add_flags(app, loss);
+    sim::add_flags(app, augment);
+    app.parse(command_line, /*program_name_included=*/false);
+    return sim::default_augmentation(app, loss, augment);
+  };
+  sim::AugmentOptions a;
+  CHECK(preset_for("--loss simsiam", a) == "simclr");
+  CHECK(a.crop_scale_min == sim::augment_preset("simclr").crop_scale_min);
+  CHECK(a.enabled());
+  sim::AugmentOptions b;
+  CHECK(preset_for("--loss byol", b) == "byol");
+  CHECK(b.solarize_prob == sim::augment_preset("byol").solarize_prob);
+  sim::AugmentOptions c;  // any augmentation flag: the user's choice stands, even "none"
+  CHECK(preset_for("--loss vicreg --aug-preset none", c).empty());
+  CHECK_FALSE(c.enabled());
+  sim::AugmentOptions d;
+  CHECK(preset_for("--loss swav --aug-flip", d).empty());
+  CHECK(d.flip);
+  CHECK(d.crop_scale_max == sim::AugmentOptions().crop_scale_max);
+  sim::AugmentOptions e;  // supervised losses keep augmentation off unless asked
+  CHECK(preset_for("--loss triplet", e).empty());
+  CHECK_FALSE(e.enabled());
 }

@@ -235,3 +235,217 @@ TEST_CASE("bad augmentation settings are usage errors naming the flag") {
   Image image(4, 0.f);
   CHECK_THROWS_AS(sim::augment(everything(), image.data(), 1, 0, 4, 0), sim::Error);
 }
+
+namespace {
+
+// The fraction of `seeds` augmentations of `original` that change it.
+double changed_fraction(const sim::AugmentOptions& config, const Image& original, int c, int h, int w, int seeds) {
+  int changed = 0;
+  for (int seed = 0; seed < seeds; ++seed) {
+    Image image = original;
+    sim::augment(config, image.data(), c, h, w, std::uint64_t(seed));
+    if (image != original) ++changed;
+  }
+  return double(changed) / double(seeds);
+}
+
+}  // namespace
+
+TEST_CASE("each step happens with its probability") {
+  // 2000 draws: a standard deviation of at most 0.011 on the fraction; 0.04 is over 3.5 of them.
+  const int seeds = 2000;
+  const Image colour = random_image(3, 24, 24, 11);
+  sim::AugmentOptions grey;
+  grey.grey_prob = 0.3f;
+  CHECK(changed_fraction(grey, colour, 3, 24, 24, seeds) == doctest::Approx(0.3).epsilon(0.04 / 0.3));
+  sim::AugmentOptions blur;
+  blur.blur_prob = 0.6f;
+  blur.blur_sigma_min = 1.f;  // a sigma near 0.1 gives neighbours weights below float's precision:
+                              // such a blur changes nothing, and would not count as one here
+  CHECK(changed_fraction(blur, colour, 3, 24, 24, seeds) == doctest::Approx(0.6).epsilon(0.04 / 0.6));
+  sim::AugmentOptions solar;
+  solar.solarize_prob = 0.1f;
+  CHECK(changed_fraction(solar, colour, 3, 24, 24, seeds) == doctest::Approx(0.1).epsilon(0.04 / 0.1));
+  sim::AugmentOptions jitter;
+  jitter.jitter_prob = 0.8f;
+  jitter.saturation = 0.5f;
+  jitter.hue = 0.2f;
+  CHECK(changed_fraction(jitter, colour, 3, 24, 24, seeds) == doctest::Approx(0.8).epsilon(0.04 / 0.8));
+  // Probability 1 always, 0 never (0 turns the step off).
+  grey.grey_prob = 1.f;
+  CHECK(changed_fraction(grey, colour, 3, 24, 24, 50) == 1.0);
+  jitter.jitter_prob = 0.f;
+  CHECK_FALSE(jitter.enabled());
+  CHECK(changed_fraction(jitter, colour, 3, 24, 24, 50) == 0.0);
+}
+
+TEST_CASE("grey, saturation and hue draw but change nothing on 1-channel images") {
+  const Image grey_image = random_image(1, 24, 24, 12);
+  sim::AugmentOptions config;
+  config.grey_prob = 1.f;
+  config.saturation = 0.9f;
+  config.hue = 0.5f;
+  CHECK(config.enabled());
+  CHECK(changed_fraction(config, grey_image, 1, 24, 24, 100) == 0.0);
+}
+
+TEST_CASE("--aug-blur-min-size leaves smaller images unblurred") {
+  sim::AugmentOptions config;
+  config.blur_prob = 1.f;
+  config.blur_sigma_min = 1.f;  // see above: a sigma near 0.1 changes nothing
+  config.blur_min_size = 32;
+  CHECK(changed_fraction(config, random_image(1, 28, 28, 13), 1, 28, 28, 20) == 0.0);
+  CHECK(changed_fraction(config, random_image(1, 32, 32, 13), 1, 32, 32, 20) == 1.0);
+  config.blur_min_size = 0;
+  CHECK(changed_fraction(config, random_image(1, 28, 28, 13), 1, 28, 28, 20) == 1.0);
+}
+
+TEST_CASE("the draws follow the documented order: crop box first, jitter order before its amounts") {
+  const Image original = random_image(3, 16, 16, 14);
+  sim::AugmentOptions crop;
+  crop.crop_scale_min = 0.2f;
+  crop.crop_scale_max = 1.f;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    Image image = original, expected = original;
+    sim::augment(crop, image.data(), 3, 16, 16, seed);
+    sim::Rng rng(seed);
+    const sim::CropBox box = sim::random_crop_box(16, 16, 0.2f, 1.f, 0.75f, 4.f / 3.f, rng);
+    sim::resized_crop(expected.data(), 3, 16, 16, box);
+    CHECK(image == expected);
+  }
+
+  // Brightness and contrast: one draw orders the pair (Fisher-Yates), then the amounts, brightness
+  // first. Both orders happen.
+  sim::AugmentOptions jitter;
+  jitter.brightness = 0.25f;  // amounts a float holds exactly, so the double draws below are the same
+  jitter.contrast = 0.5f;
+  bool contrast_first_seen = false, brightness_first_seen = false;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    Image image = original, expected = original;
+    sim::augment(jitter, image.data(), 3, 16, 16, seed);
+    sim::Rng rng(seed);
+    const bool contrast_first = rng.below(2) == 0;
+    const auto offset = float(rng.uniform(-0.25, 0.25));
+    const auto factor = float(rng.uniform(0.5, 1.5));
+    if (contrast_first) sim::adjust_contrast(expected.data(), 3, 16, 16, factor);
+    sim::adjust_brightness(expected.data(), expected.size(), offset);
+    if (!contrast_first) sim::adjust_contrast(expected.data(), 3, 16, 16, factor);
+    CHECK(image == expected);
+    (contrast_first ? contrast_first_seen : brightness_first_seen) = true;
+  }
+  CHECK(contrast_first_seen);
+  CHECK(brightness_first_seen);
+
+  // Brightness alone, with the default jitter probability of 1, draws only its offset: what it
+  // drew before there was a probability.
+  sim::AugmentOptions brightness;
+  brightness.brightness = 0.25f;
+  Image image = original, expected = original;
+  sim::augment(brightness, image.data(), 3, 16, 16, 5);
+  sim::Rng rng(5);
+  sim::adjust_brightness(expected.data(), expected.size(), float(rng.uniform(-0.25, 0.25)));
+  CHECK(image == expected);
+}
+
+TEST_CASE("every step together repeats under a seed and stays in [0, 1]") {
+  for (const char* name : {"simclr", "byol"}) {
+    const sim::AugmentOptions config = sim::augment_preset(name);
+    const Image original = random_image(3, 40, 40, 15);
+    Image a = original, b = original, c = original;
+    sim::augment(config, a.data(), 3, 40, 40, 21);
+    sim::augment(config, b.data(), 3, 40, 40, 21);
+    sim::augment(config, c.data(), 3, 40, 40, 22);
+    CHECK(a == b);
+    CHECK(a != c);
+    CHECK(in_unit_range(a));
+    CHECK(in_unit_range(c));
+  }
+}
+
+TEST_CASE("presets: SimCLR's and BYOL's recipes for small images") {
+  CHECK_FALSE(sim::augment_preset("none").enabled());
+  const sim::AugmentOptions simclr = sim::augment_preset("simclr");
+  CHECK(simclr.crop_scale_min == 0.2f);
+  CHECK(simclr.crop_scale_max == 1.f);
+  CHECK(simclr.crop_ratio_min == 0.75f);
+  CHECK(simclr.flip);
+  CHECK(simclr.pad == 0);
+  CHECK(simclr.jitter_prob == 0.8f);
+  CHECK(simclr.brightness == 0.4f);
+  CHECK(simclr.contrast == 0.4f);
+  CHECK(simclr.saturation == 0.4f);
+  CHECK(simclr.hue == 0.1f);
+  CHECK(simclr.grey_prob == 0.2f);
+  CHECK(simclr.blur_prob == 0.5f);
+  CHECK(simclr.blur_min_size == 32);
+  CHECK(simclr.solarize_prob == 0.f);
+  const sim::AugmentOptions byol = sim::augment_preset("byol");
+  CHECK(byol.saturation == 0.2f);
+  CHECK(byol.blur_prob == 0.5f);
+  CHECK(byol.blur_min_size == 0);
+  CHECK(byol.solarize_prob == 0.1f);
+  try {
+    sim::augment_preset("moco");
+    FAIL("no error");
+  } catch (const sim::UsageError& e) {
+    CHECK(e.field() == "--aug-preset");
+    CHECK(std::string(e.what()).find("none, simclr, byol") != std::string::npos);
+  }
+}
+
+TEST_CASE("bad crop, jitter, grey, blur and solarisation settings are usage errors naming the flag") {
+  auto field_of = [](const sim::AugmentOptions& config) {
+    try {
+      config.validate();
+    } catch (const sim::UsageError& e) {
+      return e.field();
+    }
+    return std::string("no error");
+  };
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  sim::AugmentOptions config;
+  CHECK(field_of(config) == "no error");
+  config.crop_scale_min = 0.f;  // a crop must keep something
+  config.crop_scale_max = 1.f;
+  CHECK(field_of(config) == "--aug-crop-scale");
+  config.crop_scale_min = 0.5f;
+  config.crop_scale_max = 0.4f;
+  CHECK(field_of(config) == "--aug-crop-scale");
+  config.crop_scale_max = 1.5f;
+  CHECK(field_of(config) == "--aug-crop-scale");
+  config.crop_scale_max = 1.f;
+  CHECK(field_of(config) == "no error");
+  config = {};
+  config.crop_ratio_min = 0.f;
+  CHECK(field_of(config) == "--aug-crop-ratio");
+  config.crop_ratio_min = 2.f;  // above the maximum 4/3
+  CHECK(field_of(config) == "--aug-crop-ratio");
+  config = {};
+  config.jitter_prob = 1.5f;
+  CHECK(field_of(config) == "--aug-jitter-prob");
+  config = {};
+  config.saturation = -1.f;
+  CHECK(field_of(config) == "--aug-saturation");
+  config = {};
+  config.hue = 0.6f;
+  CHECK(field_of(config) == "--aug-hue");
+  config.hue = nan;
+  CHECK(field_of(config) == "--aug-hue");
+  config = {};
+  config.grey_prob = -0.1f;
+  CHECK(field_of(config) == "--aug-grey-prob");
+  config = {};
+  config.blur_prob = nan;
+  CHECK(field_of(config) == "--aug-blur-prob");
+  config = {};
+  config.blur_sigma_min = 0.f;
+  CHECK(field_of(config) == "--aug-blur-sigma");
+  config.blur_sigma_min = 3.f;  // above the maximum 2
+  CHECK(field_of(config) == "--aug-blur-sigma");
+  config = {};
+  config.blur_min_size = -1;
+  CHECK(field_of(config) == "--aug-blur-min-size");
+  config = {};
+  config.solarize_prob = 2.f;
+  CHECK(field_of(config) == "--aug-solarize-prob");
+}

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/rng.hpp"
 #include "data/batch_loader.hpp"
 #include "data/dataset.hpp"
 #include "fixtures.hpp"
@@ -166,4 +167,29 @@ TEST_CASE("ranks load disjoint slices that together are the single process's bat
   }
   CHECK_THROWS_AS(sim::BatchLoader(d, config, augment, 1, 1, false, 2, 2, 0), sim::UsageError);
   CHECK_THROWS_AS(sim::BatchLoader(d, config, augment, 1, 1, false, 0, 10, 0), sim::UsageError);
+}
+
+TEST_CASE("two views are two_views of each item with its seed, and the time augmenting is counted") {
+  sim::test::TempDir dir;
+  fx::write_image_folder(dir.path(), {"a", "b"}, {4, 4}, 8, 8, 3, 6);
+  const auto d = folder(dir.path());
+  sim::BatchOptions config;
+  config.examples_per_class = 2;
+  config.views = 2;
+  const sim::AugmentOptions augment = sim::augment_preset("simclr");
+  sim::BatchLoader loader(d, config, augment, 3, 2, false);
+  sim::Batch batch;
+  loader.next(batch);
+  loader.next(batch);  // step 1
+  std::vector<float> source(batch.values), a(batch.values), b(batch.values);
+  for (std::size_t i = 0; i < batch.size; ++i) {
+    d->load(batch.items[i], source.data());
+    sim::two_views(augment, source.data(), a.data(), b.data(), 3, 8, 8, sim::mix_seed(sim::mix_seed(3, 1), i));
+    CHECK(std::equal(a.begin(), a.end(), batch.data.begin() + std::ptrdiff_t(i * batch.values)));
+    CHECK(std::equal(b.begin(), b.end(), batch.data.begin() + std::ptrdiff_t((batch.size + i) * batch.values)));
+  }
+  CHECK(loader.augment_seconds() > 0.0);
+  sim::BatchLoader plain(d, config, sim::AugmentOptions{}, 3, 2, false);
+  plain.next(batch);
+  CHECK(plain.augment_seconds() == 0.0);
 }
