@@ -6,10 +6,7 @@
 #include "train/training_run.hpp"
 
 namespace sim {
-namespace {
 
-// Everything of the network that must be the same on every rank: its parameters and buffers,
-// the TorchScript backbone's included.
 std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buffers) {
   std::vector<torch::Tensor> state = net->parameters();
   for (const auto& b : net->buffers()) state.push_back(b);
@@ -21,8 +18,6 @@ std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buf
   }
   return state;
 }
-
-}  // namespace
 
 void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // The network outlives nothing of the run: a non-owning pointer for its batch norms.

@@ -30,6 +30,25 @@ torch::Tensor validation_embeddings(TrainingRun& run) {
   return gather_embeddings(*ranks, embed_all(run.net, slice, run.embed_options), 1, n);
 }
 
+// --keep-best and --patience, after rank 0 scored `epoch` (1-based).
+void track_best(TrainingRun& run, std::int64_t epoch) {
+  const TrainOptions& config = run.request->train;
+  if (run.summary.val_map_at_r > run.best_map) {
+    run.best_map = run.summary.val_map_at_r;
+    run.best_precision = run.summary.val_precision_at_1;
+    run.best_epoch = epoch;
+    run.epochs_without_gain = 0;
+    if (config.keep_best) {
+      torch::NoGradGuard no_grad;
+      run.best_state.clear();
+      for (const torch::Tensor& t : network_state(run.net, true)) run.best_state.push_back(t.detach().clone());
+    }
+    return;
+  }
+  ++run.epochs_without_gain;
+  if (config.patience > 0 && run.epochs_without_gain >= config.patience) run.stop = true;
+}
+
 }  // namespace
 
 void end_epoch(TrainingRun& run, std::int64_t step) {
@@ -72,11 +91,18 @@ void end_epoch(TrainingRun& run, std::int64_t step) {
       std::snprintf(buf, sizeof buf, ", validation precision@1 %.4f MAP@R %.4f", run.summary.val_precision_at_1,
                     run.summary.val_map_at_r);
       line += buf;
+      track_best(run, epoch + 1);
     }
     run.summary.validation_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   spdlog::info("{}", line);
-  if (step + 1 < run.total && run.leader) {
+  if (run.request->train.patience > 0 && run.request->ranks) {
+    // Rank 0 alone scored: every rank stops after the same epoch.
+    std::vector<torch::Tensor> stop{torch::tensor({std::int64_t(run.stop)}, torch::kInt64)};
+    run.request->ranks->broadcast(stop);
+    run.stop = stop[0].item<std::int64_t>() != 0;
+  }
+  if (step + 1 < run.total && !run.stop && run.leader) {
     save_model(run.checkpoint, run.net, run.info, run.samples,
                {{"OPTM", save_optimizer_state(*run.optimizer, *run.loss, step + 1)}});
   }

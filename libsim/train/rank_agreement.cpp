@@ -52,6 +52,8 @@ std::vector<std::pair<std::string, std::string>> agreed_settings(const TrainRequ
       {"--warmup-steps", std::to_string(t.warmup_steps)},
       {"--clip-grad-norm", number(t.clip_grad_norm)},
       {"--val-max", std::to_string(t.val_max)},
+      {"--keep-best", t.keep_best ? "on" : "off"},
+      {"--patience", std::to_string(t.patience)},
       {"--resume", t.resume ? "on" : "off"},
       {"--classes-per-batch", std::to_string(r.batch.classes_per_batch)},
       {"--examples-per-class", std::to_string(r.batch.examples_per_class)},

@@ -27,6 +27,8 @@ struct TrainOptions {
   std::int64_t warmup_steps = -1;  // --warmup-steps; < 0: 5% of the steps, at most 500
   double clip_grad_norm = 0;       // --clip-grad-norm; 0 = off
   std::size_t val_max = 10000;     // --val-max: validate on at most this many items
+  bool keep_best = false;          // --keep-best: write the epoch with the best validation MAP@R
+  int patience = 0;                // --patience: stop after this many epochs without a better MAP@R; 0 = off
 
   bool resume = false;  // --resume: continue from OUTPUT.ckpt
 };

@@ -36,6 +36,7 @@ TrainSummary train_model(const TrainRequest& request) {
   Batch batch;
   const auto start = std::chrono::steady_clock::now();
   std::unique_ptr<Progress> progress;
+  std::int64_t steps_taken = 0;
   for (std::int64_t step = run.start_step; step < run.total; ++step) {
     if (!progress) {
       // Counted in images, so the rate shown is images/s; the loss is logged at each epoch's end.
@@ -56,14 +57,22 @@ TrainSummary train_model(const TrainRequest& request) {
       throw_batch_too_large(run, what.substr(0, what.find('\n')));
     }
     progress->add(run.images_per_step);
+    ++steps_taken;
     const bool epoch_end = (step + 1) % run.steps_per_epoch == 0 || step + 1 == run.total;
     if (!epoch_end) continue;
     progress->finish();
     progress.reset();
     end_epoch(run, step);
+    if (run.stop) {
+      if (run.leader) {
+        spdlog::info("stopping early: no better validation MAP@R for {} epochs (--patience; best {:.4f} in epoch {})",
+                     request.train.patience, run.best_map, run.best_epoch);
+      }
+      break;
+    }
   }
   TrainSummary summary = run.summary;
-  summary.steps = run.total - run.start_step;
+  summary.steps = steps_taken;
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.images_per_second = double(summary.steps) * double(run.images_per_step) / summary.seconds;
   if (request.ranks) summary.collectives_s = request.ranks->collective_seconds();
@@ -72,6 +81,20 @@ TrainSummary train_model(const TrainRequest& request) {
   if (run.sync) {
     run.sync->check_identical("at the end of training");
     spdlog::debug("weights fingerprint {:016x} at the end of training", run.sync->fingerprint());
+  }
+  if (request.train.keep_best && run.leader && !run.best_state.empty()) {
+    // The best epoch's weights replace the last ones (after the ranks' weights were compared; rank
+    // 0 alone writes), and the figures recorded are that epoch's.
+    torch::NoGradGuard no_grad;
+    const std::vector<torch::Tensor> now = network_state(run.net, true);
+    for (std::size_t i = 0; i < now.size(); ++i) now[i].copy_(run.best_state[i]);
+    summary.val_map_at_r = run.best_map;
+    summary.val_precision_at_1 = run.best_precision;
+    run.info.training["val_precision_at_1"] = run.best_precision;
+    run.info.training["val_map_at_r"] = run.best_map;
+    run.info.training["best_epoch"] = run.best_epoch;
+    spdlog::info("keeping epoch {}: validation precision@1 {:.4f} MAP@R {:.4f} (--keep-best)", run.best_epoch,
+                 run.best_precision, run.best_map);
   }
   if (run.leader) {
     save_model(request.output, run.net, run.info, run.samples);

@@ -43,6 +43,14 @@ struct TrainingRun {
   EmbedOptions embed_options;             // for validation
   std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
 
+  // --keep-best and --patience (rank 0 decides; end_epoch tells the others to stop).
+  double best_map = -1;                  // the best validation MAP@R so far
+  double best_precision = -1;            // and its precision@1
+  std::int64_t best_epoch = 0;           // 1-based; 0: none yet
+  std::vector<torch::Tensor> best_state; // a copy of network_state(net, true) at best_epoch (--keep-best)
+  int epochs_without_gain = 0;
+  bool stop = false;                     // --patience ran out: train_model ends after this epoch
+
   double epoch_loss = 0;    // summed over the epoch's steps so far
   double epoch_spread = 0;       // loss_ops::spread of the batches' embeddings, summed likewise
   double epoch_head_spread = 0;  // and of the loss's head outputs (Loss::head_spread; < 0: no head)
@@ -75,6 +83,10 @@ constexpr double kCollapsedSpread = 0.05;
 // and validation figures, stops a collapsed run (Error, before any checkpoint of the epoch), and
 // writes the checkpoint unless training is over.
 void end_epoch(TrainingRun& run, std::int64_t step);
+
+// Every tensor of the network: its parameters and buffers, the TorchScript backbone's parameters
+// and (with_script_buffers) its buffers (data_parallel.cpp).
+std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buffers);
 
 // The loss's parameters the optimiser updates: all but those without gradient (BYOL's target).
 std::vector<torch::Tensor> trainable_loss_parameters(Loss& loss);

@@ -220,6 +220,11 @@ TrainingRun start_training(const TrainRequest& request) {
                        {"train_items", train.size()}};
   run.samples = sample_inputs(train, request.threads);
   run.val = validation_subset(data.split.val, config.val_max);
+  if ((config.keep_best || config.patience > 0) && !(run.val && run.val->size() > 1 && !run.val->classes().empty())) {
+    throw UsageError("judges epochs by their validation MAP@R, and this run has no labelled validation items "
+                     "(give --val-split, or a dataset with a val/ or test/ split)",
+                     config.keep_best ? "--keep-best" : "--patience");
+  }
   run.embed_options.threads = request.threads;
   run.embed_options.progress = false;
 

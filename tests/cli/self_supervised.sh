@@ -56,6 +56,15 @@ expect 0 "" "$bin/sim-index" -i folder.h5 -o folder.idx
 expect 0 "precision@1" "$bin/sim-eval" folder.idx -i folder.h5
 expect 2 "self-supervised" "$bin/sim-train" unlabelled -o u.sim --steps 2
 
+# --keep-best writes the best validation epoch, --patience stops when none is better (on these 18
+# images validation saturates within a few epochs, so 12 are never all run).
+expect 0 "" "$bin/sim-train" "$fx/images" -o kb.sim --epochs 12 --patience 2 --keep-best --val-split 0.3 --seed 1
+grep -q "stopping early" err || fail "--patience did not stop: $(tail -n 3 err)"
+grep -q "keeping epoch" err || fail "--keep-best kept nothing: $(tail -n 3 err)"
+expect 0 '"best_epoch"' "$bin/sim-info" kb.sim --json
+expect 2 "--keep-best" "$bin/sim-train" "$fx/images" -o kb0.sim --keep-best --val-split 0 --steps 2
+expect 2 "--patience" "$bin/sim-train" "$fx/images" -o kb0.sim --patience 3 --val-split 0 --steps 2
+
 # Bad settings: exit 2 naming the flag, nothing written.
 expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}" --aug-preset none
 expect 2 "--loss byol" "$bin/sim-train" "$fx/images" -o off.sim --loss byol "${fast[@]}" --aug-preset none
@@ -67,7 +76,7 @@ expect 2 "no labels" "$bin/sim-train" "$fx/images" -o n.sim --no-labels --steps 
 expect 2 "--head-width" "$bin/sim-train" "$fx/images" -o wide.sim --head-width 64 --steps 2
 expect 2 "--ssl-weight" "$bin/sim-train" "$fx/images" -o w.sim --loss swav --ssl-weight 0.1 "${aug[@]}" --steps 2
 expect 2 "--swav-epsilon" "$bin/sim-train" "$fx/images" -o e.sim --loss swav --swav-epsilon 0 "${aug[@]}" --steps 2
-for f in off small wide w e p b n u; do
+for f in off small wide w e p b n u kb0; do
   [[ -e $f.sim ]] && fail "$f.sim written by a refused run"
 done
 finish

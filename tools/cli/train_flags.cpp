@@ -56,6 +56,12 @@ void add_flags(CLI::App& app, TrainOptions& o) {
       ->default_str("10000")
       ->check(whole_number())
       ->check(CLI::PositiveNumber);
+  app.add_flag("--keep-best", o.keep_best,
+               "Write the weights of the epoch with the best validation MAP@R, not those of the last epoch");
+  app.add_option("--patience", o.patience,
+                 "Stop early after this many epochs without a better validation MAP@R (0 = never)")
+      ->default_str("0")
+      ->check(CLI::Range(0, 100000));
   app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
 }
 
