@@ -4,10 +4,11 @@
 # sim-embed, sim-index and sim-eval use unchanged; the bad settings exit 2 naming the flag before
 # any step (augmentation off, a batch too small, a head width for a loss without heads, an
 # instance term beside a self-supervised loss), and a collapsed run exits 1 without a model.
-# Usage: self_supervised.sh BIN_DIR FIXTURES_DIR
+# Usage: self_supervised.sh BIN_DIR FIXTURES_DIR FASHION_MNIST_DIR
 set -u
 bin="$(cd "$1" && pwd)"
 fx="$(cd "$2" && pwd)"
+fashion="$3"
 # shellcheck source=tests/cli/lib.sh
 source "$(dirname "$0")/lib.sh"
 tmp="$(mktemp -d)"
@@ -64,6 +65,17 @@ grep -q "keeping epoch" err || fail "--keep-best kept nothing: $(tail -n 3 err)"
 expect 0 '"best_epoch"' "$bin/sim-info" kb.sim --json
 expect 2 "--keep-best" "$bin/sim-train" "$fx/images" -o kb0.sim --keep-best --val-split 0 --steps 2
 expect 2 "--patience" "$bin/sim-train" "$fx/images" -o kb0.sim --patience 3 --val-split 0 --steps 2
+
+# Collapse, by the papers' own ablations: BYOL without its predictor and with a target equal to the
+# online network (SimSiam without predictor, which its paper shows collapsing), and SwAV without
+# Sinkhorn's equipartition. Both stop with exit 1 naming the collapse; no model is written.
+expect 1 "collapsed in epoch" "$bin/sim-train" "$fx/images" -o col.sim --loss byol --byol-no-predictor \
+  --byol-momentum 0 --lr 0.01 --steps 40 --head-width 32 --seed 2 --threads 1 --val-split 0
+[[ -e col.sim ]] && fail "a collapsed BYOL run wrote its model"
+expect 1 "projected nearly alike" "$bin/sim-train" "$fashion" -o col.sim --per-class 50 --batch-size 64 \
+  --loss swav --swav-sinkhorn-iterations 0 --swav-freeze-steps 1 --lr 0.01 --steps 60 --seed 2 --threads 1 \
+  --val-split 0
+[[ -e col.sim ]] && fail "a collapsed SwAV run wrote its model"
 
 # Bad settings: exit 2 naming the flag, nothing written.
 expect 2 "augmentation is off" "$bin/sim-train" "$fx/images" -o off.sim --loss simsiam "${fast[@]}" --aug-preset none

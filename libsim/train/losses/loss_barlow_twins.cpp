@@ -31,7 +31,7 @@ BarlowTwinsLoss::BarlowTwinsLoss(Distance distance, std::int64_t dim, std::int64
 torch::Tensor BarlowTwinsLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& /*labels*/) {
   const ViewPair v = split_views(embeddings, "Barlow Twins");
   const torch::Tensor z1 = projector_->forward(v.first);
-  head_spread_ = loss_ops::spread(z1);
+  head_spread_ = loss_ops::direction_spread(z1);
   return barlow_twins_objective(z1, projector_->forward(v.second), lambda_);
 }
 

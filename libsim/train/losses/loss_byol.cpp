@@ -48,7 +48,7 @@ torch::Tensor ByolLoss::forward_with_target(const torch::Tensor& online, const t
     throw Error("", "embeddings", "BYOL's target embeddings must have the online ones' shape");
   }
   const torch::Tensor z = projector_->forward(o.first);
-  head_spread_ = loss_ops::spread(z);
+  head_spread_ = loss_ops::direction_spread(z);
   const torch::Tensor p1 = predictor_->forward(z);
   const torch::Tensor p2 = predictor_->forward(projector_->forward(o.second));
   torch::Tensor z1, z2;

@@ -78,4 +78,11 @@ double spread(const torch::Tensor& rows) {
   return std::sqrt(e.var(0, /*unbiased=*/false).sum().item<double>() / scale);
 }
 
+double direction_spread(const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  if (rows.dim() != 2) return 1.0;
+  return spread(torch::nn::functional::normalize(rows.detach().to(torch::kFloat64),
+                                                 torch::nn::functional::NormalizeFuncOptions().dim(1)));
+}
+
 }  // namespace sim::loss_ops

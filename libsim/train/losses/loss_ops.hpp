@@ -32,6 +32,10 @@ torch::Tensor mean_over(const torch::Tensor& per_row, const torch::Tensor& valid
 // the rows / the mean squared row norm). 1 for unit rows whose mean is 0; 0 when every row is the
 // same (a collapsed model). Computed without gradient; 1 for fewer than 2 rows.
 double spread(const torch::Tensor& rows);
+// spread of the rows scaled to unit length: how far apart their directions are, whatever their
+// norms (SimSiam's collapse measure, the per-feature deviation of l2-normalised outputs, times
+// sqrt(D)). A projection whose rows differ only in length has collapsed for cosine-based methods.
+double direction_spread(const torch::Tensor& rows);
 
 // A scalar 0 connected to `t`'s graph: backward() through it gives zero gradients.
 torch::Tensor connected_zero(const torch::Tensor& t);

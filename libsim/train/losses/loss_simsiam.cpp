@@ -26,7 +26,7 @@ torch::Tensor SimSiamLoss::forward(const torch::Tensor& embeddings, const torch:
   // normalise each view's batch alone.
   const torch::Tensor z1 = projector_->forward(v.first), z2 = projector_->forward(v.second);
   const torch::Tensor p1 = predictor_->forward(z1), p2 = predictor_->forward(z2);
-  head_spread_ = loss_ops::spread(z1);
+  head_spread_ = loss_ops::direction_spread(z1);
   return simsiam_objective(p1, p2, z1, z2);
 }
 

@@ -60,7 +60,7 @@ torch::Tensor SwavLoss::forward(const torch::Tensor& embeddings, const torch::Te
   const auto unit = F::NormalizeFuncOptions().dim(1);
   const torch::Tensor c = frozen_ ? prototypes_.detach() : prototypes_;
   const torch::Tensor z1 = F::normalize(projector_->forward(v.first), unit);
-  head_spread_ = loss_ops::spread(z1);
+  head_spread_ = loss_ops::direction_spread(z1);
   const torch::Tensor s1 = z1.matmul(c.t());
   const torch::Tensor s2 = F::normalize(projector_->forward(v.second), unit).matmul(c.t());
   return swav_objective(s1, s2, temperature_, epsilon_, iterations_);

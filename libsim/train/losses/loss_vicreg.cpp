@@ -36,7 +36,7 @@ VicRegLoss::VicRegLoss(Distance distance, std::int64_t dim, std::int64_t width, 
 torch::Tensor VicRegLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& /*labels*/) {
   const ViewPair v = split_views(embeddings, "VICReg");
   const torch::Tensor z1 = projector_->forward(v.first);
-  head_spread_ = loss_ops::spread(z1);
+  head_spread_ = loss_ops::direction_spread(z1);
   return vicreg_objective(z1, projector_->forward(v.second), invariance_, variance_, covariance_);
 }
 

@@ -88,3 +88,9 @@ TEST_CASE("spread: 1 for opposite unit rows, 0 for identical ones, scale-free") 
   CHECK(sim::loss_ops::spread(torch::zeros({3, 2})) == 0.0);
   CHECK(sim::loss_ops::spread(torch::ones({1, 2})) == 1.0);  // one row: nothing to compare
 }
+
+TEST_CASE("direction spread: rows that differ only in length have none") {
+  CHECK(sim::loss_ops::direction_spread(torch::tensor({{1.0, 1.0}, {3.0, 3.0}, {0.5, 0.5}})) == doctest::Approx(0.0));
+  CHECK(sim::loss_ops::spread(torch::tensor({{1.0, 1.0}, {3.0, 3.0}, {0.5, 0.5}})) > 0.5);
+  CHECK(sim::loss_ops::direction_spread(torch::tensor({{5.0, 0.0}, {-0.1, 0.0}})) == doctest::Approx(1.0));
+}
