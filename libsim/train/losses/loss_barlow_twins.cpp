@@ -24,7 +24,7 @@ torch::Tensor barlow_twins_objective(const torch::Tensor& z1, const torch::Tenso
 }
 
 BarlowTwinsLoss::BarlowTwinsLoss(Distance distance, std::int64_t dim, std::int64_t width, double lambda)
-    : Loss("barlow_twins", distance), lambda_(lambda) {
+    : SelfSupervisedLoss("barlow_twins", distance), lambda_(lambda) {
   projector_ = register_module("projector", mlp_head({dim, width, width, width}));
 }
 

@@ -22,7 +22,7 @@ torch::Tensor byol_objective(const torch::Tensor& p1, const torch::Tensor& p2, c
 }
 
 ByolLoss::ByolLoss(Distance distance, std::int64_t dim, std::int64_t width, double base_momentum, bool predictor)
-    : Loss("byol", distance), base_momentum_(base_momentum) {
+    : SelfSupervisedLoss("byol", distance), base_momentum_(base_momentum) {
   const std::int64_t out = std::max<std::int64_t>(1, width / 4);
   projector_ = register_module("projector", mlp_head({dim, width, out}));
   // The identity in place of the predictor: the ablation that collapses (see the header).

@@ -28,6 +28,15 @@ void check_batch(const torch::Tensor& embeddings, const torch::Tensor& labels) {
   }
 }
 
+void check_proxy_labels(const torch::Tensor& labels, int64_t num_classes) {
+  const auto low = labels.min().item<int64_t>(), high = labels.max().item<int64_t>();
+  if (low < 0 || high >= num_classes) {
+    throw Error("", "labels",
+                "label " + std::to_string(low < 0 ? low : high) + " has no proxy: this loss was made for " +
+                    std::to_string(num_classes) + " classes (labels 0.." + std::to_string(num_classes - 1) + ")");
+  }
+}
+
 torch::Tensor positive_mask(const torch::Tensor& labels) {
   const auto n = labels.size(0);
   const auto same = labels.unsqueeze(1) == labels.unsqueeze(0);

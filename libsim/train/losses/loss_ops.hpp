@@ -11,6 +11,10 @@ namespace sim::loss_ops {
 // "labels") unless labels is a 1-D integer tensor with one label per embedding row.
 void check_batch(const torch::Tensor& embeddings, const torch::Tensor& labels);
 
+// Proxy losses: throws sim::Error (field "labels") for a label outside [0, num_classes), which has
+// no proxy. labels must not be empty.
+void check_proxy_labels(const torch::Tensor& labels, int64_t num_classes);
+
 // [N x N]: labels equal and i != j (positives) / labels differ (negatives).
 torch::Tensor positive_mask(const torch::Tensor& labels);
 torch::Tensor negative_mask(const torch::Tensor& labels);

@@ -18,12 +18,7 @@ ProxyMarginLoss::ProxyMarginLoss(const std::string& name, Distance distance, int
 torch::Tensor ProxyMarginLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
   loss_ops::check_batch(embeddings, labels);
   if (embeddings.size(0) == 0) return loss_ops::connected_zero(embeddings) + loss_ops::connected_zero(weight_);
-  const auto low = labels.min().item<int64_t>(), high = labels.max().item<int64_t>();
-  if (low < 0 || high >= num_classes_) {
-    throw Error("", "labels",
-                "label " + std::to_string(low < 0 ? low : high) + " has no proxy: this loss was made for " +
-                    std::to_string(num_classes_) + " classes (labels 0.." + std::to_string(num_classes_ - 1) + ")");
-  }
+  loss_ops::check_proxy_labels(labels, num_classes_);
   // Cosines to the proxies through the shared cosine distance (it normalises both sides). The clamp
   // keeps rounding from taking them past +-1, where the angular margin's sqrt(1 - c^2) breaks.
   const auto cosine = (1.0 - pairwise_distances(Distance::Cosine, embeddings, weight_)).clamp(-1.0, 1.0);

@@ -1,6 +1,3 @@
-#include <string>
-
-#include "base/error.hpp"
 #include "model/torch_distance.hpp"
 #include "train/losses/loss_implementations.hpp"
 #include "train/losses/loss_ops.hpp"
@@ -18,12 +15,7 @@ ProxyAnchorLoss::ProxyAnchorLoss(Distance distance, int64_t num_classes, int64_t
 torch::Tensor ProxyAnchorLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
   loss_ops::check_batch(embeddings, labels);
   if (embeddings.size(0) == 0) return loss_ops::connected_zero(embeddings) + loss_ops::connected_zero(weight_);
-  const auto low = labels.min().item<int64_t>(), high = labels.max().item<int64_t>();
-  if (low < 0 || high >= num_classes_) {
-    throw Error("", "labels",
-                "label " + std::to_string(low < 0 ? low : high) + " has no proxy: this loss was made for " +
-                    std::to_string(num_classes_) + " classes (labels 0.." + std::to_string(num_classes_ - 1) + ")");
-  }
+  loss_ops::check_proxy_labels(labels, num_classes_);
   // [C x N]: proxies are the anchors, the batch's items their positives and negatives.
   const torch::Tensor cosine = (1.0 - pairwise_distances(Distance::Cosine, weight_, embeddings)).clamp(-1.0, 1.0);
   const torch::Tensor mine =

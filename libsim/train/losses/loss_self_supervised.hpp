@@ -41,23 +41,32 @@ torch::Tensor vicreg_objective(const torch::Tensor& z1, const torch::Tensor& z2,
 torch::Tensor swav_objective(const torch::Tensor& s1, const torch::Tensor& s2, double temperature, double epsilon,
                              int iterations);
 
-// SimSiam: Chen, He, "Exploring Simple Siamese Representation Learning", CVPR 2021.
-//   z = projector(x) (3 layers, W wide, a batch norm on the output), p = predictor(z) (W -> W/4 ->
-//   W, the paper's 2048 -> 512 -> 2048 bottleneck), L = -(cos(p1, sg(z2)) + cos(p2, sg(z1))) / 2,
-//   each cosine averaged over the batch; sg = stop-gradient, without which it collapses (sec. 4.1).
-// The loss lies in [-1, 1]; -1 when every prediction points where the other view's projection does.
-class SimSiamLoss : public Loss {
+// What the methods with heads share: two views, their heads as the loss's parameters, at least
+// 2 items, and the spread of the projections their last forward compared (direction_spread).
+class SelfSupervisedLoss : public Loss {
  public:
-  SimSiamLoss(Distance distance, std::int64_t dim, std::int64_t width);
-  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  using Loss::Loss;
   bool needs_two_views() const override { return true; }
   bool has_parameters() const override { return true; }
   std::int64_t min_items() const override { return 2; }
   double head_spread() const override { return head_spread_; }
 
+ protected:
+  double head_spread_ = -1;
+};
+
+// SimSiam: Chen, He, "Exploring Simple Siamese Representation Learning", CVPR 2021.
+//   z = projector(x) (3 layers, W wide, a batch norm on the output), p = predictor(z) (W -> W/4 ->
+//   W, the paper's 2048 -> 512 -> 2048 bottleneck), L = -(cos(p1, sg(z2)) + cos(p2, sg(z1))) / 2,
+//   each cosine averaged over the batch; sg = stop-gradient, without which it collapses (sec. 4.1).
+// The loss lies in [-1, 1]; -1 when every prediction points where the other view's projection does.
+class SimSiamLoss : public SelfSupervisedLoss {
+ public:
+  SimSiamLoss(Distance distance, std::int64_t dim, std::int64_t width);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+
  private:
   torch::nn::Sequential projector_{nullptr}, predictor_{nullptr};
-  double head_spread_ = -1;
 };
 
 // Barlow Twins: Zbontar, Jing, Misra, LeCun, Deny, "Barlow Twins: Self-Supervised Learning via
@@ -67,19 +76,14 @@ class SimSiamLoss : public Loss {
 //   C = z1^T z2 / B  (W x W cross-correlation),
 //   L = sum_i (1 - C_ii)^2 + lambda sum_{i != j} C_ij^2.
 // Default lambda 0.0051 (the paper's 5e-3, as its released code sets it).
-class BarlowTwinsLoss : public Loss {
+class BarlowTwinsLoss : public SelfSupervisedLoss {
  public:
   BarlowTwinsLoss(Distance distance, std::int64_t dim, std::int64_t width, double lambda);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
-  bool needs_two_views() const override { return true; }
-  bool has_parameters() const override { return true; }
-  std::int64_t min_items() const override { return 2; }
-  double head_spread() const override { return head_spread_; }
 
  private:
   torch::nn::Sequential projector_{nullptr};
   double lambda_;
-  double head_spread_ = -1;
 };
 
 // VICReg: Bardes, Ponce, LeCun, "VICReg: Variance-Invariance-Covariance Regularization for
@@ -90,20 +94,15 @@ class BarlowTwinsLoss : public Loss {
 //               unbiased variance over the batch, per feature j (gamma = 1, epsilon = 1e-4)
 //   covariance  c = (sum_{i != j} Cov(z1)_ij^2 + sum_{i != j} Cov(z2)_ij^2) / W, Cov unbiased
 //   L = lambda s + mu v + nu c.  Defaults lambda = mu = 25, nu = 1 (the paper's).
-class VicRegLoss : public Loss {
+class VicRegLoss : public SelfSupervisedLoss {
  public:
   VicRegLoss(Distance distance, std::int64_t dim, std::int64_t width, double invariance, double variance,
              double covariance);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
-  bool needs_two_views() const override { return true; }
-  bool has_parameters() const override { return true; }
-  std::int64_t min_items() const override { return 2; }
-  double head_spread() const override { return head_spread_; }
 
  private:
   torch::nn::Sequential projector_{nullptr};
   double invariance_, variance_, covariance_;
-  double head_spread_ = -1;
 };
 
 // The Sinkhorn-Knopp equipartition of SwAV (Caron et al. 2020, algorithm 1 and its code): from
@@ -124,16 +123,12 @@ torch::Tensor sinkhorn(const torch::Tensor& scores, double epsilon, int iteratio
 // iterations; here 0 = the first epoch, set by the trainer through begin_step). Multi-crop is left
 // out: the network's input size is fixed, and at 28 pixels the papers' 96-pixel crops have no
 // analogue worth their cost.
-class SwavLoss : public Loss {
+class SwavLoss : public SelfSupervisedLoss {
  public:
   SwavLoss(Distance distance, std::int64_t dim, std::int64_t width, std::int64_t prototypes, double temperature,
            double epsilon, int iterations, std::int64_t freeze_steps);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
   void begin_step(std::int64_t step, std::int64_t steps_per_epoch, std::int64_t total) override;
-  bool needs_two_views() const override { return true; }
-  bool has_parameters() const override { return true; }
-  std::int64_t min_items() const override { return 2; }
-  double head_spread() const override { return head_spread_; }
 
  private:
   torch::nn::Sequential projector_{nullptr};
@@ -142,7 +137,6 @@ class SwavLoss : public Loss {
   int iterations_;
   std::int64_t freeze_steps_;
   bool frozen_ = false;
-  double head_spread_ = -1;
 };
 
 // BYOL: Grill, Strub, Altché, Tallec, Richemond, Buchatskaya, Doersch, Avila Pires, Guo, Gheshlaghi
@@ -156,15 +150,11 @@ class SwavLoss : public Loss {
 // The moving average's decay tau rises from tau_base to 1 as 1 - (1 - tau_base)(cos(pi k / K) + 1)/2
 // over the K steps (the paper's schedule), tau_base = 0.996 (its default). predictor_hidden 0 drops
 // the predictor: the paper's ablation (table 5b) that collapses, kept to show collapse detection.
-class ByolLoss : public Loss {
+class ByolLoss : public SelfSupervisedLoss {
  public:
   ByolLoss(Distance distance, std::int64_t dim, std::int64_t width, double base_momentum, bool predictor);
   // Not used: BYOL needs the target network's embeddings (forward_with_target). Throws Error.
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
-  bool needs_two_views() const override { return true; }
-  bool has_parameters() const override { return true; }
-  std::int64_t min_items() const override { return 2; }
-  double head_spread() const override { return head_spread_; }
 
   bool needs_target_network() const override { return true; }
   // `online` must be an EmbeddingNetImpl (model/arch.hpp); the target is its copy.
@@ -183,7 +173,6 @@ class ByolLoss : public Loss {
   // (online, target) tensor pairs the average moves: parameters, then buffers.
   std::vector<std::pair<torch::Tensor, torch::Tensor>> averaged_, copied_;
   double base_momentum_;
-  double head_spread_ = -1;
 };
 
 }  // namespace sim

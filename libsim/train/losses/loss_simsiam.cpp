@@ -15,7 +15,7 @@ torch::Tensor simsiam_objective(const torch::Tensor& p1, const torch::Tensor& p2
   return -(cos(p1, z2) + cos(p2, z1)) / 2;
 }
 
-SimSiamLoss::SimSiamLoss(Distance distance, std::int64_t dim, std::int64_t width) : Loss("simsiam", distance) {
+SimSiamLoss::SimSiamLoss(Distance distance, std::int64_t dim, std::int64_t width) : SelfSupervisedLoss("simsiam", distance) {
   projector_ = register_module("projector", mlp_head({dim, width, width, width}, /*last_norm=*/true));
   predictor_ = register_module("predictor", mlp_head({width, std::max<std::int64_t>(1, width / 4), width}));
 }

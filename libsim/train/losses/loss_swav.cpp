@@ -34,7 +34,7 @@ torch::Tensor swav_objective(const torch::Tensor& s1, const torch::Tensor& s2, d
 
 SwavLoss::SwavLoss(Distance distance, std::int64_t dim, std::int64_t width, std::int64_t prototypes,
                    double temperature, double epsilon, int iterations, std::int64_t freeze_steps)
-    : Loss("swav", distance),
+    : SelfSupervisedLoss("swav", distance),
       temperature_(temperature),
       epsilon_(epsilon),
       iterations_(iterations),

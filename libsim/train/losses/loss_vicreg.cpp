@@ -29,7 +29,7 @@ torch::Tensor vicreg_objective(const torch::Tensor& z1, const torch::Tensor& z2,
 
 VicRegLoss::VicRegLoss(Distance distance, std::int64_t dim, std::int64_t width, double invariance, double variance,
                        double covariance)
-    : Loss("vicreg", distance), invariance_(invariance), variance_(variance), covariance_(covariance) {
+    : SelfSupervisedLoss("vicreg", distance), invariance_(invariance), variance_(variance), covariance_(covariance) {
   projector_ = register_module("projector", mlp_head({dim, width, width, width}));
 }
 
