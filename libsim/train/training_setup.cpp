@@ -122,9 +122,8 @@ TrainingRun start_training(const TrainRequest& request) {
   check_batch_flags(request, self_supervised);
   const auto counts = class_counts(train);
   if (!self_supervised && counts.empty()) {
-    throw UsageError("the training items have no labels" +
-                         std::string(data.split.val ? "" : " (an image folder without class folders, or --no-labels)") +
-                         ": train with a self-supervised method (ntxent, simsiam, byol, barlow_twins, vicreg, swav)",
+    throw UsageError("the training items have no labels (images without class folders, or --no-labels): train "
+                     "with a self-supervised method (ntxent, simsiam, byol, barlow_twins, vicreg, swav)",
                      "--loss " + request.loss.name);
   }
   if (!self_supervised && std::count_if(counts.begin(), counts.end(), [](std::size_t n) { return n >= 2; }) < 2) {
