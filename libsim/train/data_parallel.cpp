@@ -30,12 +30,16 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
         "alone; sim's own layers use the whole batch's statistics");
   }
 
-  // Rank 0's weights (fresh or resumed), loss parameters, position and optimiser state.
+  // Rank 0's weights (fresh or resumed), loss parameters and shared buffers (the cross-batch
+  // memory), position and optimiser state. A resumed run's memory also travels in the optimiser
+  // state below (the loss's archive holds its buffers); broadcasting it here keeps the ranks equal
+  // without relying on that.
   torch::NoGradGuard no_grad;
   torch::Tensor position = torch::tensor({run.start_step}, torch::kInt64);
   std::vector<torch::Tensor> state{position};
   for (const auto& t : network_state(run.net, true)) state.push_back(t);
   for (const auto& p : run.loss->parameters()) state.push_back(p);
+  for (const auto& b : run.loss->rank_shared_buffers()) state.push_back(b);
   // Broadcast works in place on contiguous tensors; parameters are, and stay the same objects the
   // optimiser holds.
   ranks.broadcast(state);
@@ -47,10 +51,12 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
   }
 
   // What the fingerprint compares every step: the network's weights and buffers and the loss's
-  // own parameters (proxies, projectors), all of which every rank must hold to the bit. The
+  // own parameters (proxies, projectors) and shared buffers (the cross-batch memory, which each
+  // rank fills with the same gathered batches), all of which every rank must hold to the bit. The
   // TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
   std::vector<torch::Tensor> compared = network_state(run.net, false);
   for (const torch::Tensor& p : run.loss->parameters()) compared.push_back(p);
+  for (const torch::Tensor& b : run.loss->rank_shared_buffers()) compared.push_back(b);
   run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), trainable_loss_parameters(*run.loss),
                                             std::move(compared));
   spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);

@@ -99,6 +99,8 @@ std::vector<std::pair<std::string, std::string>> agreed_settings(const TrainRequ
       {"--ssl-weight", number(l.ssl_weight)},
       {"--ssl-temperature", number(l.ssl_temperature)},
       {"--ssl-projector", std::to_string(l.ssl_projector)},
+      {"--xbm-size", std::to_string(l.xbm_size)},
+      {"--xbm-warmup", std::to_string(l.xbm_warmup)},
       {"--supcon-temperature", number(l.supcon_temperature)},
       {"--proxy-anchor-alpha", number(l.proxy_anchor_alpha)},
       {"--proxy-anchor-delta", number(l.proxy_anchor_delta)},

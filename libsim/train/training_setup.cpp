@@ -166,6 +166,16 @@ TrainingRun start_training(const TrainRequest& request) {
                          flag);
       }
     }
+    // The memory's rows are buffers that Module::load would take at the checkpoint's size.
+    const auto memory = saved.info.training.find("xbm_size");
+    const std::int64_t saved_memory =
+        memory != saved.info.training.end() && memory->is_number_integer() ? memory->get<std::int64_t>() : 0;
+    if (saved_memory != request.loss.xbm_size) {
+      throw UsageError("is " + std::to_string(request.loss.xbm_size) + ", but " + run.checkpoint +
+                           " was trained with " + std::to_string(saved_memory) +
+                           ": resume with the same --xbm-size (or start afresh without --resume)",
+                       "--xbm-size");
+    }
     run.net = saved.net;
     if (run.loss->needs_target_network()) run.loss->set_online_network(run.net.ptr());  // its target: below
     run.params = optimised();
@@ -175,7 +185,8 @@ TrainingRun start_training(const TrainRequest& request) {
     } catch (const c10::Error&) {
       throw UsageError("the checkpoint " + run.checkpoint +
                            " holds optimiser state of other shapes: resume with the settings it was trained with "
-                           "(--loss and its --projector, --ssl-weight, --ssl-projector, the classes, --optimizer)",
+                           "(--loss and its --projector, --ssl-weight, --ssl-projector, --xbm-size, the classes, "
+                           "--optimizer)",
                        "--resume");
     }
     spdlog::info("resuming from {} at step {}", run.checkpoint, run.start_step);
@@ -210,6 +221,10 @@ TrainingRun start_training(const TrainRequest& request) {
                spec.input.str(), spec.dim, to_string(spec.distance), request.loss.name, run.total,
                sampler.batch_size() * std::size_t(batch_options.views), run.steps_per_epoch,
                world > 1 ? ", shared by " + std::to_string(world) + " ranks" : std::string());
+  if (request.loss.xbm_size > 0) {
+    spdlog::info("cross-batch memory of the last {} embeddings, compared with each batch from step {}",
+                 request.loss.xbm_size, xbm_warmup_steps(request.loss.xbm_warmup, run.total));
+  }
 
   run.info.spec = spec;
   run.info.classes = train.classes();
@@ -217,6 +232,7 @@ TrainingRun start_training(const TrainRequest& request) {
   run.info.training = {{"loss", request.loss.name},  {"optimizer", config.optimizer},      {"lr", config.lr},
                        {"steps", run.total},         {"batch_size", sampler.batch_size()}, {"seed", request.seed},
                        {"train_items", train.size()}};
+  if (request.loss.xbm_size > 0) run.info.training["xbm_size"] = request.loss.xbm_size;
   run.samples = sample_inputs(train, request.threads);
   run.val = validation_subset(data.split.val, config.val_max);
   if ((config.keep_best || config.patience > 0) && !(run.val && run.val->size() > 1 && !run.val->classes().empty())) {

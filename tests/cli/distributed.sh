@@ -3,7 +3,8 @@
 #   - 2 ranks through the real torchrun, and 2 through hand-set RANK/WORLD_SIZE/MASTER_*: both
 #     succeed, the model loads, rank 0 alone writes, every rank ends with the same weights;
 #   - equivalence: the loss of each of the first steps equals one process's at the same batch
-#     (a proxy loss, whose proxies the ranks share, a two-view loss, and the default loss);
+#     (a proxy loss, whose proxies the ranks share, a two-view loss, the default loss, and with a
+#     cross-batch memory, also killed and resumed on both ranks);
 #   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
 #     stopped rank fails the job within --timeout; a rank that fails on its own is named with its
 #     message; torchrun --max_restarts 1 after a kill resumes from the checkpoint to a valid model;
@@ -113,6 +114,7 @@ disagree "--examples-per-class" --per-class 60 -- --per-class 60 --examples-per-
 disagree "--aug-pad" --per-class 60 --aug-pad 1 -- --per-class 60
 disagree "--aug-crop-scale" --per-class 60 --aug-preset simclr -- --per-class 60 --aug-preset simclr --aug-crop-scale 0.5,1
 disagree "--seed" --per-class 60 -- --per-class 60 --seed 3
+disagree "--xbm-size" --per-class 60 -- --per-class 60 --xbm-size 64
 disagree "the training items" --per-class 60 -- --per-class 50
 
 if [[ ${SIM_SANITIZED:-0} == 1 ]]; then finish; exit; fi
@@ -167,6 +169,41 @@ wait $r0 || fail "rank 0 (sgd) failed: $(tail -2 sgd0.log)"
 losses one_sgd.log "sim-train" >one_sgd.txt
 losses sgd0.log "sim-train rank 0" >two_sgd.txt
 close_losses one_sgd.txt two_sgd.txt
+
+# --- the cross-batch memory: the same losses as one process; a resumed run's ranks agree --------
+# Each rank enqueues the whole gathered batch, so the memories match; the weights' fingerprint
+# compares them every step, so a rank with another memory would stop the job.
+port="$(free_port)"
+xbm=("${small[@]}" --optimizer sgd --xbm-size 300 --xbm-warmup 1 -v)
+by_hand "$port" 0 "${xbm[@]}" --steps 4 -o xbm.sim 2>xbm0.log &
+r0=$!
+(by_hand "$port" 1 "${xbm[@]}" --steps 4 -o xbm.sim) 2>xbm1.log || fail "rank 1 (--xbm-size) failed: $(tail -2 xbm1.log)"
+wait $r0 || fail "rank 0 (--xbm-size) failed: $(tail -2 xbm0.log)"
+same_fingerprints xbm0.log xbm1.log
+"$bin/sim-train" "${xbm[@]}" --steps 4 -o one_xbm.sim 2>one_xbm.log || fail "one process (--xbm-size) failed"
+losses one_xbm.log "sim-train" >one_xbm.txt
+losses xbm0.log "sim-train rank 0" >two_xbm.txt
+close_losses one_xbm.txt two_xbm.txt
+# Killed once a checkpoint exists, resumed on both ranks: rank 0 read the memory, rank 1 got it.
+port="$(free_port)"
+by_hand "$port" 0 "${xbm[@]}" --epochs 8 -o xr.sim 2>xr0.log &
+r0=$!
+by_hand "$port" 1 "${xbm[@]}" --epochs 8 -o xr.sim 2>xr1.log &
+r1=$!
+for _ in $(seq 100); do [[ -e xr.sim.ckpt ]] && break; sleep 0.1; done
+kill -9 $r0 $r1
+wait $r0 $r1 2>/dev/null
+if [[ -e xr.sim.ckpt && ! -e xr.sim ]]; then
+  port="$(free_port)"
+  by_hand "$port" 0 "${xbm[@]}" --epochs 8 -o xr.sim --resume 2>xr0.log &
+  r0=$!
+  (by_hand "$port" 1 "${xbm[@]}" --epochs 8 -o xr.sim --resume) 2>xr1.log || fail "resumed rank 1 failed: $(tail -2 xr1.log)"
+  wait $r0 || fail "resumed rank 0 failed: $(tail -2 xr0.log)"
+  grep -q "resuming from xr.sim.ckpt at step [1-9]" xr0.log || fail "no resume: $(grep -v debug xr0.log | head -n 5)"
+  same_fingerprints xr0.log xr1.log
+else
+  fail "the --xbm-size run wrote no checkpoint before the kill (or finished first)"
+fi
 
 # --- a second job on the same port, then kill -9 of a rank ------------------------------------
 port="$(free_port)"

@@ -162,6 +162,15 @@ void add_flags(CLI::App& app, LossOptions& o) {
                  "through (0: none)")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t(0), std::int64_t(65536)));
+  app.add_option("--xbm-size", o.xbm_size,
+                 "Rows of a cross-batch memory of past embeddings each batch is also compared with (Wang et al. "
+                 "2020; " +
+                     cross_batch_memory_losses() + "; 0: none)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t(0), kMaxMemoryRows));
+  app.add_option("--xbm-warmup", o.xbm_warmup,
+                 "With --xbm-size: steps before the memory is used (default 10% of the steps, at most 1000)")
+      ->check(CLI::Range(std::int64_t(0), std::int64_t(1) << 40));
 }
 
 std::string default_augmentation(const CLI::App& app, const LossOptions& loss, AugmentOptions& augment) {

@@ -72,6 +72,11 @@ std::shared_ptr<Loss> make_inner_loss(const LossOptions& c, Distance distance, i
 std::shared_ptr<Loss> make_loss(const LossOptions& c, Distance distance, int64_t embedding_dim, int64_t num_classes) {
   c.validate(distance);
   std::shared_ptr<Loss> loss = make_inner_loss(c, distance, embedding_dim, num_classes);
+  // The memory sits right around the pair loss: it keeps what that loss compares (after a
+  // --projector, the projections), and with --ssl-weight the supervised loss's both views.
+  if (c.xbm_size > 0) {
+    loss = std::make_shared<CrossBatchMemoryLoss>(std::move(loss), embedding_dim, c.xbm_size, c.xbm_warmup);
+  }
   if (c.ssl_weight > 0) {
     std::shared_ptr<Loss> instance = std::make_shared<NtXentLoss>(distance, c.ssl_temperature);
     if (c.ssl_projector > 0)

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "train/losses/loss_interface.hpp"
 #include "train/losses/loss_options.hpp"
@@ -31,10 +32,17 @@ namespace sim {
 // Valid anchors: at least one positive and one negative in the batch; an anchor whose pairs the
 // mining drops entirely still counts, with 0 (as in pytorch-metric-learning, so the loss shrinks as
 // the hard pairs disappear).
+// Against a reference set (forward_references, for the cross-batch memory): P(i) and N(i) are the
+// references with i's label / another label, and mining, validity and the mean are as above with
+// the references in place of the batch.
 class MultiSimilarityLoss : public Loss {
  public:
   MultiSimilarityLoss(Distance distance, double alpha, double beta, double base, double epsilon);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool supports_references() const override { return true; }
+  torch::Tensor forward_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels,
+                                   const torch::Tensor& references, const torch::Tensor& reference_labels,
+                                   bool references_are_anchors) override;
 
  private:
   double alpha_, beta_, base_, epsilon_;
@@ -139,11 +147,16 @@ class SoftNearestNeighborLoss : public Loss {
 // non-zero loss (pytorch-metric-learning's AvgNonZeroReducer); an empty set adds 0. Pairs are
 // ordered (i, j), i != j; the means equal those over unordered pairs.
 // Defaults pos_margin=0, neg_margin=1 (pytorch-metric-learning). Distances: all; the margins are in
-// distance units and pos_margin < neg_margin.
+// distance units and pos_margin < neg_margin. Against a reference set (forward_references): the
+// pairs (anchor i, reference j), the means over those.
 class ContrastiveLoss : public Loss {
  public:
   ContrastiveLoss(Distance distance, double pos_margin, double neg_margin);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool supports_references() const override { return true; }
+  torch::Tensor forward_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels,
+                                   const torch::Tensor& references, const torch::Tensor& reference_labels,
+                                   bool references_are_anchors) override;
 
  private:
   double pos_margin_, neg_margin_;
@@ -273,6 +286,8 @@ class SupervisedWithInstanceLoss : public Loss {
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
   bool needs_two_views() const override { return true; }
   bool has_parameters() const override { return supervised_->has_parameters() || instance_->has_parameters(); }
+  void begin_step(std::int64_t step, std::int64_t steps_per_epoch, std::int64_t total) override;
+  std::vector<torch::Tensor> rank_shared_buffers() override;
 
  private:
   std::shared_ptr<Loss> supervised_;
@@ -293,10 +308,59 @@ class ProjectedLoss : public Loss {
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
   bool needs_two_views() const override { return inner_->needs_two_views(); }
   bool has_parameters() const override { return true; }
+  void begin_step(std::int64_t step, std::int64_t steps_per_epoch, std::int64_t total) override {
+    inner_->begin_step(step, steps_per_epoch, total);
+  }
+  std::vector<torch::Tensor> rank_shared_buffers() override { return inner_->rank_shared_buffers(); }
 
  private:
   torch::nn::Sequential projector_{nullptr};
   std::shared_ptr<Loss> inner_;
+};
+
+// Cross-batch memory (XBM): Wang, Zhang, Huang, Scott, "Cross-Batch Memory for Embedding
+// Learning", CVPR 2020. Embeddings drift slowly once training has settled (the paper's "slow
+// drift"), so those of past batches stand in for what the current model would compute,
+// and a pair loss can mine many more positives and negatives than one batch holds. A FIFO queue
+// keeps the `size` most recent embedding rows (detached: no gradient, as in the paper) and their
+// labels; each training step
+//   L = L_inner(batch anchors vs the batch)  +  L_inner(batch anchors vs the memory)
+// the second term from step `warmup` on (0-based, from begin_step) and while the memory holds a
+// row; then the batch's rows are enqueued, overwriting the oldest (when a batch has more rows
+// than the memory, its last `size` are kept). The memory is the same rows in the same places on
+// every data-parallel rank, because each enqueues the whole gathered batch; it is the Module's
+// buffers "memory" [size x dim] float, "memory_labels" [size] int64 and "enqueued" (rows ever
+// enqueued, a scalar int64), so checkpoints carry it and rank_shared_buffers() returns them.
+// `warmup` < 0: xbm_warmup_steps's default of the run's total (loss_options.hpp). With a
+// self-supervised --ssl-weight term, the supervised loss sees both views, so both are enqueued.
+// Throws UsageError (field "--xbm-size") for size < 1, dim < 1, or an inner loss without
+// supports_references(); forward throws UsageError ("--xbm-size") when the memory is not of that
+// size (a checkpoint of another --xbm-size) and sim::Error ("embeddings") for another width.
+class CrossBatchMemoryLoss : public Loss {
+ public:
+  CrossBatchMemoryLoss(std::shared_ptr<Loss> inner, std::int64_t embedding_dim, std::int64_t size, std::int64_t warmup);
+  torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
+  bool needs_two_views() const override { return inner_->needs_two_views(); }
+  bool has_parameters() const override { return inner_->has_parameters(); }
+  std::int64_t min_items() const override { return inner_->min_items(); }
+  void begin_step(std::int64_t step, std::int64_t steps_per_epoch, std::int64_t total) override;
+  std::vector<torch::Tensor> rank_shared_buffers() override;
+
+  // What the memory holds now: rows [0, filled) of its buffers, where the FIFO wrote them (filled =
+  // min(enqueued, size)), as copies.
+  torch::Tensor memory_embeddings() const;
+  torch::Tensor memory_labels() const;
+  // Whether this step's forward adds the memory's term (step >= warm-up).
+  bool memory_in_use() const { return in_use_; }
+
+ private:
+  void enqueue(const torch::Tensor& embeddings, const torch::Tensor& labels);
+  std::int64_t filled() const;
+
+  std::shared_ptr<Loss> inner_;
+  std::int64_t size_, warmup_;
+  bool in_use_ = true;  // until a begin_step says otherwise: no schedule, no warm-up
+  torch::Tensor memory_, labels_, enqueued_;
 };
 
 }  // namespace sim

@@ -16,6 +16,14 @@ torch::Tensor Loss::forward_with_target(const torch::Tensor& /*online*/, const t
   throw Error("", "--loss", "loss '" + name() + "' has no target network");
 }
 
+torch::Tensor Loss::forward_references(const torch::Tensor& /*anchors*/, const torch::Tensor& /*anchor_labels*/,
+                                       const torch::Tensor& /*references*/, const torch::Tensor& /*reference_labels*/,
+                                       bool /*references_are_anchors*/) {
+  // CrossBatchMemoryLoss refuses a loss without supports_references() when it is built: reaching
+  // here is a bug.
+  throw Error("", "--loss", "loss '" + name() + "' cannot compare its batch with a reference set");
+}
+
 ViewPair split_views(const torch::Tensor& embeddings, const char* method) {
   if (embeddings.dim() != 2 || !embeddings.is_floating_point()) {
     throw Error("", "embeddings", std::string(method) + " needs a 2-D floating-point [2B x D] tensor");

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/distance.hpp"
 
@@ -41,6 +42,21 @@ class Loss : public torch::nn::Module {
   // True for self-supervised losses: the batch holds two views per item, labels are ignored.
   virtual bool needs_two_views() const { return false; }
 
+  // Losses whose pairs may come from a reference set other than the batch (the cross-batch
+  // memory, CrossBatchMemoryLoss in loss_implementations.hpp) say supports_references() and
+  // implement forward_references: anchors [N x D] with anchor_labels [N] are compared with
+  // references [M x D] with reference_labels [M] (same D, same checks as forward); the positives of
+  // anchor i are the references with its label, its negatives those with another. With
+  // references_are_anchors the references are the anchors themselves (the same tensors) and
+  // the pairs (i, i) are left out: forward(e, l) is exactly forward_references(e, l, e, l, true),
+  // to the bit. The degenerate-batch rule applies per anchor, with the references for the batch.
+  // Gradients reach whichever of the two tensors carries a graph (the memory carries none). The
+  // default throws sim::Error (field "--loss").
+  virtual bool supports_references() const { return false; }
+  virtual torch::Tensor forward_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels,
+                                           const torch::Tensor& references, const torch::Tensor& reference_labels,
+                                           bool references_are_anchors);
+
   // True when the loss owns trainable tensors (class proxies): its parameters() must go to the
   // optimiser, be saved with a checkpoint, and follow the model to its device.
   virtual bool has_parameters() const { return false; }
@@ -50,8 +66,15 @@ class Loss : public torch::nn::Module {
   virtual std::int64_t min_items() const { return 1; }
 
   // Called by the trainer before every training step (0-based `step` of `total`, epochs of
-  // `steps_per_epoch`), for losses whose behaviour follows the schedule (SwAV's frozen prototypes).
+  // `steps_per_epoch`), for losses whose behaviour follows the schedule (SwAV's frozen prototypes,
+  // the cross-batch memory's warm-up). Losses that wrap another pass it on.
   virtual void begin_step(std::int64_t /*step*/, std::int64_t /*steps_per_epoch*/, std::int64_t /*total*/) {}
+
+  // Buffers (not parameters) that every data-parallel rank must hold to the bit, such as the
+  // cross-batch memory: join_ranks (train/data_parallel.cpp) gives every rank rank 0's, and the
+  // gradient sync compares them every step as it compares the weights. Wrappers pass on their
+  // inner loss's. Their values are also saved in checkpoints (they are the Module's buffers).
+  virtual std::vector<torch::Tensor> rank_shared_buffers() { return {}; }
 
   // For losses with heads: loss_ops::spread of what the last forward compared (the projections),
   // where a self-supervised method collapses first; -1 for losses without heads.

@@ -10,15 +10,23 @@ MultiSimilarityLoss::MultiSimilarityLoss(Distance distance, double alpha, double
     : Loss("multi_similarity", distance), alpha_(alpha), beta_(beta), base_(base), epsilon_(epsilon) {}
 
 torch::Tensor MultiSimilarityLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
-  loss_ops::check_batch(embeddings, labels);
-  if (embeddings.size(0) == 0) return loss_ops::connected_zero(embeddings);
-  const auto s = pairwise_similarities(distance(), embeddings, embeddings);
-  const auto pos = loss_ops::positive_mask(labels);
-  const auto neg = loss_ops::negative_mask(labels);
+  return forward_references(embeddings, labels, embeddings, labels, /*references_are_anchors=*/true);
+}
+
+torch::Tensor MultiSimilarityLoss::forward_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels,
+                                                      const torch::Tensor& references,
+                                                      const torch::Tensor& reference_labels,
+                                                      bool references_are_anchors) {
+  loss_ops::check_references(anchors, anchor_labels, references, reference_labels, references_are_anchors);
+  if (anchors.size(0) == 0 || references.size(0) == 0) return loss_ops::connected_zero(anchors);
+  const auto s = pairwise_similarities(distance(), anchors, references);
+  const auto pos = loss_ops::positive_mask(anchor_labels, reference_labels, references_are_anchors);
+  const auto neg = loss_ops::negative_mask(anchor_labels, reference_labels);
 
   // Mining chooses pairs; it is not part of the function being differentiated (as in the paper and
   // pytorch-metric-learning's miner). An anchor without negatives keeps no positive (max over
-  // nothing is -inf) and one without positives keeps no negative.
+  // nothing is -inf) and one without positives keeps no negative. Against a memory, the hardest
+  // pairs are those among the memory's rows (Wang et al. 2020 mine the memory as they mine a batch).
   torch::Tensor pos_kept, neg_kept;
   {
     torch::NoGradGuard no_grad;

@@ -37,13 +37,37 @@ void check_proxy_labels(const torch::Tensor& labels, int64_t num_classes) {
   }
 }
 
-torch::Tensor positive_mask(const torch::Tensor& labels) {
-  const auto n = labels.size(0);
-  const auto same = labels.unsqueeze(1) == labels.unsqueeze(0);
-  return same & ~torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(labels.device()));
+void check_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels, const torch::Tensor& references,
+                      const torch::Tensor& reference_labels, bool references_are_anchors) {
+  check_batch(anchors, anchor_labels);
+  check_batch(references, reference_labels);
+  if (references_are_anchors && !(anchors.is_same(references) && anchor_labels.is_same(reference_labels))) {
+    throw Error("", "embeddings", "references said to be the anchors must be the anchors' own tensors");
+  }
+  if (anchors.size(1) != references.size(1) || anchors.scalar_type() != references.scalar_type()) {
+    throw Error("", "embeddings",
+                "anchors and references must have the same width and type, not " + std::to_string(anchors.size(1)) +
+                    " and " + std::to_string(references.size(1)) + " values of " +
+                    std::string(c10::toString(anchors.scalar_type())) + " and " +
+                    std::string(c10::toString(references.scalar_type())));
+  }
 }
 
-torch::Tensor negative_mask(const torch::Tensor& labels) { return labels.unsqueeze(1) != labels.unsqueeze(0); }
+torch::Tensor positive_mask(const torch::Tensor& labels) { return positive_mask(labels, labels, true); }
+
+torch::Tensor negative_mask(const torch::Tensor& labels) { return negative_mask(labels, labels); }
+
+torch::Tensor positive_mask(const torch::Tensor& anchor_labels, const torch::Tensor& reference_labels,
+                            bool references_are_anchors) {
+  const auto same = anchor_labels.unsqueeze(1) == reference_labels.unsqueeze(0);
+  if (!references_are_anchors) return same;
+  const auto n = anchor_labels.size(0);
+  return same & ~torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(anchor_labels.device()));
+}
+
+torch::Tensor negative_mask(const torch::Tensor& anchor_labels, const torch::Tensor& reference_labels) {
+  return anchor_labels.unsqueeze(1) != reference_labels.unsqueeze(0);
+}
 
 torch::Tensor masked_logsumexp(const torch::Tensor& x, const torch::Tensor& mask, bool add_one) {
   const auto masked = x.masked_fill(~mask, -kInf);

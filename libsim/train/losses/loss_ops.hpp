@@ -15,9 +15,21 @@ void check_batch(const torch::Tensor& embeddings, const torch::Tensor& labels);
 // no proxy. labels must not be empty.
 void check_proxy_labels(const torch::Tensor& labels, int64_t num_classes);
 
+// The operands of Loss::forward_references: check_batch for both, and (field "embeddings") unless
+// anchors and references have the same width D and dtype, and with references_are_anchors the same
+// rows.
+void check_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels, const torch::Tensor& references,
+                      const torch::Tensor& reference_labels, bool references_are_anchors);
+
 // [N x N]: labels equal and i != j (positives) / labels differ (negatives).
 torch::Tensor positive_mask(const torch::Tensor& labels);
 torch::Tensor negative_mask(const torch::Tensor& labels);
+
+// [N x M], anchors against references: labels equal (positives; with references_are_anchors, M = N
+// and the pairs i == j left out, as positive_mask(labels)) / labels differ (negatives).
+torch::Tensor positive_mask(const torch::Tensor& anchor_labels, const torch::Tensor& reference_labels,
+                            bool references_are_anchors);
+torch::Tensor negative_mask(const torch::Tensor& anchor_labels, const torch::Tensor& reference_labels);
 
 // [N]: log(sum_{j in mask_i} exp(x_ij)), or with add_one log(1 + sum ...), computed stably. A row
 // whose mask is empty gives 0 (log 1) either way, with zero (not NaN) gradient. x: [N x M].

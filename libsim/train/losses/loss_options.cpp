@@ -1,5 +1,6 @@
 #include "train/losses/loss_options.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -14,28 +15,29 @@ struct LossInfo {
   bool cosine_only;         // angular: needs --distance cosine
   bool self_supervised;     // learns from two views without labels
   bool heads;               // owns projector/predictor heads sized by --head-width
+  bool references;          // compares a batch with a reference set: a cross-batch memory works with it
 };
 
 constexpr double kPi = 3.14159265358979323846;
 
 // The order of loss_names(): the default first, then supervised pair losses, proxies, self-supervised.
 constexpr LossInfo kLosses[] = {
-    {"multi_similarity", "--ms-", false, false, false},
-    {"triplet", "--triplet-", false, false, false},
-    {"pn", "--pn-", false, false, false},
-    {"circle", "--circle-", true, false, false},
-    {"soft_nn", "--snn-", false, false, false},
-    {"contrastive", "--contrastive-", false, false, false},
-    {"supcon", "--supcon-", false, false, false},
-    {"arcface", "--arcface-", true, false, false},
-    {"cosface", "--cosface-", true, false, false},
-    {"proxy_anchor", "--proxy-anchor-", true, false, false},
-    {"ntxent", "--ntxent-", false, true, false},
-    {"simsiam", "--simsiam-", false, true, true},
-    {"byol", "--byol-", false, true, true},
-    {"barlow_twins", "--barlow-twins-", false, true, true},
-    {"vicreg", "--vicreg-", false, true, true},
-    {"swav", "--swav-", false, true, true},
+    {"multi_similarity", "--ms-", false, false, false, true},
+    {"triplet", "--triplet-", false, false, false, false},
+    {"pn", "--pn-", false, false, false, false},
+    {"circle", "--circle-", true, false, false, false},
+    {"soft_nn", "--snn-", false, false, false, false},
+    {"contrastive", "--contrastive-", false, false, false, true},
+    {"supcon", "--supcon-", false, false, false, false},
+    {"arcface", "--arcface-", true, false, false, false},
+    {"cosface", "--cosface-", true, false, false, false},
+    {"proxy_anchor", "--proxy-anchor-", true, false, false, false},
+    {"ntxent", "--ntxent-", false, true, false, false},
+    {"simsiam", "--simsiam-", false, true, true, false},
+    {"byol", "--byol-", false, true, true, false},
+    {"barlow_twins", "--barlow-twins-", false, true, true, false},
+    {"vicreg", "--vicreg-", false, true, true, false},
+    {"swav", "--swav-", false, true, true, false},
 };
 
 const LossInfo* find_loss(const std::string& name) {
@@ -93,6 +95,19 @@ bool loss_accepts(const std::string& name, Distance distance) {
   return info != nullptr && (!info->cosine_only || distance == Distance::Cosine);
 }
 
+std::string cross_batch_memory_losses() {
+  std::string s;
+  for (const LossInfo& info : kLosses) {
+    if (info.references) s += (s.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return s;
+}
+
+std::int64_t xbm_warmup_steps(std::int64_t requested, std::int64_t total) {
+  if (requested >= 0) return requested;
+  return std::min<std::int64_t>(1000, std::max<std::int64_t>(0, total) / 10);
+}
+
 void LossOptions::validate(Distance distance) const {
   const LossInfo* info = find_loss(name);
   if (info == nullptr) throw UsageError("unknown loss '" + name + "' (valid: " + joined_names() + ")", "--loss");
@@ -119,6 +134,18 @@ void LossOptions::validate(Distance distance) const {
   }
   if (ssl_weight == 0 && ssl_projector > 0) {
     throw UsageError("is for the instance term: give --ssl-weight too", "--ssl-projector");
+  }
+  if (xbm_size < 0 || xbm_size > kMaxMemoryRows) {
+    throw UsageError("must be in [0, " + std::to_string(kMaxMemoryRows) + "] rows, not " + std::to_string(xbm_size),
+                     "--xbm-size");
+  }
+  if (xbm_size > 0 && !info->references) {
+    throw UsageError("keeps a cross-batch memory for the losses that compare a batch with past batches (" +
+                         cross_batch_memory_losses() + "), not for --loss " + name,
+                     "--xbm-size");
+  }
+  if (xbm_warmup >= 0 && xbm_size == 0) {
+    throw UsageError("is the cross-batch memory's warm-up: give --xbm-size too", "--xbm-warmup");
   }
 
   // Every loss's values are checked, chosen or not: a bad default is a bug worth hearing about.

@@ -85,14 +85,40 @@ struct LossOptions {
   double ssl_temperature = 0.1;    // --ssl-temperature
   std::int64_t ssl_projector = 0;  // --ssl-projector: hidden units of a projector for that term alone
 
+  // A cross-batch memory (Wang et al. 2020, CrossBatchMemoryLoss in loss_implementations.hpp) of
+  // the xbm_size most recent embedding rows, compared with each batch from step xbm_warmup on,
+  // for the losses that compare a batch with a reference set (cross_batch_memory_losses()).
+  // 0: none, the default for now (docs/benchmarks.md, "Cross-batch memory": its cost, and how to
+  // measure what it gives).
+  std::int64_t xbm_size = 0;     // --xbm-size: rows in the memory
+  std::int64_t xbm_warmup = -1;  // --xbm-warmup: steps before the memory is used; < 0: xbm_warmup_steps's
+
   // The loss-specific flags the command line set, as spelled there ("--ms-alpha").
   std::set<std::string> given;
 
   // Throws UsageError naming the flag: an unknown --loss (field "--loss", listing the names), a
-  // value out of range, a flag of another loss than --loss, or a distance the loss does not accept
-  // (field "--distance").
+  // value out of range, a flag of another loss than --loss, a distance the loss does not accept
+  // (field "--distance"), or a cross-batch memory for a loss that cannot use one ("--xbm-size") or
+  // a warm-up without a memory ("--xbm-warmup").
   void validate(Distance distance) const;
 };
+
+// The most rows --xbm-size accepts: each step compares the batch with every row, and 2^20 rows of a
+// 64-d embedding are already 256 MB.
+constexpr std::int64_t kMaxMemoryRows = std::int64_t(1) << 20;
+
+// The losses a cross-batch memory works with, "multi_similarity, contrastive" (for messages).
+std::string cross_batch_memory_losses();
+
+// The step from which the cross-batch memory is used: `requested` when >= 0, else the default for
+// a run of `total` steps: 10% of them, at most 1,000. Wang et al. 2020 start the memory once the
+// features have slowed down (their "slow drift": the drift is large only early in training),
+// after 1K iterations in their experiments; in sim-train's shorter runs (the default
+// Fashion-MNIST run is 3,000 steps) 1K would leave a third of the run without it. 10% comes after
+// the learning-rate warm-up (5%, at most 500 steps, where the weights move fastest) and as many
+// steps again at the peak rate, so the memory is not filled with features from the fast-drifting
+// start.
+std::int64_t xbm_warmup_steps(std::int64_t requested, std::int64_t total);
 
 // Every --loss name, in a stable order (for --help, errors and exhaustive tests).
 const std::vector<std::string>& loss_names();

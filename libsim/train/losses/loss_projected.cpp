@@ -41,6 +41,17 @@ torch::Tensor SupervisedWithInstanceLoss::forward(const torch::Tensor& embedding
          weight_ * instance_->forward(embeddings, labels);
 }
 
+void SupervisedWithInstanceLoss::begin_step(std::int64_t step, std::int64_t steps_per_epoch, std::int64_t total) {
+  supervised_->begin_step(step, steps_per_epoch, total);
+  instance_->begin_step(step, steps_per_epoch, total);
+}
+
+std::vector<torch::Tensor> SupervisedWithInstanceLoss::rank_shared_buffers() {
+  std::vector<torch::Tensor> buffers = supervised_->rank_shared_buffers();
+  for (const auto& b : instance_->rank_shared_buffers()) buffers.push_back(b);
+  return buffers;
+}
+
 torch::Tensor ProjectedLoss::forward(const torch::Tensor& embeddings, const torch::Tensor& labels) {
   return inner_->forward(projector_->forward(embeddings), labels);
 }
