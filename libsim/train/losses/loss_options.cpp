@@ -128,6 +128,9 @@ void LossOptions::validate(Distance distance) const {
     throw UsageError("sizes the heads of simsiam, byol, barlow_twins, vicreg and swav, not of --loss " + name,
                      "--head-width");
   }
+  if (projector > 0 && info->heads) {
+    throw UsageError("--loss " + name + " has its own projector (size it with --head-width)", "--projector");
+  }
   if (ssl_weight > 0 && info->self_supervised) {
     throw UsageError(
         "adds a self-supervised term to a supervised --loss, not to the self-supervised " + name, "--ssl-weight");

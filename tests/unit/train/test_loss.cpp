@@ -136,6 +136,14 @@ TEST_CASE("values out of range are usage errors naming the flag") {
           c.name = "simsiam";
           c.ssl_weight = 0.1;
         }) == "--ssl-weight");
+  CHECK(field_for([](sim::LossOptions& c) {
+          c.name = "byol";
+          c.projector = 64;
+        }) == "--projector");
+  CHECK(field_for([](sim::LossOptions& c) {
+          c.name = "ntxent";
+          c.projector = 64;  // SimCLR's own head
+        }) == "(accepted)");
 }
 
 TEST_CASE("proxy losses need classes and a dimension") {
