@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "base/error.hpp"
-#include "base/file_io.hpp"
 #include "data/dataset.hpp"
 #include "train/global_batch.hpp"
 #include "train/rank_group.hpp"
@@ -74,8 +73,7 @@ void end_epoch(TrainingRun& run, std::int64_t step) {
     throw Error("", "embeddings",
                 "collapsed in epoch " + std::to_string(epoch + 1) + ": every item is " +
                     (head_collapsed ? "projected" : "embedded") + " nearly alike (" + says +
-                    "); stopped without writing the model" +
-                    (is_regular_file(run.checkpoint) ? " (the last checkpoint " + run.checkpoint + " is kept)" : "") +
+                    "); " + stopped_without_model(run) +
                     ". Self-supervised methods collapse without their safeguards (BYOL's predictor, SwAV's "
                     "equipartition) or with too high a --lr");
   }

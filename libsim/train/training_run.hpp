@@ -68,6 +68,10 @@ TrainingRun start_training(const TrainRequest& request);
 // 0's weights, position and (when resumed) optimiser state given to every rank, gradient sync.
 void join_ranks(TrainingRun& run, RankGroup& ranks);
 
+// "stopped without writing the model", naming the last good checkpoint if there is one: what a
+// run that fails its guards (NaN, collapse) says after its reason (training_step.cpp).
+std::string stopped_without_model(const TrainingRun& run);
+
 // Step `step`: its learning rate, the next batch, forward, loss, backward and optimiser step, each
 // timed into run.summary, its loss added to the epoch's. Throws Error when the loss, the embeddings
 // or the weights stop being finite (naming the step and the checkpoint kept).

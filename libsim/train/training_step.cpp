@@ -18,12 +18,16 @@ double seconds_since(Clock::time_point t) { return std::chrono::duration<double>
 
 // What a NaN guard says after "at step N": the model is not written, the last checkpoint is kept.
 std::string stopped(const TrainingRun& run, std::int64_t step) {
-  return " at step " + std::to_string(step) + "; stopped without writing the model" +
-         (is_regular_file(run.checkpoint) ? " (the last good checkpoint " + run.checkpoint + " is kept)" : "") +
+  return " at step " + std::to_string(step) + "; " + stopped_without_model(run) +
          ". Try a lower --lr or --clip-grad-norm";
 }
 
 }  // namespace
+
+std::string stopped_without_model(const TrainingRun& run) {
+  return "stopped without writing the model" +
+         (is_regular_file(run.checkpoint) ? " (the last good checkpoint " + run.checkpoint + " is kept)" : "");
+}
 
 void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   const TrainOptions& config = run.request->train;
