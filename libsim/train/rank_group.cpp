@@ -224,7 +224,12 @@ void RankGroup::throw_lost(const std::string& what, const std::string& cause) {
   try {
     // Roll call: mark this rank alive, then see who else answers. A failed rank's own message
     // says most; silence names the lost.
-    store_->set("sim/alive/" + std::to_string(rank()), bytes_of("1"));
+    const std::string alive = "sim/alive/" + std::to_string(rank());
+    store_->set(alive, bytes_of("1"));
+    // A set is sent without an answer; this wait is the first call that needs one. It also bounds
+    // every later call: LibTorch 1.13's TCPStore keeps the socket timeout of its last wait, which
+    // was --timeout, so a stopped store server (rank 0) cost a second full --timeout here.
+    store_->wait({alive}, kRollCallWait);
     std::vector<int> unknown;
     for (int r = 0; r < size(); ++r) {
       if (r != rank()) unknown.push_back(r);

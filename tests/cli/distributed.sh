@@ -6,10 +6,10 @@
 #     (a proxy loss, whose proxies the ranks share, a two-view loss, the default loss, and with a
 #     cross-batch memory, also killed and resumed on both ranks);
 #   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
-#     stopped rank fails the job within --timeout; a rank that fails on its own is named with its
-#     message; torchrun --max_restarts 1 after a kill resumes from the checkpoint to a valid model;
-#     a second job on the same port gets a clear error and the first is unharmed; bad variables
-#     are usage errors.
+#     stopped rank fails the job within --timeout, rank 0 (the store's server) too; a rank that
+#     fails on its own is named with its message; torchrun --max_restarts 1 after a kill resumes
+#     from the checkpoint to a valid model; a second job on the same port gets a clear error and
+#     the first is unharmed; bad variables are usage errors.
 # Usage: distributed.sh BIN_DIR   (SIM_SANITIZED=1: the torchrun run and the variables only)
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -248,6 +248,23 @@ wait $r1 2>/dev/null
 ((SECONDS - start <= 8)) || fail "a stopped rank took $((SECONDS - start)) s to fail the job (--timeout 6)"
 [[ $status != 0 ]] && grep -q "lost rank 1 during .*no answer within --timeout 6 s" stop0.log ||
   fail "after SIGSTOP of rank 1, rank 0: $status, $(tail -1 stop0.log)"
+
+# --- a stopped rank 0, which also serves the rendezvous store: rank 1 fails within --timeout too
+port="$(free_port)"
+by_hand "$port" 0 "${long[@]}" --timeout 6 2>stop0.log &
+r0=$!
+by_hand "$port" 1 "${long[@]}" --timeout 6 2>stop1.log &
+r1=$!
+sleep 4
+kill -STOP $r0
+start=$SECONDS
+wait $r1
+status=$?
+kill -9 $r0
+wait $r0 2>/dev/null
+((SECONDS - start <= 8)) || fail "a stopped rank 0 took $((SECONDS - start)) s to fail the job (--timeout 6)"
+[[ $status != 0 ]] && grep -q "lost rank 0, which serves the rendezvous store at 127.0.0.1:$port, during" stop1.log ||
+  fail "after SIGSTOP of rank 0, rank 1: $status, $(tail -1 stop1.log)"
 
 # --- a rank that fails on its own is named with its message ----------------------------------
 port="$(free_port)"
