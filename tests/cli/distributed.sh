@@ -20,35 +20,9 @@ trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
 # shellcheck source=lib.sh
 source "$here/lib.sh"
+# shellcheck source=ranks_lib.sh
+source "$here/ranks_lib.sh"
 small=("$data" --per-class 60 --val-split 0 --threads 1)
-
-free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
-# torchrun_train NPROC LOG ARGS...: Debian's torchrun takes underscore flags only, and crashes with
-# its own output redirects unless -r 1 -t 1 (docs/distributed.md). torchrun_flags: more of its own.
-torchrun_flags=()
-torchrun_train() {
-  local nproc="$1" log="$2"
-  shift 2
-  torchrun --nnodes=1 --nproc_per_node="$nproc" -r 1 -t 1 --master_port "$(free_port)" "${torchrun_flags[@]}" \
-    --no_python "$bin/sim-train" "$@" >/dev/null 2>"$log"
-}
-
-# by_hand PORT RANK ARGS...: one rank of 2, as a Slurm or Kubernetes recipe starts it. It execs,
-# so that `by_hand ... &` gives $! of sim-train itself (to kill); in the foreground, run it in ( ).
-by_hand() {
-  local port="$1" rank="$2"
-  shift 2
-  MASTER_ADDR=127.0.0.1 MASTER_PORT="$port" WORLD_SIZE=2 RANK="$rank" LOCAL_WORLD_SIZE=2 exec "$bin/sim-train" "$@"
-}
-
-# same_fingerprints LOG...: every rank logged the same final weights fingerprint.
-same_fingerprints() {
-  local prints
-  prints="$(cat "$@" | grep -o 'weights fingerprint [0-9a-f]*' | sort | uniq -c)"
-  [[ $(grep -c . <<<"$prints") == 1 && $(awk '{print $1}' <<<"$prints") == 2 ]] ||
-    fail "ranks ended with different (or missing) weights: $prints"
-}
 
 # losses LOG RANK_PREFIX: the per-step losses of -v, one per line.
 losses() { grep -o "$2: debug: step [0-9]*: loss [0-9.e+-]*" "$1" | awk '{print $NF}'; }
