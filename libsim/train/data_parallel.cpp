@@ -19,6 +19,20 @@ std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buf
   return state;
 }
 
+namespace {
+
+// A TorchScript backbone's buffers (its batch norms' running statistics): each rank's forward
+// updates them from its own slice, so every step takes rank 0's (GradientSync::share_buffers).
+std::vector<torch::Tensor> script_buffers(EmbeddingNet& net) {
+  std::vector<torch::Tensor> buffers;
+  if (net->has_script()) {
+    for (const auto& b : net->script().buffers()) buffers.push_back(b);
+  }
+  return buffers;
+}
+
+}  // namespace
+
 void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // The network outlives nothing of the run: a non-owning pointer for its batch norms.
   const std::shared_ptr<CrossRankSum> sum(std::shared_ptr<CrossRankSum>{}, &ranks);
@@ -27,7 +41,8 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
   if (run.net->has_script()) {
     spdlog::warn(
         "batch norms inside the TorchScript backbone (if any) normalise each rank's slice of the batch "
-        "alone; sim's own layers use the whole batch's statistics");
+        "alone, keeping rank 0's running statistics (as DistributedDataParallel does); sim's own layers use "
+        "the whole batch's statistics");
   }
 
   // Rank 0's weights (fresh or resumed), loss parameters and shared buffers (the cross-batch
@@ -52,13 +67,13 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
 
   // What the fingerprint compares every step: the network's weights and buffers and the loss's
   // own parameters (proxies, projectors) and shared buffers (the cross-batch memory, which each
-  // rank fills with the same gathered batches), all of which every rank must hold to the bit. The
-  // TorchScript backbone's buffers (batch-norm statistics) are per rank, so not compared.
+  // rank fills with the same gathered batches), all of which every rank must hold to the bit, and
+  // the TorchScript backbone's buffers, taken from rank 0 after every forward.
   std::vector<torch::Tensor> compared = network_state(run.net, false);
   for (const torch::Tensor& p : run.loss->parameters()) compared.push_back(p);
   for (const torch::Tensor& b : run.loss->rank_shared_buffers()) compared.push_back(b);
   run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), trainable_loss_parameters(*run.loss),
-                                            std::move(compared));
+                                            std::move(compared), script_buffers(run.net));
   spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);
 }
 

@@ -30,8 +30,10 @@ void write_fingerprint(std::uint64_t fp, float* out) {
 }  // namespace
 
 GradientSync::GradientSync(RankGroup& ranks, std::vector<torch::Tensor> net_params,
-                           std::vector<torch::Tensor> loss_params, std::vector<torch::Tensor> state)
-    : ranks_(ranks), state_(std::move(state)) {
+                           std::vector<torch::Tensor> loss_params, std::vector<torch::Tensor> state,
+                           std::vector<torch::Tensor> rank0_buffers)
+    : ranks_(ranks), state_(std::move(state)), rank0_buffers_(std::move(rank0_buffers)) {
+  state_.insert(state_.end(), rank0_buffers_.begin(), rank0_buffers_.end());
   // Backward's order: the loss's parameters first, then the network from its last layer back.
   for (const auto& p : loss_params) slots_.push_back({p, 0, 0, ranks_.rank() != 0});
   for (auto it = net_params.rbegin(); it != net_params.rend(); ++it) slots_.push_back({*it, 0, 0, false});
@@ -147,6 +149,12 @@ void GradientSync::reduce(std::int64_t step) {
   }
   for (const Slot& slot : slots_) ++buckets_[slot.bucket].waiting;
   fingerprint_started_ = false;
+}
+
+void GradientSync::share_buffers() {
+  if (rank0_buffers_.empty()) return;
+  torch::NoGradGuard no_grad;
+  ranks_.broadcast(rank0_buffers_);
 }
 
 void GradientSync::check_identical(const std::string& when) {

@@ -19,6 +19,11 @@
 // synchronised buffers as they are during this step's backward, so that weights that drift apart
 // (they must stay bit-identical) stop the run at the step after it happened, at no extra round
 // trip; check_identical() checks now.
+//
+// Buffers that each rank's forward changes on its own (the running statistics of batch norms
+// inside a TorchScript backbone, which sim's synchronised batch norms cannot reach) are taken from
+// rank 0 after every forward, as PyTorch's DistributedDataParallel takes them before every forward
+// (broadcast_buffers): share_buffers(). Then they are identical at every fingerprint too.
 #pragma once
 
 #include <torch/torch.h>
@@ -34,10 +39,11 @@ class RankGroup;
 class GradientSync {
  public:
   // net_params: what the network trains; loss_params: the loss's parameters; state: every tensor
-  // that must be identical on all ranks (parameters and synchronised buffers). Registers a hook on
-  // each parameter, removed by the destructor.
+  // that must be identical on all ranks (parameters and synchronised buffers); rank0_buffers: the
+  // buffers share_buffers() takes from rank 0, also compared. Registers a hook on each parameter,
+  // removed by the destructor.
   GradientSync(RankGroup& ranks, std::vector<torch::Tensor> net_params, std::vector<torch::Tensor> loss_params,
-               std::vector<torch::Tensor> state);
+               std::vector<torch::Tensor> state, std::vector<torch::Tensor> rank0_buffers = {});
   ~GradientSync();
   GradientSync(const GradientSync&) = delete;
   GradientSync& operator=(const GradientSync&) = delete;
@@ -45,6 +51,10 @@ class GradientSync {
   // After backward of step `step`: replaces every gradient with the sum over ranks (see above).
   // Throws Error when the weights differed between ranks before this step.
   void reduce(std::int64_t step);
+
+  // After the forward of a step, before its backward: every rank takes rank 0's values of the
+  // buffers named at construction (one broadcast; nothing when there are none).
+  void share_buffers();
 
   // Compares the weights of all ranks now (one small all-reduce); throws Error naming `when`.
   void check_identical(const std::string& when);
@@ -72,6 +82,7 @@ class GradientSync {
 
   RankGroup& ranks_;
   std::vector<torch::Tensor> state_;
+  std::vector<torch::Tensor> rank0_buffers_;
   std::vector<Slot> slots_;
   std::vector<Bucket> buckets_;
   torch::Tensor flat_;  // every gradient in backward's order, then the fingerprint, one float per byte

@@ -69,6 +69,7 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
                     stopped(run, step));
   }
   t = Clock::now();
+  if (run.sync) run.sync->share_buffers();
   run.optimizer->zero_grad();
   value.backward();
   if (run.sync) run.sync->reduce(step);

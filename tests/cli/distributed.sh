@@ -4,7 +4,8 @@
 #     succeed, the model loads, rank 0 alone writes, every rank ends with the same weights;
 #   - equivalence: the loss of each of the first steps equals one process's at the same batch
 #     (a proxy loss, whose proxies the ranks share, a two-view loss, the default loss, and with a
-#     cross-batch memory, also killed and resumed on both ranks);
+#     cross-batch memory, also killed and resumed on both ranks); a TorchScript backbone's batch
+#     norm statistics identical on both ranks (rank 0's, as DistributedDataParallel keeps them);
 #   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
 #     stopped rank fails the job within --timeout, rank 0 (the store's server) too; a rank that
 #     fails on its own is named with its message; torchrun --max_restarts 1 after a kill resumes
@@ -205,6 +206,35 @@ status=$?
 [[ -e long.sim ]] && fail "a model was written by a broken job"
 grep -q "rank 0: info: epoch 1:" long0.log || fail "rank 0 does not log progress: $(head -3 long0.log)"
 grep -q "info" long1.log && fail "rank 1 logs progress without -v (only rank 0 should): $(head -3 long1.log)"
+
+# --- a TorchScript backbone with a batch norm: its running statistics are rank 0's on every rank ----
+# Scripted, not traced, so that its batch norm keeps updating them in training. The fingerprint
+# covers them: ranks whose statistics differed would stop with "weights differ between ranks".
+# (torch.jit.script reads the class's source, so it runs from a file, not stdin.)
+cat >bn_trunk.py <<'PY'
+import torch
+
+class Trunk(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 8, 3, padding=1)
+        self.bn = torch.nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return torch.flatten(torch.nn.functional.adaptive_avg_pool2d(torch.relu(self.bn(self.conv(x))), 4), 1)
+
+torch.manual_seed(0)
+torch.jit.script(Trunk()).save("bn.pt")
+PY
+/usr/bin/python3 bn_trunk.py || fail "could not script the backbone"
+port="$(free_port)"
+by_hand "$port" 0 "${small[@]}" --backbone bn.pt -o bn.sim --steps 4 -v 2>bn0.log &
+r0=$!
+(by_hand "$port" 1 "${small[@]}" --backbone bn.pt -o bn.sim --steps 4 -v) 2>bn1.log ||
+  fail "rank 1 with a TorchScript backbone failed: $(tail -2 bn1.log)"
+wait $r0 || fail "rank 0 with a TorchScript backbone failed: $(tail -2 bn0.log)"
+same_fingerprints bn0.log bn1.log
+expect 0 "" "$bin/sim-info" bn.sim
 
 # --- a stopped rank fails the job within --timeout -------------------------------------------
 port="$(free_port)"
