@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <utility>
@@ -199,7 +200,27 @@ std::vector<double> H5File::read_doubles(const std::string& dataset, int rank, s
 }
 
 std::vector<std::int64_t> H5File::read_int64s(const std::string& dataset, std::size_t max_values) const {
-  return read_numeric<std::int64_t>(*this, dataset, 1, max_values, true, H5T_NATIVE_INT64);
+  // As read_int_attribute: unsigned values are read as they were written, so that one above
+  // INT64_MAX is refused as itself rather than clamped by HDF5's conversion.
+  bool is_unsigned = false;
+  if (has(dataset)) {
+    Handle ds{H5Dopen2(id_, dataset.c_str(), H5P_DEFAULT), H5Dclose};
+    Handle type{H5Dget_type(ds.id), H5Tclose};
+    is_unsigned = H5Tget_class(type.id) == H5T_INTEGER && H5Tget_sign(type.id) == H5T_SGN_NONE;
+  }
+  if (!is_unsigned) return read_numeric<std::int64_t>(*this, dataset, 1, max_values, true, H5T_NATIVE_INT64);
+  const std::vector<std::uint64_t> raw =
+      read_numeric<std::uint64_t>(*this, dataset, 1, max_values, true, H5T_NATIVE_UINT64);
+  std::vector<std::int64_t> values(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] > std::uint64_t(INT64_MAX)) {
+      throw FormatError(path_, dataset,
+                        "holds " + std::to_string(raw[i]) + " at row " + std::to_string(i) +
+                            ", beyond the largest value sim reads (" + std::to_string(INT64_MAX) + ")");
+    }
+    values[i] = std::int64_t(raw[i]);
+  }
+  return values;
 }
 
 std::vector<std::string> H5File::read_strings(const std::string& dataset, std::size_t max_values) const {
@@ -310,10 +331,28 @@ std::string H5File::read_string_attribute(const std::string& name) const {
 std::int64_t H5File::read_int_attribute(const std::string& name) const {
   const auto [attr, type] = open_single_attribute(*this, name);
   if (H5Tget_class(type.get()) != H5T_INTEGER) throw FormatError(path_, name, "expected an integer");
-  std::int64_t value = 0;
-  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) {
-    throw FormatError(path_, name, "cannot read the attribute (corrupt file, or out of the int64 range)");
+  // Read in the width and sign it was written in: HDF5's conversion to int64 would silently clamp
+  // an unsigned value above INT64_MAX (h5py writes numpy's uint64 so) to INT64_MAX, and a message
+  // would then quote a number the file does not hold.
+  const std::size_t width = H5Tget_size(type.get());
+  const H5T_sign_t sign = H5Tget_sign(type.get());
+  if (width == 0 || width > sizeof(std::int64_t) || sign == H5T_SGN_ERROR) {
+    throw FormatError(path_, name,
+                      "is a " + std::to_string(width) + "-byte integer; sim reads integers of at most 8 bytes");
   }
+  const FormatError unreadable(path_, name, "cannot read the attribute (corrupt file)");
+  if (sign == H5T_SGN_NONE) {
+    std::uint64_t value = 0;
+    if (H5Aread(attr.get(), H5T_NATIVE_UINT64, &value) < 0) throw unreadable;
+    if (value > std::uint64_t(INT64_MAX)) {
+      throw FormatError(path_, name,
+                        "is " + std::to_string(value) + ", beyond the largest value sim reads (" +
+                            std::to_string(INT64_MAX) + ")");
+    }
+    return std::int64_t(value);
+  }
+  std::int64_t value = 0;
+  if (H5Aread(attr.get(), H5T_NATIVE_INT64, &value) < 0) throw unreadable;
   return value;
 }
 

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.hpp"
+
 namespace sim {
 
 // True if the file starts with the HDF5 signature.

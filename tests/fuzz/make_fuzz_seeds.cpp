@@ -5,13 +5,16 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
+#include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "fixtures.hpp"
 #include "formats/embeddings.hpp"
+#include "formats/h5.hpp"
 #include "formats/model_container.hpp"
 #include "formats/npy.hpp"
 #include "fuzz_indexes.hpp"
@@ -39,6 +42,19 @@ void write_embeddings(const std::string& path, std::size_t n, std::size_t dim, b
   w.close();
 }
 
+// Replaces a root attribute of an HDF5 file by an unsigned 64-bit one, as h5py writes numpy's uint64.
+void set_unsigned_attribute(const std::string& path, const char* name, std::uint64_t value) {
+  const sim::H5Handle file{H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose};
+  if (!file.valid()) throw std::runtime_error("cannot open " + path);
+  H5Adelete(file.get(), name);
+  const sim::H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+  const sim::H5Handle attr{H5Acreate2(file.get(), name, H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+                           H5Aclose};
+  if (!attr.valid() || H5Awrite(attr.get(), H5T_NATIVE_UINT64, &value) < 0) {
+    throw std::runtime_error("cannot write " + std::string(name) + " in " + path);
+  }
+}
+
 // A model file as sim-train lays it out, with stand-in bytes where LibTorch's archives go: the
 // container does not look inside them.
 void write_model(const std::string& path, bool with_script) {
@@ -59,12 +75,17 @@ void write_all(const std::string& out) {
   write_embeddings(emb + "labelled.h5", 3, 2, true);
   write_embeddings(emb + "unlabelled.h5", 2, 3, false);
   fx::write_h5_vectors(emb + "vectors.h5", 2, 2, {0, 1});  // another kind of HDF5 file
+  // Header numbers at the limit of what they are read into: unsigned, beyond int64.
+  write_embeddings(emb + "count_beyond_int64.h5", 3, 2, true);
+  set_unsigned_attribute(emb + "count_beyond_int64.h5", "count", UINT64_MAX);
 
   const std::string sidecar = folder(out, "index_sidecar");
   const std::string hnsw = folder(out, "hnsw_file");
   sim::fuzz::write_hnsw_index(sidecar + "index.sim", 6);  // the harness writes the same pair
   std::rename((sidecar + "index.sim.g1.hnsw").c_str(), (hnsw + "six.hnsw").c_str());
   sim::fuzz::write_exact_index(sidecar + "exact.sim");
+  sim::fuzz::write_exact_index(sidecar + "count_beyond_int64.sim");
+  set_unsigned_attribute(sidecar + "count_beyond_int64.sim", "count", UINT64_MAX);
   sim::fuzz::write_hnsw_index(hnsw + "twenty.sim", 20);
   std::rename((hnsw + "twenty.sim.g1.hnsw").c_str(), (hnsw + "twenty.hnsw").c_str());
   std::remove((hnsw + "twenty.sim").c_str());

@@ -112,6 +112,13 @@ class Edit {
     drop_attribute(name);
     sim::write_int_attribute(file_, name, value, "test");
   }
+  // An unsigned 64-bit attribute, as h5py writes numpy's uint64.
+  void set_unsigned_attribute(const char* name, std::uint64_t value) {
+    drop_attribute(name);
+    const sim::H5Handle space{H5Screate(H5S_SCALAR), H5Sclose};
+    const sim::H5Handle attr{H5Acreate2(file_, name, H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose};
+    H5Awrite(attr.get(), H5T_NATIVE_UINT64, &value);
+  }
   void drop(const char* dataset) { H5Ldelete(file_, dataset, H5P_DEFAULT); }
 
   // Replaces a dataset by a contiguous one of the given shape and content.
@@ -123,6 +130,9 @@ class Edit {
   }
   void int64s(const char* name, const std::vector<std::int64_t>& values) {
     replace(name, {values.size()}, H5T_STD_I64LE, H5T_NATIVE_INT64, values.data());
+  }
+  void uint64s(const char* name, const std::vector<std::uint64_t>& values) {
+    replace(name, {values.size()}, H5T_STD_U64LE, H5T_NATIVE_UINT64, values.data());
   }
   void strings(const char* name, const std::vector<std::string>& values) {
     std::vector<const char*> raw;
@@ -551,6 +561,12 @@ TEST_CASE("embeddings: a newer version, an unfinished writer, wrong metadata") {
         at + "dim: is 5 but embeddings has 4 columns");
   CHECK(broken([](Edit& e) { e.set_attribute("dim", std::int64_t(0)); }) == at + "dim: is 0, must be at least 1");
   CHECK(broken([](Edit& e) { e.set_attribute("dim", std::string("4")); }) == at + "dim: expected an integer");
+  // Read in the width they were written in: HDF5's conversion would clamp these to INT64_MAX.
+  CHECK(broken([](Edit& e) { e.set_unsigned_attribute("count", UINT64_MAX); }) ==
+        at + "count: is 18446744073709551615, beyond the largest value sim reads (9223372036854775807)");
+  CHECK(broken([](Edit& e) { e.set_unsigned_attribute("dim", std::uint64_t(INT64_MAX) + 1); }) ==
+        at + "dim: is 9223372036854775808, beyond the largest value sim reads (9223372036854775807)");
+  CHECK(broken([](Edit& e) { e.set_unsigned_attribute("count", 6); }) == "no error");
   // Optional attributes may be absent.
   CHECK(broken([](Edit& e) { e.drop_attribute("model_fingerprint"); }) == "no error");
 }
@@ -585,6 +601,11 @@ TEST_CASE("embeddings: inconsistent shapes and values") {
   CHECK(broken([](Edit& e) {
           e.int64s("labels", {0, 1, 2, 3, -1, 0});
         }) == at + "labels: row 3 (id 'photos/été/3.png') has label 3, outside -1 (unlabelled) .. 2 (3 classes)");
+  CHECK(broken([](Edit& e) {
+          e.uint64s("labels", {0, 1, 2, 0, UINT64_MAX, 0});
+        }) == at + "labels: holds 18446744073709551615 at row 4, beyond the largest value sim reads "
+                   "(9223372036854775807)");
+  CHECK(broken([](Edit& e) { e.uint64s("labels", {0, 1, 2, 0, 1, 2}); }) == "no error");
   CHECK(broken([](Edit& e) {
           e.int64s("labels", {0, -2, 0, 0, 0, 0});
         }).find("row 1 (id 'キー-1') has label -2") != std::string::npos);
