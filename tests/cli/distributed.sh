@@ -236,39 +236,29 @@ wait $r0 || fail "rank 0 with a TorchScript backbone failed: $(tail -2 bn0.log)"
 same_fingerprints bn0.log bn1.log
 expect 0 "" "$bin/sim-info" bn.sim
 
-# --- a stopped rank fails the job within --timeout -------------------------------------------
-port="$(free_port)"
-by_hand "$port" 0 "${long[@]}" --timeout 6 2>stop0.log &
-r0=$!
-by_hand "$port" 1 "${long[@]}" --timeout 6 2>stop1.log &
-r1=$!
-sleep 4
-kill -STOP $r1
-start=$SECONDS
-wait $r0
-status=$?
-kill -9 $r1
-wait $r1 2>/dev/null
-((SECONDS - start <= 8)) || fail "a stopped rank took $((SECONDS - start)) s to fail the job (--timeout 6)"
-[[ $status != 0 ]] && grep -q "lost rank 1 during .*no answer within --timeout 6 s" stop0.log ||
-  fail "after SIGSTOP of rank 1, rank 0: $status, $(tail -1 stop0.log)"
-
-# --- a stopped rank 0, which also serves the rendezvous store: rank 1 fails within --timeout too
-port="$(free_port)"
-by_hand "$port" 0 "${long[@]}" --timeout 6 2>stop0.log &
-r0=$!
-by_hand "$port" 1 "${long[@]}" --timeout 6 2>stop1.log &
-r1=$!
-sleep 4
-kill -STOP $r0
-start=$SECONDS
-wait $r1
-status=$?
-kill -9 $r0
-wait $r0 2>/dev/null
-((SECONDS - start <= 8)) || fail "a stopped rank 0 took $((SECONDS - start)) s to fail the job (--timeout 6)"
-[[ $status != 0 ]] && grep -q "lost rank 0, which serves the rendezvous store at 127.0.0.1:$port, during" stop1.log ||
-  fail "after SIGSTOP of rank 0, rank 1: $status, $(tail -1 stop1.log)"
+# --- a stopped rank fails the job within --timeout, rank 0 (which serves the store) too -------
+# stopped VICTIM PATTERN: of 2 ranks of a long run, VICTIM gets SIGSTOP; the other must exit
+# non-zero within --timeout 6 (+2 s), its log matching PATTERN.
+stopped() {
+  local victim="$1" pattern="$2" survivor=$((1 - $1)) port start status pids=()
+  port="$(free_port)"
+  by_hand "$port" 0 "${long[@]}" --timeout 6 2>stop0.log &
+  pids+=($!)
+  by_hand "$port" 1 "${long[@]}" --timeout 6 2>stop1.log &
+  pids+=($!)
+  sleep 4
+  kill -STOP "${pids[$victim]}"
+  start=$SECONDS
+  wait "${pids[$survivor]}"
+  status=$?
+  kill -9 "${pids[$victim]}"
+  wait "${pids[$victim]}" 2>/dev/null
+  ((SECONDS - start <= 8)) || fail "a stopped rank $victim took $((SECONDS - start)) s to fail the job (--timeout 6)"
+  [[ $status != 0 ]] && grep -q "$pattern" "stop$survivor.log" ||
+    fail "after SIGSTOP of rank $victim, rank $survivor: $status, $(tail -1 "stop$survivor.log")"
+}
+stopped 1 "lost rank 1 during .*no answer within --timeout 6 s"
+stopped 0 "lost rank 0, which serves the rendezvous store at 127.0.0.1:[0-9]*, during"
 
 # --- a rank that fails on its own is named with its message ----------------------------------
 port="$(free_port)"
