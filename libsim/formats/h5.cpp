@@ -177,6 +177,11 @@ std::size_t checked_count(const H5File& f, const std::string& name, int rank, st
   return count;
 }
 
+// An unsigned value sim cannot hold in its int64: the number as the file holds it, and the limit.
+std::string beyond_int64(std::uint64_t value) {
+  return std::to_string(value) + ", beyond the largest value sim reads (" + std::to_string(INT64_MAX) + ")";
+}
+
 template <typename T>
 std::vector<T> read_numeric(const H5File& f, const std::string& name, int rank, std::size_t max_values,
                             bool integers_only, hid_t memtype) {
@@ -214,9 +219,7 @@ std::vector<std::int64_t> H5File::read_int64s(const std::string& dataset, std::s
   std::vector<std::int64_t> values(raw.size());
   for (std::size_t i = 0; i < raw.size(); ++i) {
     if (raw[i] > std::uint64_t(INT64_MAX)) {
-      throw FormatError(path_, dataset,
-                        "holds " + std::to_string(raw[i]) + " at row " + std::to_string(i) +
-                            ", beyond the largest value sim reads (" + std::to_string(INT64_MAX) + ")");
+      throw FormatError(path_, dataset, "row " + std::to_string(i) + " holds " + beyond_int64(raw[i]));
     }
     values[i] = std::int64_t(raw[i]);
   }
@@ -344,11 +347,7 @@ std::int64_t H5File::read_int_attribute(const std::string& name) const {
   if (sign == H5T_SGN_NONE) {
     std::uint64_t value = 0;
     if (H5Aread(attr.get(), H5T_NATIVE_UINT64, &value) < 0) throw unreadable;
-    if (value > std::uint64_t(INT64_MAX)) {
-      throw FormatError(path_, name,
-                        "is " + std::to_string(value) + ", beyond the largest value sim reads (" +
-                            std::to_string(INT64_MAX) + ")");
-    }
+    if (value > std::uint64_t(INT64_MAX)) throw FormatError(path_, name, "is " + beyond_int64(value));
     return std::int64_t(value);
   }
   std::int64_t value = 0;

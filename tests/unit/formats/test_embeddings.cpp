@@ -603,7 +603,7 @@ TEST_CASE("embeddings: inconsistent shapes and values") {
         }) == at + "labels: row 3 (id 'photos/été/3.png') has label 3, outside -1 (unlabelled) .. 2 (3 classes)");
   CHECK(broken([](Edit& e) {
           e.uint64s("labels", {0, 1, 2, 0, UINT64_MAX, 0});
-        }) == at + "labels: holds 18446744073709551615 at row 4, beyond the largest value sim reads "
+        }) == at + "labels: row 4 holds 18446744073709551615, beyond the largest value sim reads "
                    "(9223372036854775807)");
   CHECK(broken([](Edit& e) { e.uint64s("labels", {0, 1, 2, 0, 1, 2}); }) == "no error");
   CHECK(broken([](Edit& e) {
