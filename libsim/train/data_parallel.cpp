@@ -7,18 +7,6 @@
 
 namespace sim {
 
-std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buffers) {
-  std::vector<torch::Tensor> state = net->parameters();
-  for (const auto& b : net->buffers()) state.push_back(b);
-  if (net->has_script()) {
-    for (const auto& p : net->script().parameters()) state.push_back(p);
-    if (with_script_buffers) {
-      for (const auto& b : net->script().buffers()) state.push_back(b);
-    }
-  }
-  return state;
-}
-
 namespace {
 
 // A TorchScript backbone's buffers (its batch norms' running statistics): each rank's forward
@@ -32,6 +20,18 @@ std::vector<torch::Tensor> script_buffers(EmbeddingNet& net) {
 }
 
 }  // namespace
+
+std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buffers) {
+  std::vector<torch::Tensor> state = net->parameters();
+  for (const auto& b : net->buffers()) state.push_back(b);
+  if (net->has_script()) {
+    for (const auto& p : net->script().parameters()) state.push_back(p);
+    if (with_script_buffers) {
+      for (const auto& b : script_buffers(net)) state.push_back(b);
+    }
+  }
+  return state;
+}
 
 void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // The network outlives nothing of the run: a non-owning pointer for its batch norms.
