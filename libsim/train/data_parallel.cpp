@@ -1,6 +1,7 @@
 // join_ranks (training_run.hpp): what a data-parallel run does once, before its first step.
 #include <spdlog/spdlog.h>
 
+#include "base/error.hpp"
 #include "model/sync_batch_norm.hpp"
 #include "train/rank_group.hpp"
 #include "train/training_run.hpp"
@@ -34,15 +35,37 @@ std::vector<torch::Tensor> network_state(EmbeddingNet& net, bool with_script_buf
 }
 
 void join_ranks(TrainingRun& run, RankGroup& ranks) {
-  // The network outlives nothing of the run: a non-owning pointer for its batch norms.
-  const std::shared_ptr<CrossRankSum> sum(std::shared_ptr<CrossRankSum>{}, &ranks);
-  attach_ranks(*run.net, sum);
-  if (torch::nn::Module* target = run.loss->target_network()) attach_ranks(*target, sum);
-  if (run.net->has_script()) {
-    spdlog::warn(
-        "batch norms inside the TorchScript backbone (if any) normalise each rank's slice of the batch "
-        "alone, keeping rank 0's running statistics (as DistributedDataParallel does); sim's own layers use "
-        "the whole batch's statistics");
+  // Buffers each rank's forward changes on its own, taken from rank 0 after every forward: the
+  // TorchScript backbone's, and with --sync-batch-norm off sim's own batch norms' running statistics.
+  std::vector<torch::Tensor> rank0_buffers = script_buffers(run.net);
+  if (run.request->train.sync_batch_norm) {
+    // The network outlives nothing of the run: a non-owning pointer for its batch norms.
+    const std::shared_ptr<CrossRankSum> sum(std::shared_ptr<CrossRankSum>{}, &ranks);
+    attach_ranks(*run.net, sum);
+    if (torch::nn::Module* target = run.loss->target_network()) attach_ranks(*target, sum);
+    if (run.net->has_script()) {
+      spdlog::warn(
+          "batch norms inside the TorchScript backbone (if any) normalise each rank's slice of the batch "
+          "alone, keeping rank 0's running statistics (as DistributedDataParallel does); sim's own layers use "
+          "the whole batch's statistics");
+    }
+  } else {
+    // A BYOL target's running statistics need no sharing: update_target copies the online ones.
+    for (const auto& b : run.net->buffers()) rank0_buffers.push_back(b);
+    spdlog::info(
+        "--sync-batch-norm off: batch norms normalise each rank's slice of the batch alone, keeping rank "
+        "0's running statistics");
+  }
+
+  if (run.request->train.split_loss) {
+    if (!run.loss->supports_rows() || run.loss->needs_target_network()) {
+      throw UsageError("--loss " + run.request->loss.name +
+                           " is not a mean over anchors that each rank can compute for its own rows (those are "
+                           "multi_similarity and ntxent, without --projector, --xbm-size or --ssl-weight)",
+                       "--split-loss");
+    }
+    run.split_loss = true;
+    spdlog::info("--split-loss on: each rank computes the loss for its own rows of the batch");
   }
 
   // Rank 0's weights (fresh or resumed), loss parameters and shared buffers (the cross-batch
@@ -68,12 +91,13 @@ void join_ranks(TrainingRun& run, RankGroup& ranks) {
   // What the fingerprint compares every step: the network's weights and buffers and the loss's
   // own parameters (proxies, projectors) and shared buffers (the cross-batch memory, which each
   // rank fills with the same gathered batches), all of which every rank must hold to the bit, and
-  // the TorchScript backbone's buffers, taken from rank 0 after every forward.
+  // the buffers taken from rank 0 after every forward.
   std::vector<torch::Tensor> compared = network_state(run.net, false);
   for (const torch::Tensor& p : run.loss->parameters()) compared.push_back(p);
   for (const torch::Tensor& b : run.loss->rank_shared_buffers()) compared.push_back(b);
-  run.sync = std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), trainable_loss_parameters(*run.loss),
-                                            std::move(compared), script_buffers(run.net));
+  run.sync =
+      std::make_unique<GradientSync>(ranks, run.net->trainable_parameters(), trainable_loss_parameters(*run.loss),
+                                     std::move(compared), std::move(rank0_buffers));
   spdlog::debug("{}: weights and position {} taken from rank 0", ranks.env().describe(), run.start_step);
 }
 

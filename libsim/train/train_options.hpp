@@ -31,6 +31,14 @@ struct TrainOptions {
   int patience = 0;                // --patience: stop after this many epochs without a better MAP@R; 0 = off
 
   bool resume = false;  // --resume: continue from OUTPUT.ckpt
+
+  // Data-parallel runs: sim's batch norms normalise with the whole batch's statistics over all ranks
+  // (on), or each rank's slice alone with rank 0's running statistics (off, DistributedDataParallel
+  // without SyncBatchNorm). --sync-batch-norm on|off.
+  bool sync_batch_norm = true;
+  // Data-parallel runs: each rank computes the loss for its own rows of the batch only, the ranks
+  // adding up the gradients (train/split_loss.hpp). --split-loss on|off.
+  bool split_loss = false;
 };
 
 }  // namespace sim

@@ -36,6 +36,7 @@ struct TrainingRun {
   std::size_t batch_items = 0;         // items in the whole batch (each twice with two views)
   bool leader = true;                  // rank 0, or the only process: logs, checkpoints, writes
   std::unique_ptr<GradientSync> sync;  // data-parallel runs: sums gradients over the ranks
+  bool split_loss = false;             // data-parallel runs with --split-loss on (split_loss.hpp)
   std::string checkpoint;              // request->output + ".ckpt"
   ModelInfo info;                      // what the model file records
   torch::Tensor samples;               // the model's self-test inputs
@@ -44,14 +45,14 @@ struct TrainingRun {
   std::vector<std::int64_t> input_shape;  // a batch's tensor shape, its first dimension set per batch
 
   // --keep-best and --patience (rank 0 decides; end_epoch tells the others to stop).
-  double best_map = -1;                  // the best validation MAP@R so far
-  double best_precision = -1;            // and its precision@1
-  std::int64_t best_epoch = 0;           // 1-based; 0: none yet
-  std::vector<torch::Tensor> best_state; // a copy of network_state(net, true) at best_epoch (--keep-best)
+  double best_map = -1;                   // the best validation MAP@R so far
+  double best_precision = -1;             // and its precision@1
+  std::int64_t best_epoch = 0;            // 1-based; 0: none yet
+  std::vector<torch::Tensor> best_state;  // a copy of network_state(net, true) at best_epoch (--keep-best)
   int epochs_without_gain = 0;
-  bool stop = false;                     // --patience ran out: train_model ends after this epoch
+  bool stop = false;  // --patience ran out: train_model ends after this epoch
 
-  double epoch_loss = 0;    // summed over the epoch's steps so far
+  double epoch_loss = 0;         // summed over the epoch's steps so far
   double epoch_spread = 0;       // loss_ops::spread of the batches' embeddings, summed likewise
   double epoch_head_spread = 0;  // and of the loss's head outputs (Loss::head_spread; < 0: no head)
   std::int64_t epoch_steps = 0;
@@ -64,8 +65,10 @@ struct TrainingRun {
 // architecture, IoError for a missing checkpoint.
 TrainingRun start_training(const TrainRequest& request);
 
-// A data-parallel run's start (data_parallel.cpp): batch norms synchronised over the ranks, rank
-// 0's weights, position and (when resumed) optimiser state given to every rank, gradient sync.
+// A data-parallel run's start (data_parallel.cpp): batch norms synchronised over the ranks (with
+// --sync-batch-norm on), the loss split over them (--split-loss on; UsageError for a loss that
+// cannot be), rank 0's weights, position and (when resumed) optimiser state given to every rank,
+// gradient sync.
 void join_ranks(TrainingRun& run, RankGroup& ranks);
 
 // "stopped without writing the model", naming the last good checkpoint if there is one: what a

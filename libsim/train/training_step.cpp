@@ -8,6 +8,7 @@
 #include "train/global_batch.hpp"
 #include "train/losses/loss_ops.hpp"
 #include "train/rank_group.hpp"
+#include "train/split_loss.hpp"
 #include "train/training_run.hpp"
 
 namespace sim {
@@ -48,18 +49,29 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   torch::Tensor target = loss.needs_target_network() ? loss.target_embeddings(x) : torch::Tensor();
   summary.forward_s += seconds_since(t);
   t = Clock::now();
+  // What backward starts from: the loss itself, or with --split-loss this rank's rows' gradient.
+  torch::Tensor value, from = embeddings, gradient;
+  double v = 0;
   if (RankGroup* ranks = run.request->ranks) {
-    // The loss sees the whole batch; this rank's rows keep their graph (global_batch.hpp).
-    embeddings = gather_embeddings(*ranks, embeddings, batch.views, run.batch_items);
-    if (target.defined()) target = gather_embeddings(*ranks, target, batch.views, run.batch_items);
     labels = gather_labels(*ranks, labels, run.batch_items);
+    if (run.split_loss) {
+      SplitLossStep split = split_loss_step(*ranks, loss, embeddings, labels, batch.views, run.batch_items);
+      v = split.value;
+      embeddings = split.batch;
+      gradient = std::move(split.gradient);
+    } else {
+      // The loss sees the whole batch; this rank's rows keep their graph (global_batch.hpp).
+      embeddings = gather_embeddings(*ranks, embeddings, batch.views, run.batch_items);
+      if (target.defined()) target = gather_embeddings(*ranks, target, batch.views, run.batch_items);
+    }
   }
-  const torch::Tensor value =
-      target.defined() ? loss.forward_with_target(embeddings, target) : loss.forward(embeddings, labels);
+  if (!gradient.defined()) {
+    value = target.defined() ? loss.forward_with_target(embeddings, target) : loss.forward(embeddings, labels);
+    v = value.item<double>();
+  }
   run.epoch_spread += loss_ops::spread(embeddings);
   run.epoch_head_spread += loss.head_spread();
   summary.loss_s += seconds_since(t);
-  const double v = value.item<double>();
   // Masked losses can stay finite (even 0) while the network's outputs are already NaN.
   if (!std::isfinite(v) || !embeddings.isfinite().all().item<bool>()) {
     throw Error("", "loss",
@@ -71,7 +83,11 @@ void train_step(TrainingRun& run, std::int64_t step, Batch& batch) {
   t = Clock::now();
   if (run.sync) run.sync->share_buffers();
   run.optimizer->zero_grad();
-  value.backward();
+  if (gradient.defined()) {
+    from.backward(gradient);
+  } else {
+    value.backward();
+  }
   if (run.sync) run.sync->reduce(step);
   if (config.clip_grad_norm > 0) torch::nn::utils::clip_grad_norm_(run.params, config.clip_grad_norm);
   run.optimizer->step();

@@ -7,13 +7,15 @@
 #      third namespace whose bridge (delay_bridge.py) holds every frame DELAY_MS each way (the
 #      kernel here has no netem). The script creates and removes the namespaces; nothing it
 #      sends leaves them.
-# Order per round: A B A C, so that B and C each have a neighbouring A; the ratios B/A and C/A per
-# round, their median, min and max are printed with the CPU model and the measured round trip.
+#   B' and C' as B and C with --sync-batch-norm off (each rank normalises its slice alone)
+# Order per round: A B B' A C C', so that each 2-rank run has a neighbouring A; the ratios to that A
+# per round, their median, min and max are printed with the CPU model and the measured round trip.
 # Images/s are sim-train's own (the training steps, start-up excluded); with them, the time rank 0
 # spent in collectives (waiting for the other rank included).
 #
 # --equivalence instead trains with the default settings, one process against 2 ranks through
-# torchrun, and prints both final validation precision@1 (they should agree within 0.005).
+# torchrun (with --sync-batch-norm on, the default, and off), and prints the final validation
+# precision@1 of each (2 ranks with synchronised batch norms should agree within 0.005).
 #
 #   scripts/bench/distributed.sh [ROUNDS=3] [STEPS=150] [DELAY_MS=1]   (root: it makes namespaces)
 #   scripts/bench/distributed.sh --equivalence
@@ -38,12 +40,16 @@ collectives() { grep -o 'collectives [0-9.]* s' "$1" | tail -1 | awk '{print $2}
 
 if [[ ${1:-} == --equivalence ]]; then
   "$bin/sim-train" "$data" -o "$tmp/one.sim" 2>"$tmp/one.log"
-  torchrun --nnodes=1 --nproc_per_node=2 -r 1 -t 1 --master_port "$(free_port)" --no_python \
-    "$bin/sim-train" "$data" -o "$tmp/two.sim" 2>"$tmp/two.log" >/dev/null
+  for sync in on off; do
+    torchrun --nnodes=1 --nproc_per_node=2 -r 1 -t 1 --master_port "$(free_port)" --no_python \
+      "$bin/sim-train" "$data" --sync-batch-norm $sync -o "$tmp/two-$sync.sim" 2>"$tmp/two-$sync.log" >/dev/null
+  done
   p1() { grep -o 'validation precision@1 [0-9.]*' "$1" | tail -1 | awk '{print $3}'; }
-  echo "one process:  $(grep -o 'wrote .*' "$tmp/one.log")"
-  echo "2 ranks:      $(grep -o 'wrote .*' "$tmp/two.log")"
-  echo "final validation precision@1: one process $(p1 "$tmp/one.log"), 2 ranks $(p1 "$tmp/two.log")"
+  echo "one process:                         $(grep -o 'wrote .*' "$tmp/one.log")"
+  echo "2 ranks:                             $(grep -o 'wrote .*' "$tmp/two-on.log")"
+  echo "2 ranks, --sync-batch-norm off:      $(grep -o 'wrote .*' "$tmp/two-off.log")"
+  echo "final validation precision@1: one process $(p1 "$tmp/one.log"), 2 ranks $(p1 "$tmp/two-on.log")," \
+    "2 ranks with --sync-batch-norm off $(p1 "$tmp/two-off.log")"
   exit 0
 fi
 
@@ -89,13 +95,14 @@ PY
 echo "link between the namespaces: round trip ${rtt} ms (median of 41; ${delay} ms each way added)"
 
 run_one() { "$bin/sim-train" "${common[@]}" --threads 2 -o "$tmp/a.sim" 2>"$tmp/a.log"; }
+# run_local|run_hosts SYNC: 2 ranks with --sync-batch-norm SYNC, logs b0.log/b1.log (c0/c1 for hosts).
 # The ranks' pids, waited for by name: a bare `wait` would wait for the bridge too.
 run_local() {
   local port pids=()
   port="$(free_port)"
   for r in 1 0; do
     MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2 RANK=$r LOCAL_WORLD_SIZE=2 \
-      "$bin/sim-train" "${common[@]}" --threads 1 -o "$tmp/b.sim" 2>"$tmp/b$r.log" &
+      "$bin/sim-train" "${common[@]}" --sync-batch-norm "$1" --threads 1 -o "$tmp/b.sim" 2>"$tmp/b$r.log" &
     pids+=($!)
   done
   wait "${pids[@]}"
@@ -106,25 +113,32 @@ run_hosts() {
     local ns=simbench-a dev=simbench-a0
     [[ $r == 1 ]] && ns=simbench-b dev=simbench-b0
     ip netns exec "$ns" env MASTER_ADDR=10.77.0.1 MASTER_PORT=29400 WORLD_SIZE=2 RANK=$r LOCAL_WORLD_SIZE=1 \
-      GLOO_SOCKET_IFNAME=$dev "$bin/sim-train" "${common[@]}" --threads 1 -o "$tmp/c.sim" 2>"$tmp/c$r.log" &
+      GLOO_SOCKET_IFNAME=$dev "$bin/sim-train" "${common[@]}" --sync-batch-norm "$1" --threads 1 -o "$tmp/c.sim" \
+      2>"$tmp/c$r.log" &
     pids+=($!)
   done
   wait "${pids[@]}"
 }
 
-local_ratios=() host_ratios=()
-printf '%-6s %12s %16s %12s %18s\n' round "A images/s" "B images/s (x)" "A images/s" "C images/s (x)"
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
+local_ratios=() local_off_ratios=() host_ratios=() host_off_ratios=()
+printf '%-6s %10s %15s %15s %10s %15s %15s\n' round "A img/s" "B img/s (x)" "B' img/s (x)" "A img/s" "C img/s (x)" \
+  "C' img/s (x)"
 for round in $(seq "$rounds"); do
   run_one; a1=$(rate "$tmp/a.log")
-  run_local; b=$(rate "$tmp/b0.log"); bc_s=$(collectives "$tmp/b0.log")
+  run_local on; b=$(rate "$tmp/b0.log"); b_s=$(collectives "$tmp/b0.log")
+  run_local off; b2=$(rate "$tmp/b0.log"); b2_s=$(collectives "$tmp/b0.log")
   run_one; a2=$(rate "$tmp/a.log")
-  run_hosts; c=$(rate "$tmp/c0.log"); cc_s=$(collectives "$tmp/c0.log")
-  rb=$(awk -v x="$b" -v y="$a1" 'BEGIN { printf "%.2f", x / y }')
-  rc=$(awk -v x="$c" -v y="$a2" 'BEGIN { printf "%.2f", x / y }')
-  local_ratios+=("$rb") host_ratios+=("$rc")
-  printf '%-6s %12s %10s (%s) %12s %12s (%s)   collectives: B %s s, C %s s\n' "$round" "$a1" "$b" "$rb" "$a2" "$c" "$rc" \
-    "$bc_s" "$cc_s"
+  run_hosts on; c=$(rate "$tmp/c0.log"); c_s=$(collectives "$tmp/c0.log")
+  run_hosts off; c2=$(rate "$tmp/c0.log"); c2_s=$(collectives "$tmp/c0.log")
+  local_ratios+=("$(ratio "$b" "$a1")") local_off_ratios+=("$(ratio "$b2" "$a1")")
+  host_ratios+=("$(ratio "$c" "$a2")") host_off_ratios+=("$(ratio "$c2" "$a2")")
+  printf '%-6s %10s %8s (%s) %8s (%s) %10s %8s (%s) %8s (%s)   collectives: B %s s, B'"'"' %s s, C %s s, C'"'"' %s s\n' \
+    "$round" "$a1" "$b" "${local_ratios[-1]}" "$b2" "${local_off_ratios[-1]}" "$a2" "$c" "${host_ratios[-1]}" \
+    "$c2" "${host_off_ratios[-1]}" "$b_s" "$b2_s" "$c_s" "$c2_s"
 done
 summary() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "median %.2fx (min %.2fx, max %.2fx)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 echo "B / A, 2 ranks x 1 thread on loopback vs 1 process x 2 threads: $(summary "${local_ratios[@]}")"
+echo "B' / A, the same with --sync-batch-norm off: $(summary "${local_off_ratios[@]}")"
 echo "C / A, 2 ranks in namespaces, ${rtt} ms round trip vs 1 process x 2 threads: $(summary "${host_ratios[@]}")"
+echo "C' / A, the same with --sync-batch-norm off: $(summary "${host_off_ratios[@]}")"

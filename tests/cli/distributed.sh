@@ -4,8 +4,9 @@
 #     succeed, the model loads, rank 0 alone writes, every rank ends with the same weights;
 #   - equivalence: the loss of each of the first steps equals one process's at the same batch
 #     (a proxy loss, whose proxies the ranks share, a two-view loss, the default loss, and with a
-#     cross-batch memory, also killed and resumed on both ranks); a TorchScript backbone's batch
-#     norm statistics identical on both ranks (rank 0's, as DistributedDataParallel keeps them);
+#     cross-batch memory, also killed and resumed on both ranks), and with --split-loss on; a
+#     TorchScript backbone's batch norm statistics identical on both ranks (rank 0's, as
+#     DistributedDataParallel keeps them), and sim's own with --sync-batch-norm off;
 #   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
 #     stopped rank fails the job within --timeout, rank 0 (the store's server) too; a rank that
 #     fails on its own is named with its message; torchrun --max_restarts 1 after a kill resumes
@@ -33,6 +34,17 @@ losses() { grep -o "$2: debug: step [0-9]*: loss [0-9.e+-]*" "$1" | awk '{print 
 close_losses() {
   paste "$1" "$2" | awk -v tol="${3:-1e-5}" 'NF == 2 { n++; d = $1 - $2; if (d < 0) d = -d; if (d > tol * $1) bad++ }
     END { exit (n < 4 || bad > 0) }' || fail "losses differ from one process's: $(paste "$1" "$2" | tr '\n\t' '; ')"
+}
+
+# train_pair NAME ARGS...: 2 ranks by hand with ARGS, logging to NAME0.log and NAME1.log; both must succeed.
+train_pair() {
+  local name="$1" port r0
+  shift
+  port="$(free_port)"
+  by_hand "$port" 0 "$@" 2>"${name}0.log" &
+  r0=$!
+  (by_hand "$port" 1 "$@") 2>"${name}1.log" || fail "$name: rank 1 failed: $(tail -2 "${name}1.log")"
+  wait $r0 || fail "$name: rank 0 failed: $(tail -2 "${name}0.log")"
 }
 
 # --- torchrun: 2 ranks, a proxy loss --------------------------------------------------------
@@ -90,6 +102,8 @@ disagree "--aug-pad" --per-class 60 --aug-pad 1 -- --per-class 60
 disagree "--aug-crop-scale" --per-class 60 --aug-preset simclr -- --per-class 60 --aug-preset simclr --aug-crop-scale 0.5,1
 disagree "--seed" --per-class 60 -- --per-class 60 --seed 3
 disagree "--xbm-size" --per-class 60 -- --per-class 60 --xbm-size 64
+disagree "--sync-batch-norm" --per-class 60 -- --per-class 60 --sync-batch-norm off
+disagree "--split-loss" --per-class 60 --split-loss on -- --per-class 60
 disagree "the training items" --per-class 60 -- --per-class 50
 
 if [[ ${SIM_SANITIZED:-0} == 1 ]]; then finish; exit; fi
@@ -101,12 +115,8 @@ losses tr.log "sim-train rank 0" >two_arc.txt
 close_losses one_arc.txt two_arc.txt
 
 # --- by hand: 2 ranks, a two-view loss --------------------------------------------------------
-port="$(free_port)"
 two_views=("${small[@]}" --steps 4 --loss ntxent --aug-flip --optimizer sgd -v)  # SGD: see below
-by_hand "$port" 0 "${two_views[@]}" -o hand.sim 2>hand0.log &
-r0=$!
-(by_hand "$port" 1 "${two_views[@]}" -o hand.sim) 2>hand1.log || fail "rank 1 by hand failed: $(tail -2 hand1.log)"
-wait $r0 || fail "rank 0 by hand failed: $(tail -2 hand0.log)"
+train_pair hand "${two_views[@]}" -o hand.sim
 expect 0 "" "$bin/sim-info" hand.sim
 same_fingerprints hand0.log hand1.log
 "$bin/sim-train" "${two_views[@]}" -o one_ntx.sim 2>one_ntx.log || fail "one process failed"
@@ -119,12 +129,8 @@ close_losses one_ntx.txt two_ntx.txt
 # ranks' batch statistics add two halves where one process adds the whole batch, and BYOL's early
 # steps amplify that last-digit difference (6e-8 relative at the first step, 3e-4 at the sixth
 # with SGD; Adam, as below, more), so the bar is 1e-3 over 4 steps.
-port="$(free_port)"
 byol=("${small[@]}" --steps 4 --loss byol --head-width 32 --batch-size 64 --optimizer sgd -v)
-by_hand "$port" 0 "${byol[@]}" -o byol.sim 2>byol0.log &
-r0=$!
-(by_hand "$port" 1 "${byol[@]}" -o byol.sim) 2>byol1.log || fail "BYOL rank 1 failed: $(tail -2 byol1.log)"
-wait $r0 || fail "BYOL rank 0 failed: $(tail -2 byol0.log)"
+train_pair byol "${byol[@]}" -o byol.sim
 same_fingerprints byol0.log byol1.log
 "$bin/sim-train" "${byol[@]}" -o one_byol.sim 2>one_byol.log || fail "one BYOL process failed"
 losses one_byol.log "sim-train" >one_byol.txt
@@ -134,16 +140,44 @@ close_losses one_byol.txt two_byol.txt 1e-3
 # The default loss (Multi-Similarity, whose mining is a threshold) with SGD: Adam's first steps
 # divide each gradient by its own size, so rounding in the ranks' sum of a near-zero gradient
 # moves a weight by a whole step, and the curves part after a step or two (docs/distributed.md).
-port="$(free_port)"
 default_sgd=("${small[@]}" --steps 4 --optimizer sgd -v)
-by_hand "$port" 0 "${default_sgd[@]}" -o sgd.sim 2>sgd0.log &
-r0=$!
-(by_hand "$port" 1 "${default_sgd[@]}" -o sgd.sim) 2>sgd1.log || fail "rank 1 (sgd) failed: $(tail -2 sgd1.log)"
-wait $r0 || fail "rank 0 (sgd) failed: $(tail -2 sgd0.log)"
+train_pair sgd "${default_sgd[@]}" -o sgd.sim
 "$bin/sim-train" "${default_sgd[@]}" -o one_sgd.sim 2>one_sgd.log || fail "one process failed"
 losses one_sgd.log "sim-train" >one_sgd.txt
 losses sgd0.log "sim-train rank 0" >two_sgd.txt
 close_losses one_sgd.txt two_sgd.txt
+
+# --- --split-loss on: each rank computes its own rows' share; still one process's losses ---------
+for case in sgd:default_sgd ntx:two_views; do
+  name="split_${case%%:*}" flags="${case#*:}[@]"
+  train_pair "$name" "${!flags}" --split-loss on -o "$name.sim"
+  same_fingerprints "${name}0.log" "${name}1.log"
+  grep -q -- "--split-loss on: each rank computes the loss for its own rows" "${name}0.log" ||
+    fail "$name: no line says the loss is split: $(head -n 5 "${name}0.log")"
+  losses "${name}0.log" "sim-train rank 0" >"$name.txt"
+  close_losses "one_${case%%:*}.txt" "$name.txt"
+done
+# A loss that is not a mean over anchors cannot be split: exit 2 on both ranks, naming the flag.
+port="$(free_port)"
+(by_hand "$port" 0 "${small[@]}" --steps 2 --loss triplet --split-loss on -o split.sim) >/dev/null 2>split0.log &
+r0=$!
+(by_hand "$port" 1 "${small[@]}" --steps 2 --loss triplet --split-loss on -o split.sim) >/dev/null 2>split1.log
+status1=$?
+wait $r0
+status0=$?
+[[ $status0 == 2 && $status1 == 2 ]] || fail "--split-loss with triplet: exit $status0 and $status1, expected 2"
+grep -q -- "--split-loss: --loss triplet is not a mean over anchors" split0.log ||
+  fail "--split-loss with triplet: $(tail -2 split0.log)"
+[[ -e split.sim ]] && fail "--split-loss with triplet wrote a model"
+
+# --- --sync-batch-norm off: each rank normalises its half; rank 0's statistics on both -----------
+train_pair local_bn "${default_sgd[@]}" --sync-batch-norm off -o local_bn.sim
+same_fingerprints local_bn0.log local_bn1.log
+expect 0 "" "$bin/sim-info" local_bn.sim
+losses local_bn0.log "sim-train rank 0" >local_bn.txt
+# Normalised by halves, the first batch's embeddings, so its loss, are not one process's.
+paste one_sgd.txt local_bn.txt | awk 'NR == 1 { d = $1 - $2; if (d < 0) d = -d; exit !(d > 1e-4 * $1) }' ||
+  fail "--sync-batch-norm off: the first loss is one process's: $(paste one_sgd.txt local_bn.txt | head -1)"
 
 # --- the cross-batch memory: the same losses as one process; a resumed run's ranks agree --------
 # Each rank enqueues the whole gathered batch, so the memories match; the weights' fingerprint

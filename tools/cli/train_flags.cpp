@@ -63,6 +63,17 @@ void add_flags(CLI::App& app, TrainOptions& o) {
       ->default_str("0")
       ->check(CLI::Range(0, 100000));
   app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
+  app.add_option("--sync-batch-norm", o.sync_batch_norm,
+                 "Data-parallel runs: batch norms use the whole batch's statistics over all ranks (on), or each "
+                 "rank's slice alone, with rank 0's running statistics (off: fewer round trips per step)")
+      ->default_str("on")
+      ->check(CLI::IsMember({"on", "off"}));
+  app.add_option("--split-loss", o.split_loss,
+                 "Data-parallel runs: each rank computes the loss for its own rows of the batch, the ranks adding "
+                 "up the gradients (on; the same gradients, one more exchange per step), instead of every rank "
+                 "computing the whole batch's loss (off). For multi_similarity and ntxent")
+      ->default_str("off")
+      ->check(CLI::IsMember({"on", "off"}));
 }
 
 void add_flags(CLI::App& app, LossOptions& o) {

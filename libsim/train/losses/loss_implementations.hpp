@@ -43,8 +43,17 @@ class MultiSimilarityLoss : public Loss {
   torch::Tensor forward_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels,
                                    const torch::Tensor& references, const torch::Tensor& reference_labels,
                                    bool references_are_anchors) override;
+  bool supports_rows() const override { return true; }
+  RowShare forward_rows(const torch::Tensor& embeddings, const torch::Tensor& labels,
+                        const torch::Tensor& rows) override;
 
  private:
+  struct AnchorTerms {
+    torch::Tensor per_anchor, valid;  // [N] float, [N] bool: the anchors with a positive and a negative
+  };
+  // From the anchors' similarities s [N x M] and their positive and negative masks.
+  AnchorTerms terms(const torch::Tensor& s, const torch::Tensor& pos, const torch::Tensor& neg) const;
+
   double alpha_, beta_, base_, epsilon_;
 };
 
@@ -231,8 +240,14 @@ class NtXentLoss : public Loss {
   NtXentLoss(Distance distance, double temperature);
   torch::Tensor forward(const torch::Tensor& embeddings, const torch::Tensor& labels) override;
   bool needs_two_views() const override { return true; }
+  bool supports_rows() const override { return true; }
+  RowShare forward_rows(const torch::Tensor& embeddings, const torch::Tensor& labels,
+                        const torch::Tensor& rows) override;
 
  private:
+  // [R]: the terms of the anchors `rows` against the whole batch.
+  torch::Tensor row_terms(const torch::Tensor& embeddings, const torch::Tensor& rows) const;
+
   double temperature_;
 };
 

@@ -24,6 +24,12 @@ torch::Tensor Loss::forward_references(const torch::Tensor& /*anchors*/, const t
   throw Error("", "--loss", "loss '" + name() + "' cannot compare its batch with a reference set");
 }
 
+Loss::RowShare Loss::forward_rows(const torch::Tensor& /*embeddings*/, const torch::Tensor& /*labels*/,
+                                  const torch::Tensor& /*rows*/) {
+  // The trainer asks only losses that say supports_rows(): reaching here is a bug.
+  throw Error("", "--loss", "loss '" + name() + "' cannot compute a subset of its anchors' terms");
+}
+
 ViewPair split_views(const torch::Tensor& embeddings, const char* method) {
   if (embeddings.dim() != 2 || !embeddings.is_floating_point()) {
     throw Error("", "embeddings", std::string(method) + " needs a 2-D floating-point [2B x D] tensor");

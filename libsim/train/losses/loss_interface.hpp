@@ -57,6 +57,20 @@ class Loss : public torch::nn::Module {
                                            const torch::Tensor& references, const torch::Tensor& reference_labels,
                                            bool references_are_anchors);
 
+  // Losses that are a mean, over the anchors that qualify, of a term each anchor's row of
+  // comparisons with the whole batch decides (no heads, no memory) say supports_rows() and
+  // implement forward_rows: for the anchors `rows` (int64 [n], row numbers of `embeddings`), the sum
+  // of their terms and how many of them qualify, each a scalar tensor (the sum connected to
+  // `embeddings`). Summed over a partition of the batch's rows, sum / max(count, 1) is
+  // forward(embeddings, labels), to float rounding. A data-parallel rank with --split-loss computes
+  // only its own rows this way (train/split_loss.hpp). The default throws sim::Error (field "--loss").
+  struct RowShare {
+    torch::Tensor sum, count;
+  };
+  virtual bool supports_rows() const { return false; }
+  virtual RowShare forward_rows(const torch::Tensor& embeddings, const torch::Tensor& labels,
+                                const torch::Tensor& rows);
+
   // True when the loss owns trainable tensors (class proxies): its parameters() must go to the
   // optimiser, be saved with a checkpoint, and follow the model to its device.
   virtual bool has_parameters() const { return false; }

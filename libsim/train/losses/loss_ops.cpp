@@ -53,6 +53,20 @@ void check_references(const torch::Tensor& anchors, const torch::Tensor& anchor_
   }
 }
 
+void check_rows(const torch::Tensor& rows, int64_t n) {
+  if (rows.dim() != 1 || rows.scalar_type() != torch::kLong) {
+    throw Error("", "rows", "must be a 1-D int64 tensor of row numbers");
+  }
+  if (rows.numel() > 0 && (rows.min().item<int64_t>() < 0 || rows.max().item<int64_t>() >= n)) {
+    throw Error("", "rows", "must be row numbers in [0, " + std::to_string(n) + ")");
+  }
+}
+
+torch::Tensor self_pairs(const torch::Tensor& rows, int64_t n) {
+  const auto columns = torch::arange(n, rows.options());
+  return rows.unsqueeze(1) == columns.unsqueeze(0);
+}
+
 torch::Tensor positive_mask(const torch::Tensor& labels) { return positive_mask(labels, labels, true); }
 
 torch::Tensor negative_mask(const torch::Tensor& labels) { return negative_mask(labels, labels); }

@@ -21,6 +21,13 @@ void check_proxy_labels(const torch::Tensor& labels, int64_t num_classes);
 void check_references(const torch::Tensor& anchors, const torch::Tensor& anchor_labels, const torch::Tensor& references,
                       const torch::Tensor& reference_labels, bool references_are_anchors);
 
+// Loss::forward_rows's rows: throws sim::Error (field "rows") unless rows is a 1-D int64 tensor of
+// row numbers in [0, n).
+void check_rows(const torch::Tensor& rows, int64_t n);
+
+// [R x n]: true where column j is row rows[i] itself (the pairs an anchor's own row leaves out).
+torch::Tensor self_pairs(const torch::Tensor& rows, int64_t n);
+
 // [N x N]: labels equal and i != j (positives) / labels differ (negatives).
 torch::Tensor positive_mask(const torch::Tensor& labels);
 torch::Tensor negative_mask(const torch::Tensor& labels);

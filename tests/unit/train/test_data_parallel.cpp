@@ -19,7 +19,9 @@
 #include "model/sync_batch_norm.hpp"
 #include "train/global_batch.hpp"
 #include "train/gradient_sync.hpp"
+#include "train/losses/loss_implementations.hpp"
 #include "train/rank_group.hpp"
+#include "train/split_loss.hpp"
 
 namespace {
 
@@ -183,6 +185,53 @@ TEST_CASE("gathered embeddings are the whole batch in order, and backward reache
   const torch::Tensor g = ew.grad();
   CHECK(torch::allclose(grads[0], torch::cat({g.narrow(0, 0, 2), g.narrow(0, 5, 2)}), 1e-5, 1e-6));
   CHECK(torch::allclose(grads[1], torch::cat({g.narrow(0, 2, 3), g.narrow(0, 7, 3)}), 1e-5, 1e-6));
+}
+
+TEST_CASE("a split loss gives each rank the whole batch's loss and its own rows' gradient of it") {
+  // 7 items; NT-Xent with two views (14 rows), multi-similarity with one view and 3 classes.
+  const std::size_t items = 7;
+  torch::manual_seed(9);
+  const torch::Tensor labels = torch::tensor({0, 1, 2, 0, 1, 2, 0}, torch::kInt64);
+  for (int views : {2, 1}) {
+    sim::NtXentLoss ntxent(sim::Distance::Cosine, 0.5);
+    sim::MultiSimilarityLoss ms(sim::Distance::Cosine, 2.0, 50.0, 0.5, 0.1);
+    sim::Loss& loss = views == 2 ? static_cast<sim::Loss&>(ntxent) : ms;
+    const torch::Tensor e = torch::randn({std::int64_t(items) * views, 5});
+    torch::Tensor ew = e.clone().requires_grad_(true);
+    const torch::Tensor whole = loss.forward(ew, labels);
+    whole.backward();
+    for (int world : {2, 3}) {
+      const auto ranks = static_cast<std::size_t>(world);
+      std::vector<torch::Tensor> grads(ranks), batches(ranks);
+      std::vector<double> values(ranks);
+      const auto errors = run_ranks(world, [&](sim::RankGroup& g) {
+        const std::size_t r = std::size_t(g.rank());
+        const auto begin = std::int64_t(sim::rank_slice_begin(items, g.rank(), world));
+        const auto size = std::int64_t(sim::rank_slice_begin(items, g.rank() + 1, world)) - begin;
+        std::vector<torch::Tensor> pieces;
+        for (int v = 0; v < views; ++v) pieces.push_back(e.narrow(0, v * std::int64_t(items) + begin, size));
+        torch::Tensor local = torch::cat(pieces).requires_grad_(true);
+        sim::SplitLossStep step = sim::split_loss_step(g, loss, local * 1.0f, labels, views, items);
+        values[r] = step.value;
+        batches[r] = step.batch;
+        (local * 1.0f).backward(step.gradient);
+        grads[r] = local.grad();
+      });
+      REQUIRE(all_ok(errors));
+      for (int r = 0; r < world; ++r) {
+        CAPTURE(views);
+        CAPTURE(world);
+        CAPTURE(r);
+        CHECK(values[std::size_t(r)] == doctest::Approx(whole.item<double>()).epsilon(1e-5));
+        CHECK(torch::equal(batches[std::size_t(r)], e));
+        const auto begin = std::int64_t(sim::rank_slice_begin(items, r, world));
+        const auto size = std::int64_t(sim::rank_slice_begin(items, r + 1, world)) - begin;
+        std::vector<torch::Tensor> own;
+        for (int v = 0; v < views; ++v) own.push_back(ew.grad().narrow(0, v * std::int64_t(items) + begin, size));
+        CHECK(torch::allclose(grads[std::size_t(r)], torch::cat(own), 1e-5, 1e-6));
+      }
+    }
+  }
 }
 
 TEST_CASE("gradient sync sums the network's gradients, takes rank 0's for the loss, and stops on drifted weights") {
