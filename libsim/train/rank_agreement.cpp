@@ -55,7 +55,7 @@ std::vector<std::pair<std::string, std::string>> agreed_settings(const TrainRequ
       {"--keep-best", t.keep_best ? "on" : "off"},
       {"--patience", std::to_string(t.patience)},
       {"--resume", t.resume ? "on" : "off"},
-      {"--sync-batch-norm", t.sync_batch_norm ? "on" : "off"},
+      {"--sync-batch-norm", t.sync_batch_norm},
       {"--split-loss", t.split_loss ? "on" : "off"},
       {"--classes-per-batch", std::to_string(r.batch.classes_per_batch)},
       {"--examples-per-class", std::to_string(r.batch.examples_per_class)},

@@ -34,8 +34,9 @@ struct TrainOptions {
 
   // Data-parallel runs: sim's batch norms normalise with the whole batch's statistics over all ranks
   // (on), or each rank's slice alone with rank 0's running statistics (off, DistributedDataParallel
-  // without SyncBatchNorm). --sync-batch-norm on|off.
-  bool sync_batch_norm = true;
+  // without SyncBatchNorm), or auto: on for small slices (synchronise_batch_norms in
+  // train/training_run.hpp). --sync-batch-norm auto|on|off.
+  std::string sync_batch_norm = "auto";
   // Data-parallel runs: each rank computes the loss for its own rows of the batch only, the ranks
   // adding up the gradients (train/split_loss.hpp). --split-loss on|off.
   bool split_loss = false;

@@ -8,7 +8,8 @@
 #      kernel here has no netem). The script creates and removes the namespaces; nothing it
 #      sends leaves them.
 #   B' and C' as B and C with --sync-batch-norm off (each rank normalises its slice alone)
-# Order per round: A B B' A C C', so that each 2-rank run has a neighbouring A; the ratios to that A
+#   B" and C" as B and C with --split-loss on (each rank computes its own rows' share of the loss)
+# Order per round: A B B' B" A C C' C", so that each 2-rank run follows an A; the ratios to that A
 # per round, their median, min and max are printed with the CPU model and the measured round trip.
 # Images/s are sim-train's own (the training steps, start-up excluded); with them, the time rank 0
 # spent in collectives (waiting for the other rank included).
@@ -37,6 +38,8 @@ echo "cpu: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%
 free_port() { /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rate() { grep -o '[0-9.]* images/s' "$1" | tail -1 | awk '{print $1}'; }
 collectives() { grep -o 'collectives [0-9.]* s' "$1" | tail -1 | awk '{print $2}'; }
+# sim-train's own account of its time: "N steps in T s, ... (data ..., forward ..., loss ..., ...)".
+breakdown() { grep -o '[0-9]* steps in .*' "$1" | tail -1; }
 
 if [[ ${1:-} == --equivalence ]]; then
   "$bin/sim-train" "$data" -o "$tmp/one.sim" 2>"$tmp/one.log"
@@ -95,14 +98,14 @@ PY
 echo "link between the namespaces: round trip ${rtt} ms (median of 41; ${delay} ms each way added)"
 
 run_one() { "$bin/sim-train" "${common[@]}" --threads 2 -o "$tmp/a.sim" 2>"$tmp/a.log"; }
-# run_local|run_hosts SYNC: 2 ranks with --sync-batch-norm SYNC, logs b0.log/b1.log (c0/c1 for hosts).
+# run_local|run_hosts FLAGS...: 2 ranks with FLAGS, logs b0.log/b1.log (c0/c1 for hosts).
 # The ranks' pids, waited for by name: a bare `wait` would wait for the bridge too.
 run_local() {
   local port pids=()
   port="$(free_port)"
   for r in 1 0; do
     MASTER_ADDR=127.0.0.1 MASTER_PORT=$port WORLD_SIZE=2 RANK=$r LOCAL_WORLD_SIZE=2 \
-      "$bin/sim-train" "${common[@]}" --sync-batch-norm "$1" --threads 1 -o "$tmp/b.sim" 2>"$tmp/b$r.log" &
+      "$bin/sim-train" "${common[@]}" "$@" --threads 1 -o "$tmp/b.sim" 2>"$tmp/b$r.log" &
     pids+=($!)
   done
   wait "${pids[@]}"
@@ -113,7 +116,7 @@ run_hosts() {
     local ns=simbench-a dev=simbench-a0
     [[ $r == 1 ]] && ns=simbench-b dev=simbench-b0
     ip netns exec "$ns" env MASTER_ADDR=10.77.0.1 MASTER_PORT=29400 WORLD_SIZE=2 RANK=$r LOCAL_WORLD_SIZE=1 \
-      GLOO_SOCKET_IFNAME=$dev "$bin/sim-train" "${common[@]}" --sync-batch-norm "$1" --threads 1 -o "$tmp/c.sim" \
+      GLOO_SOCKET_IFNAME=$dev "$bin/sim-train" "${common[@]}" "$@" --threads 1 -o "$tmp/c.sim" \
       2>"$tmp/c$r.log" &
     pids+=($!)
   done
@@ -121,24 +124,40 @@ run_hosts() {
 }
 
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
-local_ratios=() local_off_ratios=() host_ratios=() host_off_ratios=()
-printf '%-6s %10s %15s %15s %10s %15s %15s\n' round "A img/s" "B img/s (x)" "B' img/s (x)" "A img/s" "C img/s (x)" \
-  "C' img/s (x)"
+# The 2-rank settings, and the ratios of each to its round's A, for B... (local) and C... (hosts).
+settings=("" "--sync-batch-norm off" "--split-loss on")
+names=("" "'" '"')
+declare -A ratios last  # last: each run's breakdown in the last round
+printf '%-6s %10s' round "A img/s"
+for n in "${names[@]}"; do printf ' %16s' "B$n img/s (x)"; done
+printf ' %10s' "A img/s"
+for n in "${names[@]}"; do printf ' %16s' "C$n img/s (x)"; done
+echo
 for round in $(seq "$rounds"); do
-  run_one; a1=$(rate "$tmp/a.log")
-  run_local on; b=$(rate "$tmp/b0.log"); b_s=$(collectives "$tmp/b0.log")
-  run_local off; b2=$(rate "$tmp/b0.log"); b2_s=$(collectives "$tmp/b0.log")
-  run_one; a2=$(rate "$tmp/a.log")
-  run_hosts on; c=$(rate "$tmp/c0.log"); c_s=$(collectives "$tmp/c0.log")
-  run_hosts off; c2=$(rate "$tmp/c0.log"); c2_s=$(collectives "$tmp/c0.log")
-  local_ratios+=("$(ratio "$b" "$a1")") local_off_ratios+=("$(ratio "$b2" "$a1")")
-  host_ratios+=("$(ratio "$c" "$a2")") host_off_ratios+=("$(ratio "$c2" "$a2")")
-  printf '%-6s %10s %8s (%s) %8s (%s) %10s %8s (%s) %8s (%s)   collectives: B %s s, B'"'"' %s s, C %s s, C'"'"' %s s\n' \
-    "$round" "$a1" "$b" "${local_ratios[-1]}" "$b2" "${local_off_ratios[-1]}" "$a2" "$c" "${host_ratios[-1]}" \
-    "$c2" "${host_off_ratios[-1]}" "$b_s" "$b2_s" "$c_s" "$c2_s"
+  line="$(printf '%-6s' "$round")" spent=""
+  for side in B C; do
+    run_one; a=$(rate "$tmp/a.log"); line+="$(printf ' %10s' "$a")" last[A$side]="$(breakdown "$tmp/a.log")"
+    for i in "${!settings[@]}"; do
+      # shellcheck disable=SC2086  # each setting is a flag and its value, or nothing
+      if [[ $side == B ]]; then run_local ${settings[$i]}; log=b0.log; else run_hosts ${settings[$i]}; log=c0.log; fi
+      x=$(rate "$tmp/$log") r=$(ratio "$(rate "$tmp/$log")" "$a")
+      ratios[$side$i]+="$r " last[$side$i]="$(breakdown "$tmp/$log")"
+      line+="$(printf ' %8s (%s)' "$x" "$r")" spent+=" $side${names[$i]} $(collectives "$tmp/$log") s,"
+    done
+  done
+  echo "$line   collectives:${spent%,}"
+done
+echo "Where the time went in the last round (rank 0's own account):"
+for key in AB B0 B1 B2 AC C0 C1 C2; do
+  what="A"
+  [[ $key != A* ]] && what="${key:0:1}${names[${key:1}]}"
+  echo "  $what: ${last[$key]}"
 done
 summary() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "median %.2fx (min %.2fx, max %.2fx)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
-echo "B / A, 2 ranks x 1 thread on loopback vs 1 process x 2 threads: $(summary "${local_ratios[@]}")"
-echo "B' / A, the same with --sync-batch-norm off: $(summary "${local_off_ratios[@]}")"
-echo "C / A, 2 ranks in namespaces, ${rtt} ms round trip vs 1 process x 2 threads: $(summary "${host_ratios[@]}")"
-echo "C' / A, the same with --sync-batch-norm off: $(summary "${host_off_ratios[@]}")"
+for i in "${!settings[@]}"; do
+  what="${settings[$i]:-the defaults}"
+  # shellcheck disable=SC2086
+  echo "B${names[$i]} / A, 2 ranks x 1 thread on loopback ($what) vs 1 process x 2 threads: $(summary ${ratios[B$i]})"
+  # shellcheck disable=SC2086
+  echo "C${names[$i]} / A, 2 ranks in namespaces, ${rtt} ms round trip ($what) vs 1 process x 2 threads: $(summary ${ratios[C$i]})"
+done

@@ -6,7 +6,7 @@
 #     (a proxy loss, whose proxies the ranks share, a two-view loss, the default loss, and with a
 #     cross-batch memory, also killed and resumed on both ranks), and with --split-loss on; a
 #     TorchScript backbone's batch norm statistics identical on both ranks (rank 0's, as
-#     DistributedDataParallel keeps them), and sim's own with --sync-batch-norm off;
+#     DistributedDataParallel keeps them), and sim's own with --sync-batch-norm auto at 80 rows a rank;
 #   - faults: a rank killed with -9 fails the other within 10 s naming it, no model written; a
 #     stopped rank fails the job within --timeout, rank 0 (the store's server) too; a rank that
 #     fails on its own is named with its message; torchrun --max_restarts 1 after a kill resumes
@@ -24,7 +24,8 @@ cd "$tmp" || exit 1
 source "$here/lib.sh"
 # shellcheck source=ranks_lib.sh
 source "$here/ranks_lib.sh"
-small=("$data" --per-class 60 --val-split 0 --threads 1)
+# Synchronised batch norms where runs are compared with one process (auto would not, at 80 rows a rank).
+small=("$data" --per-class 60 --val-split 0 --threads 1 --sync-batch-norm on)
 
 # losses LOG RANK_PREFIX: the per-step losses of -v, one per line.
 losses() { grep -o "$2: debug: step [0-9]*: loss [0-9.e+-]*" "$1" | awk '{print $NF}'; }
@@ -102,7 +103,7 @@ disagree "--aug-pad" --per-class 60 --aug-pad 1 -- --per-class 60
 disagree "--aug-crop-scale" --per-class 60 --aug-preset simclr -- --per-class 60 --aug-preset simclr --aug-crop-scale 0.5,1
 disagree "--seed" --per-class 60 -- --per-class 60 --seed 3
 disagree "--xbm-size" --per-class 60 -- --per-class 60 --xbm-size 64
-disagree "--sync-batch-norm" --per-class 60 -- --per-class 60 --sync-batch-norm off
+disagree "--sync-batch-norm" --per-class 60 -- --per-class 60 --sync-batch-norm on
 disagree "--split-loss" --per-class 60 --split-loss on -- --per-class 60
 disagree "the training items" --per-class 60 -- --per-class 50
 
@@ -170,14 +171,16 @@ grep -q -- "--split-loss: --loss triplet is not a mean over anchors" split0.log 
   fail "--split-loss with triplet: $(tail -2 split0.log)"
 [[ -e split.sim ]] && fail "--split-loss with triplet wrote a model"
 
-# --- --sync-batch-norm off: each rank normalises its half; rank 0's statistics on both -----------
-train_pair local_bn "${default_sgd[@]}" --sync-batch-norm off -o local_bn.sim
+# --- --sync-batch-norm auto (the default) at 80 rows a rank: each normalises its half ----------
+train_pair local_bn "$data" --per-class 60 --val-split 0 --threads 1 --steps 4 --optimizer sgd -v -o local_bn.sim
 same_fingerprints local_bn0.log local_bn1.log
+grep -q -- "--sync-batch-norm auto: batch norms normalise each rank's slice of the batch alone" local_bn0.log ||
+  fail "--sync-batch-norm auto at 80 rows a rank: $(grep -- --sync-batch-norm local_bn0.log)"
 expect 0 "" "$bin/sim-info" local_bn.sim
 losses local_bn0.log "sim-train rank 0" >local_bn.txt
 # Normalised by halves, the first batch's embeddings, so its loss, are not one process's.
 paste one_sgd.txt local_bn.txt | awk 'NR == 1 { d = $1 - $2; if (d < 0) d = -d; exit !(d > 1e-4 * $1) }' ||
-  fail "--sync-batch-norm off: the first loss is one process's: $(paste one_sgd.txt local_bn.txt | head -1)"
+  fail "--sync-batch-norm auto: the first loss is one process's: $(paste one_sgd.txt local_bn.txt | head -1)"
 
 # --- the cross-batch memory: the same losses as one process; a resumed run's ranks agree --------
 # Each rank enqueues the whole gathered batch, so the memories match; the weights' fingerprint

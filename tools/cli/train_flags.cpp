@@ -65,9 +65,10 @@ void add_flags(CLI::App& app, TrainOptions& o) {
   app.add_flag("--resume", o.resume, "Continue an interrupted run from the checkpoint OUTPUT.ckpt");
   app.add_option("--sync-batch-norm", o.sync_batch_norm,
                  "Data-parallel runs: batch norms use the whole batch's statistics over all ranks (on), or each "
-                 "rank's slice alone, with rank 0's running statistics (off: fewer round trips per step)")
-      ->default_str("on")
-      ->check(CLI::IsMember({"on", "off"}));
+                 "rank's slice alone, with rank 0's running statistics (off: fewer round trips per step); auto: on "
+                 "when a rank's slice holds fewer than 32 rows")
+      ->default_str("auto")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
   app.add_option("--split-loss", o.split_loss,
                  "Data-parallel runs: each rank computes the loss for its own rows of the batch, the ranks adding "
                  "up the gradients (on; the same gradients, one more exchange per step), instead of every rank "

@@ -22,6 +22,7 @@
 #include "train/losses/loss_implementations.hpp"
 #include "train/rank_group.hpp"
 #include "train/split_loss.hpp"
+#include "train/training_run.hpp"
 
 namespace {
 
@@ -185,6 +186,17 @@ TEST_CASE("gathered embeddings are the whole batch in order, and backward reache
   const torch::Tensor g = ew.grad();
   CHECK(torch::allclose(grads[0], torch::cat({g.narrow(0, 0, 2), g.narrow(0, 5, 2)}), 1e-5, 1e-6));
   CHECK(torch::allclose(grads[1], torch::cat({g.narrow(0, 2, 3), g.narrow(0, 7, 3)}), 1e-5, 1e-6));
+}
+
+TEST_CASE("--sync-batch-norm auto synchronises batch norms only when a rank's slice is under 32 rows") {
+  CHECK_FALSE(sim::synchronise_batch_norms("auto", 160, 1, 2));  // 80 rows a rank
+  CHECK_FALSE(sim::synchronise_batch_norms("auto", 128, 1, 4));  // 32
+  CHECK(sim::synchronise_batch_norms("auto", 124, 1, 4));        // 31
+  CHECK(sim::synchronise_batch_norms("auto", 160, 1, 8));        // 20
+  CHECK_FALSE(sim::synchronise_batch_norms("auto", 160, 2, 8));  // 20 items, two views: 40 rows
+  CHECK(sim::synchronise_batch_norms("auto", 33, 1, 2));         // slices of 16 and 17: the smaller counts
+  CHECK(sim::synchronise_batch_norms("on", 4096, 1, 2));
+  CHECK_FALSE(sim::synchronise_batch_norms("off", 8, 1, 8));
 }
 
 TEST_CASE("a split loss gives each rank the whole batch's loss and its own rows' gradient of it") {
