@@ -2,13 +2,14 @@
 # Benchmark: sim-train data-parallel (c10d/Gloo) against one process, on Fashion-MNIST with the
 # default network and batch, side by side in one run, alternating:
 #   A  one process, --threads 2 (all of this 2-core machine)
-#   B  2 ranks x --threads 1 on this machine (loopback)
+#   B  2 ranks x --threads 1 on this machine (loopback), --sync-batch-norm on (one process's training)
 #   C  2 ranks x --threads 1 in two network namespaces, as two hosts: their link goes through a
 #      third namespace whose bridge (delay_bridge.py) holds every frame DELAY_MS each way (the
 #      kernel here has no netem). The script creates and removes the namespaces; nothing it
 #      sends leaves them.
-#   B' and C' as B and C with --sync-batch-norm off (each rank normalises its slice alone)
-#   B" and C" as B and C with --split-loss on (each rank computes its own rows' share of the loss)
+#   B' and C' as B and C with --sync-batch-norm off (each rank normalises its slice alone: what the
+#      default, auto, does at these 80 rows a rank)
+#   B" and C" as B' and C' with --split-loss on (each rank computes its own rows' share of the loss)
 # Order per round: A B B' B" A C C' C", so that each 2-rank run follows an A; the ratios to that A
 # per round, their median, min and max are printed with the CPU model and the measured round trip.
 # Images/s are sim-train's own (the training steps, start-up excluded); with them, the time rank 0
@@ -125,7 +126,7 @@ run_hosts() {
 
 ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.2f", x / y }'; }
 # The 2-rank settings, and the ratios of each to its round's A, for B... (local) and C... (hosts).
-settings=("" "--sync-batch-norm off" "--split-loss on")
+settings=("--sync-batch-norm on" "--sync-batch-norm off" "--sync-batch-norm off --split-loss on")
 names=("" "'" '"')
 declare -A ratios last  # last: each run's breakdown in the last round
 printf '%-6s %10s' round "A img/s"
@@ -155,7 +156,7 @@ for key in AB B0 B1 B2 AC C0 C1 C2; do
 done
 summary() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { printf "median %.2fx (min %.2fx, max %.2fx)", v[int((NR + 1) / 2)], v[1], v[NR] }'; }
 for i in "${!settings[@]}"; do
-  what="${settings[$i]:-the defaults}"
+  what="${settings[$i]}"
   # shellcheck disable=SC2086
   echo "B${names[$i]} / A, 2 ranks x 1 thread on loopback ($what) vs 1 process x 2 threads: $(summary ${ratios[B$i]})"
   # shellcheck disable=SC2086
