@@ -21,7 +21,7 @@ SplitLossStep split_loss_step(RankGroup& ranks, Loss& loss, const torch::Tensor&
 
   SplitLossStep step;
   step.batch = gather_embeddings(ranks, local, views, batch_size).detach();
-  const torch::Tensor batch = step.batch.clone().requires_grad_(true);
+  const torch::Tensor batch = step.batch.detach().requires_grad_(true);  // the same values, a leaf of its own
   const Loss::RowShare share = loss.forward_rows(batch, labels, rows);
   // A rank whose slice is empty (a batch smaller than the ranks) has no terms: zeros.
   torch::Tensor gradient;

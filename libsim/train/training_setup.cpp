@@ -83,8 +83,7 @@ torch::jit::Module load_backbone(const std::string& path, ArchSpec& spec) {
 void check_batch_flags(const TrainRequest& request, bool self_supervised) {
   const BatchOptions& b = request.batch;
   if (self_supervised && (b.classes_per_batch > 0 || b.examples_per_class > 0)) {
-    throw UsageError("--loss " + request.loss.name +
-                         " draws items regardless of their class: size its batches with "
+    throw UsageError("--loss " + request.loss.name + " draws items regardless of their class: size its batches with "
                          "--batch-size",
                      b.classes_per_batch > 0 ? "--classes-per-batch" : "--examples-per-class");
   }
@@ -123,10 +122,9 @@ TrainingRun start_training(const TrainRequest& request) {
   check_batch_flags(request, self_supervised);
   const auto counts = class_counts(train);
   if (!self_supervised && counts.empty()) {
-    throw UsageError(
-        "the training items have no labels (images without class folders, or --no-labels): train "
-        "with a self-supervised method (ntxent, simsiam, byol, barlow_twins, vicreg, swav)",
-        "--loss " + request.loss.name);
+    throw UsageError("the training items have no labels (images without class folders, or --no-labels): train "
+                     "with a self-supervised method (ntxent, simsiam, byol, barlow_twins, vicreg, swav)",
+                     "--loss " + request.loss.name);
   }
   if (!self_supervised && std::count_if(counts.begin(), counts.end(), [](std::size_t n) { return n >= 2; }) < 2) {
     throw FormatError(
@@ -199,12 +197,10 @@ TrainingRun start_training(const TrainRequest& request) {
   batch_options.views = run.loss->needs_two_views() ? 2 : 1;
   batch_options.instances = self_supervised;
   if (batch_options.views == 2 && !request.augment.enabled()) {
-    throw UsageError(
-        "compares two augmented views of every item, but augmentation is off, so both views would be "
-        "the same " +
-            std::string(spec.input.image ? "image" : "vector (vectors are not augmented)") +
-            ": turn augmentation on (e.g. --aug-preset simclr)",
-        request.loss.ssl_weight > 0 ? "--ssl-weight" : "--loss " + request.loss.name);
+    throw UsageError("compares two augmented views of every item, but augmentation is off, so both views would be "
+                     "the same " + std::string(spec.input.image ? "image" : "vector (vectors are not augmented)") +
+                         ": turn augmentation on (e.g. --aug-preset simclr)",
+                     request.loss.ssl_weight > 0 ? "--ssl-weight" : "--loss " + request.loss.name);
   }
   const int rank = request.ranks ? request.ranks->rank() : 0, world = request.ranks ? request.ranks->size() : 1;
   run.loader =
@@ -240,10 +236,9 @@ TrainingRun start_training(const TrainRequest& request) {
   run.samples = sample_inputs(train, request.threads);
   run.val = validation_subset(data.split.val, config.val_max);
   if ((config.keep_best || config.patience > 0) && !(run.val && run.val->size() > 1 && !run.val->classes().empty())) {
-    throw UsageError(
-        "judges epochs by their validation MAP@R, and this run has no labelled validation items "
-        "(give --val-split, or a dataset with a val/ or test/ split)",
-        config.keep_best ? "--keep-best" : "--patience");
+    throw UsageError("judges epochs by their validation MAP@R, and this run has no labelled validation items "
+                     "(give --val-split, or a dataset with a val/ or test/ split)",
+                     config.keep_best ? "--keep-best" : "--patience");
   }
   run.embed_options.threads = request.threads;
   run.embed_options.progress = false;
