@@ -80,7 +80,12 @@ IndexArtifact build_index(const Embeddings& e, const std::string& source, const 
   } else {
     a.index = std::make_unique<HnswIndex>(a.distance, a.dim, a.hnsw);
   }
+  if (options.quantization != Quantization::None) {
+    if (a.type != IndexType::Hnsw) throw UsageError("quantises an HNSW graph; an exact index has none", "--quantize");
+    a.quantization = options.quantization;
+  }
   add_to_index(a, e, source, options);
+  if (a.type == IndexType::Hnsw) static_cast<HnswIndex&>(*a.index).set_quantization(a.quantization);
   if (options.target_recall > 0) {
     measure_recall(a, options.ef_given ? 0.0 : options.target_recall, options.seed, options.threads);
   }
@@ -322,6 +327,7 @@ Facts index_facts(const IndexArtifact& a) {
     number("M", a.hnsw.m);
     number("ef_construction", a.hnsw.ef_construction);
     number("ef", a.hnsw.ef);
+    line("quantize", std::string(to_string(a.quantization)));
     if (!a.recall.measured()) {
       line("recall", "not measured");
     } else {

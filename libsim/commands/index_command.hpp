@@ -38,6 +38,7 @@ struct BuildOptions : AddOptions {
   // the recall at it is measured only.
   double target_recall = 0.99;
   bool ef_given = false;
+  Quantization quantization = Quantization::None;  // --quantize (HNSW only)
 };
 
 // Measures an HNSW index's recall@10 at its default ef against exact search, on a sample of its

@@ -31,6 +31,7 @@
 #include "search/binary_heap.hpp"
 #include "search/distance_kernels.hpp"
 #include "search/hnsw_index.hpp"
+#include "search/scalar_quantizer.hpp"
 
 namespace sim {
 
@@ -81,25 +82,75 @@ inline void use_huge_pages(hnswlib::HierarchicalNSW<float>& h) {
   h.data_level0_memory_ = static_cast<char*>(block);
 }
 
+// Where descend and search_level get their distances: an element's full vector, with the graph's
+// own kernel (FullDistance), or its code (CodeDistance, for a quantised graph's searches). Each
+// also prefetches every cache line the distance will read.
+struct FullDistance {
+  const hnswlib::HierarchicalNSW<float>& h;
+  const float* query;
+  float operator()(hnswlib::tableint id) const {
+    return h.fstdistfunc_(query, h.getDataByInternalId(id), h.dist_func_param_);
+  }
+  void prefetch(hnswlib::tableint id) const {
+    const char* v = h.getDataByInternalId(id);
+    for (std::size_t line = 0; line < h.data_size_; line += 64) __builtin_prefetch(v + line);
+    __builtin_prefetch(v + h.data_size_ - 1);
+  }
+};
+struct CodeDistance {
+  const ScalarCodes& codes;
+  const ScalarCodes::Query& query;
+  float operator()(hnswlib::tableint id) const { return query.distance(codes.code(id)); }
+  void prefetch(hnswlib::tableint id) const {
+    const std::uint8_t* c = codes.code(id);
+    for (std::size_t line = 0; line < codes.stride(); line += 64) __builtin_prefetch(c + line);
+  }
+};
+
 struct HnswIndex::Graph {
   std::unique_ptr<hnswlib::SpaceInterface<float>> space;
   std::unique_ptr<hnswlib::HierarchicalNSW<float>> hnsw;
   bool normalize = false;
+  // A quantised graph's codes (sim-index --quantize), by internal id; null when not quantised.
+  std::unique_ptr<ScalarCodes> codes;
+
+  using Ranked = std::pair<float, hnswlib::tableint>;
+  // hnswlib's heap of (distance, id), farthest on top, ties where hnswlib's std::priority_queue
+  // puts them (binary_heap.hpp).
+  using Heap = BinaryHeap<Ranked, hnswlib::HierarchicalNSW<float>::CompareByFirst>;
 
   // hnswlib's searchKnn, minus two things: it reads ef from the index (one ef for all callers) and
   // counts hops and distance computations in two atomics every search thread writes to. The graph
   // walk itself is hnswlib's: the greedy descent of the upper levels, then search_level.
-  // Returns (raw distance, label) pairs, at most max(ef, k) of them, in no particular order.
+  // Returns (raw distance, label) pairs, at least the k closest found, at most max(ef, k), in no
+  // particular order. A quantised graph walks over the codes and then measures every candidate
+  // the walk kept (max(ef, k) of them) again on its full vector: the distances returned are exact,
+  // and so is their order wherever the true neighbours are among the candidates.
   void knn(const float* query, std::size_t k, std::size_t ef, std::vector<std::pair<float, hnswlib::labeltype>>& out,
            hnswlib::tableint absent = kNoElement) const {
     out.clear();
     const auto& h = *hnsw;
     if (h.cur_element_count == 0) return;
-    const hnswlib::tableint current = descend<false>(query, h.enterpoint_node_, h.maxlevel_, 0, absent);
-    auto top = h.num_deleted_ ? search_level<true, false>(current, query, std::max(ef, k), 0, absent)
-                              : search_level<false, false>(current, query, std::max(ef, k), 0, absent);
-    while (top.size() > k) top.pop();
-    for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+    const FullDistance full{h, query};
+    if (!codes) {
+      Heap top = walk(full, std::max(ef, k), absent);
+      while (top.size() > k) top.pop();
+      for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+      return;
+    }
+    const ScalarCodes::Query prepared(*codes, query);
+    Heap top = walk(CodeDistance{*codes, prepared}, std::max(ef, k), absent);
+    for (const Ranked& r : top.elements()) full.prefetch(r.second);  // the misses overlap
+    for (const Ranked& r : top.elements()) out.emplace_back(full(r.second), h.getExternalLabel(r.second));
+  }
+
+  // The search of knn: the greedy descent, then the best-first search of level 0.
+  template <class Dist>
+  Heap walk(const Dist& dist, std::size_t ef, hnswlib::tableint absent) const {
+    const auto& h = *hnsw;
+    const hnswlib::tableint current = descend<false>(dist, h.enterpoint_node_, h.maxlevel_, 0, absent);
+    return h.num_deleted_ ? search_level<true, false>(current, dist, ef, 0, absent)
+                          : search_level<false, false>(current, dist, ef, 0, absent);
   }
 
   // No element: knn's `absent` when the whole graph is searched.
@@ -110,11 +161,11 @@ struct HnswIndex::Graph {
   // is closer. Insertion (kLocked) reads each list under its lock. Returns where it ends. The
   // element `absent` (never the entry point) is passed over, as if it were not in the graph: the
   // leave-one-out searches of recall measurement (HnswIndex::search_left_out).
-  template <bool kLocked>
-  hnswlib::tableint descend(const float* query, hnswlib::tableint current, int top, int bottom,
+  template <bool kLocked, class Dist>
+  hnswlib::tableint descend(const Dist& dist, hnswlib::tableint current, int top, int bottom,
                             hnswlib::tableint absent = kNoElement) const {
     auto& h = *hnsw;
-    float best = h.fstdistfunc_(query, h.getDataByInternalId(current), h.dist_func_param_);
+    float best = dist(current);
     for (int level = top; level > bottom; --level) {
       for (bool changed = true; changed;) {
         changed = false;
@@ -124,7 +175,7 @@ struct HnswIndex::Graph {
         const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
         for (int i = 0, size = h.getListCount(list); i < size; ++i) {
           if (links[i] == absent) continue;
-          const float d = h.fstdistfunc_(query, h.getDataByInternalId(links[i]), h.dist_func_param_);
+          const float d = dist(links[i]);
           if (d < best) {
             best = d;
             current = links[i];
@@ -135,11 +186,6 @@ struct HnswIndex::Graph {
     }
     return current;
   }
-
-  using Ranked = std::pair<float, hnswlib::tableint>;
-  // hnswlib's heap of (distance, id), farthest on top, ties where hnswlib's std::priority_queue
-  // puts them (binary_heap.hpp).
-  using Heap = BinaryHeap<Ranked, hnswlib::HierarchicalNSW<float>::CompareByFirst>;
 
   // The best-first search of one level, as hnswlib's searchBaseLayerST (queries: kLocked false,
   // level 0) and searchBaseLayer (insertion: kLocked, kHasDeletions true, any level) do it: the
@@ -152,8 +198,8 @@ struct HnswIndex::Graph {
   // under its lock (other threads link to it), but no longer holds the lock while computing. With
   // deletions, deleted elements are walked through but never returned. The element `absent` is
   // neither walked through nor returned (descend).
-  template <bool kHasDeletions, bool kLocked>
-  Heap search_level(hnswlib::tableint entry, const float* query, std::size_t ef, int level,
+  template <bool kHasDeletions, bool kLocked, class Dist>
+  Heap search_level(hnswlib::tableint entry, const Dist& dist, std::size_t ef, int level,
                     hnswlib::tableint absent = kNoElement) const {
     auto& h = *hnsw;
     hnswlib::VisitedList* visited_list = h.visited_list_pool_->getFreeVisitedList();
@@ -164,7 +210,6 @@ struct HnswIndex::Graph {
     thread_local std::vector<float> distances;
     fresh.resize(std::max(h.maxM0_, h.maxM_));
     distances.resize(fresh.size());
-    const std::size_t vector_bytes = h.data_size_;
 
     // The candidates' storage is kept from one search to the next: it grows to thousands.
     thread_local std::vector<Ranked> candidate_storage;
@@ -174,7 +219,7 @@ struct HnswIndex::Graph {
     candidates.elements().swap(candidate_storage);
     float bound = std::numeric_limits<float>::max();
     if (!kHasDeletions || !h.isMarkedDeleted(entry)) {
-      bound = h.fstdistfunc_(query, h.getDataByInternalId(entry), h.dist_func_param_);
+      bound = dist(entry);
       top.emplace(bound, entry);
     }
     candidates.emplace(-bound, entry);
@@ -196,13 +241,11 @@ struct HnswIndex::Graph {
           if (visited[id] == tag) continue;
           visited[id] = tag;
           fresh[n++] = id;
-          const char* v = h.getDataByInternalId(id);
-          for (std::size_t line = 0; line < vector_bytes; line += 64) __builtin_prefetch(v + line);
-          __builtin_prefetch(v + vector_bytes - 1);
+          dist.prefetch(id);
         }
       }
       for (std::size_t i = 0; i < n; ++i) {
-        distances[i] = h.fstdistfunc_(query, h.getDataByInternalId(fresh[i]), h.dist_func_param_);
+        distances[i] = dist(fresh[i]);
       }
       for (std::size_t i = 0; i < n; ++i) {
         const float d = distances[i];
@@ -260,6 +303,7 @@ struct HnswIndex::Graph {
     std::memset(record, 0, h.size_data_per_element_);
     std::memcpy(h.getExternalLabeLp(cur), &label, sizeof label);
     std::memcpy(h.getDataByInternalId(cur), v, h.data_size_);
+    if (codes) codes->encode(cur, v);  // add() reserved the room
     if (level > 0) {
       const std::size_t bytes = h.size_links_per_element_ * std::size_t(level) + 1;
       h.linkLists_[cur] = static_cast<char*>(std::malloc(bytes));
@@ -273,12 +317,13 @@ struct HnswIndex::Graph {
       return;
     }
     hnswlib::tableint current = entry;
-    if (level < top_level) current = descend<true>(v, current, top_level, level);  // to the new element's top level
+    const FullDistance full{h, v};
+    if (level < top_level) current = descend<true>(full, current, top_level, level);  // to the new element's top level
     const bool entry_deleted = h.isMarkedDeleted(entry);
     for (int l = std::min(level, top_level); l >= 0; --l) {
-      Heap top = search_level<true, true>(current, v, h.ef_construction_, l);
+      Heap top = search_level<true, true>(current, full, h.ef_construction_, l);
       if (entry_deleted) {
-        top.emplace(h.fstdistfunc_(v, h.getDataByInternalId(entry), h.dist_func_param_), entry);
+        top.emplace(full(entry), entry);
         if (top.size() > h.ef_construction_) top.pop();
       }
       if (top.empty()) continue;  // all this search reached is deleted: no links on this level
@@ -393,6 +438,23 @@ struct HnswIndex::Graph {
       h.setListCount(list, static_cast<unsigned short>(kept));
     }
     return selected.back();
+  }
+
+  // Makes (or drops, for None) the codes of every element, sq8's range fitted to the vectors held.
+  void quantize(Quantization kind, Distance d) {
+    if (kind == Quantization::None) {
+      codes.reset();
+      return;
+    }
+    const auto& h = *hnsw;
+    auto made = std::make_unique<ScalarCodes>(kind, h.data_size_ / sizeof(float),
+                                              hnsw_mapping(d).space == HnswSpace::InnerProduct);
+    made->fit(h.data_level0_memory_ + h.offsetData_, h.size_data_per_element_, h.cur_element_count);
+    made->reserve(h.max_elements_);
+    for (hnswlib::tableint id = 0; id < h.cur_element_count; ++id) {
+      made->encode(id, reinterpret_cast<const float*>(h.getDataByInternalId(id)));
+    }
+    codes = std::move(made);
   }
 
   // A vector as hnswlib must see it: normalised copy for cosine, the caller's data otherwise.

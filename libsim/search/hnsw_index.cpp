@@ -97,6 +97,12 @@ void HnswIndex::set_default_ef(std::size_t ef) {
   params_.ef = ef;
 }
 
+void HnswIndex::set_quantization(Quantization q) { graph_->quantize(q, distance_); }
+
+Quantization HnswIndex::quantization() const noexcept {
+  return graph_->codes ? graph_->codes->kind() : Quantization::None;
+}
+
 void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints) {
   if (n == 0) return;
   auto& h = *graph_->hnsw;
@@ -107,6 +113,7 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
   if (first + n > h.max_elements_) {
     h.resizeIndex(std::min<std::size_t>(kMaxItems, std::max(first + n, 2 * h.max_elements_)));
     use_huge_pages(h);  // before the new elements are written
+    if (graph_->codes) graph_->codes->reserve(h.max_elements_);
   }
   append_positions(n);
   changed();
@@ -143,7 +150,9 @@ void HnswIndex::replace(std::size_t position, const float* vector) {
   std::vector<float> scratch;
   // addPoint with an existing label un-deletes it and calls updatePoint.
   graph_->index_labels();
-  graph_->hnsw->addPoint(graph_->prepare(vector, dim_, scratch), hnswlib::labeltype(position));
+  const float* stored = graph_->prepare(vector, dim_, scratch);
+  graph_->hnsw->addPoint(stored, hnswlib::labeltype(position));
+  if (graph_->codes) graph_->codes->encode(graph_->hnsw->label_lookup_.at(hnswlib::labeltype(position)), stored);
   record_replaced(position);
 }
 

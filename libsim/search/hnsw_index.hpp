@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "search/index.hpp"
+#include "search/scalar_quantizer.hpp"
 
 namespace sim {
 
@@ -68,6 +69,11 @@ class HnswIndex final : public Index {
   SearchResult search_left_out(const float* queries, const std::size_t* left_out, std::size_t nq, std::size_t k,
                                const SearchParams& params) const;
   const HnswParams& params() const noexcept { return params_; }
+  // Searches walk the graph over codes of the vectors (scalar_quantizer.hpp) and re-rank their
+  // candidates on the full vectors; None searches the full vectors alone. Setting it makes the
+  // codes of every item (sq8 fits its range to them); items added later are coded in that range.
+  void set_quantization(Quantization q);
+  Quantization quantization() const noexcept;
   void set_default_ef(std::size_t ef);  // validated like --ef
 
   // Writes the stock hnswlib file (hnsw_file.hpp; max_elements_ = size()) to `out`'s temporary,

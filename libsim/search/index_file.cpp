@@ -213,6 +213,7 @@ void open_hnsw(IndexArtifact& a, bool with_vectors) {
     return;
   }
   auto hnsw = HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);
+  hnsw->set_quantization(a.quantization);
   for (std::size_t i = 0; i < a.size(); ++i) {
     if (hnsw->is_deleted(i) != (a.deleted[i] != 0)) {
       throw FormatError(a.path, "deleted",
@@ -377,6 +378,14 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
   }
   a.hnsw_stamp.size = std::uint64_t(read_bounded_int(f, "hnsw_file_size", 0, INT64_MAX));
   a.hnsw_stamp.crc32 = std::uint32_t(read_bounded_int(f, "hnsw_file_crc32", 0, 0xffffffffLL));
+  if (f.has_attribute("quantize")) {
+    const std::string name = f.read_string_attribute("quantize");
+    try {
+      a.quantization = parse_quantization(name);
+    } catch (const UsageError&) {
+      throw FormatError(path, "quantize", "is '" + to_valid_utf8(name) + "', expected 'none', 'sq8' or 'f16'");
+    }
+  }
   if (n == 0) throw FormatError(path, "count", "is 0: an HNSW index always holds at least one item");
   open_hnsw(a, with_vectors);
   prototypes();

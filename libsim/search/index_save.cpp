@@ -129,6 +129,9 @@ void write_sidecar(const IndexArtifact& a, const std::string& temp, const std::s
   write_int_attribute(root, "hnsw_file_size", hnsw ? std::int64_t(a.hnsw_stamp.size) : 0, path);
   write_int_attribute(root, "hnsw_file_crc32", hnsw ? std::int64_t(a.hnsw_stamp.crc32) : 0, path);
   write_string_attribute(root, "hnsw_space", hnsw ? hnsw_space_name(a.distance) : "", path);
+  if (hnsw && a.quantization != Quantization::None) {  // absent otherwise: older readers see no change
+    write_string_attribute(root, "quantize", std::string(to_string(a.quantization)), path);
+  }
   write_int_attribute(root, "deleted_count", std::int64_t(a.index->deleted_count()), path);
   if (a.recall.measured()) {
     write_double_attribute(root, "recall", a.recall.recall, path);

@@ -76,6 +76,11 @@ void add_flags(CLI::App& app, BuildOptions& o) {
       ->default_val(64)
       ->check(CLI::Range(1, 1000000))
       ->each([&o](const std::string&) { o.ef_given = true; });
+  app.add_option_function<std::string>(
+         "--quantize", [&o](const std::string& v) { o.quantization = parse_quantization(v); },
+         "HNSW: walk the graph over sq8 (1 byte a component) or f16 codes of the vectors, re-ranking the "
+         "candidates on the full vectors: faster searches of long vectors (none, sq8, f16; default none)")
+      ->check(CLI::IsMember({"none", "sq8", "f16"}));
   app.add_option("--target-recall", o.target_recall,
                  "HNSW: measure recall@10 against exact search on a sample of the items and store the smallest "
                  "ef reaching this (0: do not measure); again when add changes the items by a tenth")
