@@ -123,9 +123,9 @@ struct HnswIndex::Graph {
   // counts hops and distance computations in two atomics every search thread writes to. The graph
   // walk itself is hnswlib's: the greedy descent of the upper levels, then search_level.
   // Returns (raw distance, label) pairs, at least the k closest found, at most max(ef, k), in no
-  // particular order. A quantised graph walks over the codes and then measures every candidate
-  // the walk kept (max(ef, k) of them) again on its full vector: the distances returned are exact,
-  // and so is their order wherever the true neighbours are among the candidates.
+  // particular order. A quantised graph walks over the codes, then measures the candidates the
+  // walk kept (max(ef, k) of them) again on their full vectors (rerank): the distances returned
+  // are exact, and so is their order wherever the true neighbours are among the candidates.
   void knn(const float* query, std::size_t k, std::size_t ef, std::vector<std::pair<float, hnswlib::labeltype>>& out,
            hnswlib::tableint absent = kNoElement) const {
     out.clear();
@@ -140,8 +140,48 @@ struct HnswIndex::Graph {
     }
     const ScalarCodes::Query prepared(*codes, query);
     Heap top = walk(CodeDistance{*codes, prepared}, std::max(ef, k), absent);
-    for (const Ranked& r : top.elements()) full.prefetch(r.second);  // the misses overlap
-    for (const Ranked& r : top.elements()) out.emplace_back(full(r.second), h.getExternalLabel(r.second));
+    rerank(top.elements(), full, k, out);
+  }
+
+  // Measures `candidates` (code distances) again on their full vectors, closest code first, and
+  // stops where the next code's distance proves it no closer than the k-th exact distance so far:
+  // a code lies within e = codes->max_error() of its vector, so a query's euclidean distance to
+  // the vector is at least its distance to the code minus e (for the inner-product space, 1 - dot
+  // is at least the code's minus |query| e). Nothing that could be among the k nearest candidates
+  // is skipped; at ef 128 on 784 raw pixels, about k of the 128 candidates are measured.
+  void rerank(std::vector<Ranked>& candidates, const FullDistance& full, std::size_t k,
+              std::vector<std::pair<float, hnswlib::labeltype>>& out) const {
+    const auto& h = *hnsw;
+    std::sort(candidates.begin(), candidates.end());
+    const bool inner_product = codes->inner_product();
+    float slack = codes->max_error();
+    if (inner_product) {
+      float norm = 0;
+      for (std::size_t i = 0; i < codes->dim(); ++i) norm += full.query[i] * full.query[i];
+      slack *= std::sqrt(norm) * 1.001f;
+    }
+    // The lowest exact distance a code distance allows (a little lower still: float rounding).
+    const auto lowest = [&](float coded) {
+      if (inner_product) return coded - slack - 1e-5f * std::fabs(coded);
+      const float d = std::sqrt(std::max(coded, 0.0f)) * (1 - 1e-5f) - slack;
+      return d > 0 ? d * d : 0.0f;
+    };
+    thread_local BinaryHeap<float, std::less<float>> kth;  // the k smallest exact distances, largest on top
+    kth.elements().clear();
+    constexpr std::size_t kAhead = 8;  // vectors prefetched ahead of the one measured
+    for (std::size_t i = 0; i < candidates.size() && i < kAhead; ++i) full.prefetch(candidates[i].second);
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (kth.size() == k && lowest(candidates[i].first) > kth.top()) break;
+      if (i + kAhead < candidates.size()) full.prefetch(candidates[i + kAhead].second);
+      const float d = full(candidates[i].second);
+      out.emplace_back(d, h.getExternalLabel(candidates[i].second));
+      if (kth.size() < k) {
+        kth.emplace(d);
+      } else if (d < kth.top()) {
+        kth.pop();
+        kth.emplace(d);
+      }
+    }
   }
 
   // The search of knn: the greedy descent, then the best-first search of level 0.

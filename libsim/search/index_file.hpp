@@ -14,7 +14,8 @@
 //     model_fingerprint (of the embeddings it was built from, may be empty); provenance (JSON of
 //     the last write); generation; M, ef_construction, ef (hnswlib parameters; ef = default query
 //     ef); quantize (optional, "sq8" or "f16": searches walk the graph over codes of the vectors,
-//     made when the index is loaded, scalar_quantizer.hpp; absent = "none"); hnsw_file (basename of the hnswlib file, resolved beside the sidecar; "" for exact);
+//     made when the index is loaded, scalar_quantizer.hpp; absent = "none"); hnsw_file (basename
+//     of the hnswlib file, resolved beside the sidecar; "" for exact);
 //     hnsw_file_size and hnsw_file_crc32 (zlib CRC-32) of that file; hnsw_space ("l2", "ip" or
 //     "cosine": the space name to give hnswlib's Python bindings; "" for exact); deleted_count;
 //     optional, when sim-index measured recall (recall_tuning.hpp): recall (float64, recall@k at

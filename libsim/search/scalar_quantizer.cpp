@@ -41,7 +41,7 @@ std::uint16_t to_half(float f) {
   return std::uint16_t(sign | h);
 }
 
-[[maybe_unused]] float from_half(std::uint16_t h) {
+float from_half(std::uint16_t h) {
   const std::uint32_t exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
   const float sign = (h & 0x8000u) ? -1.0f : 1.0f;
   if (exponent == 0) return sign * float(mantissa) / 16777216.0f;
@@ -279,16 +279,24 @@ void ScalarCodes::reserve(std::size_t capacity) {
 void ScalarCodes::encode(std::size_t id, const float* vector) {
   std::uint8_t* out = codes_ + id * stride_;
   std::memset(out, 0, stride_);
-  if (kind_ == Quantization::Sq8) {
-    for (std::size_t i = 0; i < dim_; ++i) {
-      const float level = std::nearbyint((vector[i] - low_[i]) / step_[i]);
-      out[i] = std::uint8_t(std::clamp(level, 0.0f, 255.0f));
-    }
-    return;
-  }
+  double squared_error = 0;
   for (std::size_t i = 0; i < dim_; ++i) {
-    const std::uint16_t h = to_half(std::clamp(vector[i], -kHalfMax, kHalfMax));
-    std::memcpy(out + 2 * i, &h, sizeof h);
+    double decoded = 0;
+    if (kind_ == Quantization::Sq8) {
+      const float level = std::clamp(std::nearbyint((vector[i] - low_[i]) / step_[i]), 0.0f, 255.0f);
+      out[i] = std::uint8_t(level);
+      decoded = double(low_[i]) + double(step_[i]) * double(out[i]);
+    } else {
+      const std::uint16_t h = to_half(std::clamp(vector[i], -kHalfMax, kHalfMax));
+      std::memcpy(out + 2 * i, &h, sizeof h);
+      decoded = from_half(h);
+    }
+    squared_error += (vector[i] - decoded) * (vector[i] - decoded);
+  }
+  // Rounded up by a part in a thousand, for the float rounding of the kernels that use it.
+  const float error = float(std::sqrt(squared_error) * 1.001);
+  float seen = max_error_.load(std::memory_order_relaxed);
+  while (error > seen && !max_error_.compare_exchange_weak(seen, error, std::memory_order_relaxed)) {
   }
 }
 

@@ -17,6 +17,7 @@
 // inner-product space (cosine over normalised vectors), estimated over the decoded components.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -46,6 +47,7 @@ class ScalarCodes {
   std::size_t dim() const noexcept { return dim_; }
   std::size_t stride() const noexcept { return stride_; }
   std::size_t capacity() const noexcept { return capacity_; }
+  bool inner_product() const noexcept { return inner_product_; }
   // sq8: the per-dimension range, low (dim floats) and step (dim floats, then zeros to a multiple
   // of 16); empty for f16.
   const std::vector<float>& low() const noexcept { return low_; }
@@ -56,8 +58,14 @@ class ScalarCodes {
   void fit(const char* rows, std::size_t row_bytes, std::size_t n);
   // Room for `capacity` codes (kept ones are kept); huge pages where the kernel gives them.
   void reserve(std::size_t capacity);
-  // Writes the code of `vector` (dim floats) as element `id` (< capacity()).
+  // Writes the code of `vector` (dim floats) as element `id` (< capacity()). Safe from several
+  // threads at once for different ids.
   void encode(std::size_t id, const float* vector);
+  // The largest euclidean distance between a vector and its decoded code, over every vector
+  // encoded so far (clamped components included), rounded up. A query's distance to a code is
+  // then within this of its distance to the vector (times |query| for the inner product): what
+  // lets a re-rank stop early without losing a neighbour.
+  float max_error() const noexcept { return max_error_.load(std::memory_order_relaxed); }
   const std::uint8_t* code(std::size_t id) const noexcept { return codes_ + id * stride_; }
 
   // A query prepared for the codes: distance(code) is the space's distance between the query and
@@ -80,7 +88,7 @@ class ScalarCodes {
   std::vector<float> low_, step_;
   std::uint8_t* codes_ = nullptr;
   std::size_t capacity_ = 0;
-  std::size_t block_bytes_ = 0;
+  std::atomic<float> max_error_{0.0f};
 };
 
 }  // namespace sim

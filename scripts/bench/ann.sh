@@ -14,15 +14,17 @@
 #   scripts/bench/ann.sh [ROUNDS=3] [BUILD_THREADS=nproc]
 #
 # Environment: SIM_BUILD_DIR (default: build), SIM_ANN_EFS (default:
-# 10,12,16,20,24,32,40,48,64,80,96,128,160,200,256,320,400), SIM_ANN_BEST (sim-index options for
-# a second sim row, e.g. "--M 24"; default: none), SIM_ANN_PLOT (default: docs/ann_recall_qps.png;
-# empty: no picture), SIM_ANN_KEEP (a directory to keep the data, indexes and results in).
+# 6,8,10,12,16,20,24,32,40,48,64,80,96,128,160,200,256,320,400), SIM_ANN_VARIANTS (more sim rows,
+# "NAME=SIM-INDEX OPTIONS;...", default: "sq8=--quantize sq8;f16=--quantize f16"), SIM_ANN_PLOT
+# (default: docs/ann_recall_qps.png; empty: no picture), SIM_ANN_KEEP (a directory to keep the
+# data, indexes and results in).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 "$root/scripts/setup.sh" --peers >&2
 rounds="${1:-3}" threads="${2:-$(nproc)}"
 m=16 ef_construction=200
-efs="${SIM_ANN_EFS:-10,12,16,20,24,32,40,48,64,80,96,128,160,200,256,320,400}"
+efs="${SIM_ANN_EFS:-6,8,10,12,16,20,24,32,40,48,64,80,96,128,160,200,256,320,400}"
+variants="${SIM_ANN_VARIANTS-sq8=--quantize sq8;f16=--quantize f16}"
 plot="${SIM_ANN_PLOT-$root/docs/ann_recall_qps.png}"
 bin="${SIM_BUILD_DIR:-$root/build}/tools"
 bench="$root/scripts/bench"
@@ -40,5 +42,5 @@ if [[ ! -f $work/data/truth_distances.npy ]]; then
 fi
 g++ -std=c++17 -O3 -march=native -pthread -Wall -Wextra "$bench/hnswlib_native.cpp" -o "$work/hnswlib_native"
 /usr/bin/python3 "$bench/ann_bench.py" run "$work/data" "$work" "$bin" "$work/hnswlib_native" \
-  "$m" "$ef_construction" "$threads" "$efs" "$rounds" "${SIM_ANN_BEST:-}" >"$work/result.json"
+  "$m" "$ef_construction" "$threads" "$efs" "$rounds" "$variants" >"$work/result.json"
 /usr/bin/python3 "$bench/ann_bench.py" report "$work/result.json" ${plot:+--plot "$plot"}

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The driver of scripts/bench/ann.sh: ann-benchmarks' protocol on fashion-mnist-784-euclidean.
 
-  ann_bench.py run DATA_DIR WORKDIR BINDIR NATIVE M EF_CONSTRUCTION BUILD_THREADS EFS ROUNDS [SIM_BEST_ARGS]
+  ann_bench.py run DATA_DIR WORKDIR BINDIR NATIVE M EF_CONSTRUCTION BUILD_THREADS EFS ROUNDS [VARIANTS]
       Each engine builds its index on BUILD_THREADS threads (its own process); then ROUNDS rounds,
       each going through EFS with every engine searching all the queries at that ef, one query
       thread, each search its own process, the engines taking turns (the order reversed every
@@ -14,8 +14,8 @@
       prints {"build_seconds"} or {"seconds"}; the queries are one batch searched on one OpenMP
       thread, which costs faiss no per-call Python overhead.
 
-Engines: sim (sim-index, sim-query), sim-best (the same with SIM_BEST_ARGS added to sim-index,
-when given), hnswlib (scripts/bench/hnswlib_native.cpp: hnswlib's headers compiled -O3
+Engines: sim (sim-index, sim-query at their defaults), more sim rows from VARIANTS
+("NAME=SIM-INDEX OPTIONS;NAME=...", e.g. "sq8=--quantize sq8"; each row is sim-NAME), hnswlib (scripts/bench/hnswlib_native.cpp: hnswlib's headers compiled -O3
 -march=native), faiss. Recall@10 as ann-benchmarks computes it (its metrics.py, knn): a returned
 item counts when its exact distance to the query is at most the true 10th distance + 1e-3; the
 distances of returned items are measured here in float64 from the data, whatever the engine
@@ -75,9 +75,11 @@ class Sim:
         self.index = f"{work}/{name}.idx"
 
     def build(self, m, efc, threads):
+        graph = [] if "--M" in self.extra else ["--M", str(m)]  # a variant's own --M and --ef-construction win
+        graph += [] if "--ef-construction" in self.extra else ["--ef-construction", str(efc)]
         wall, peak, err = run([f"{self.bindir}/sim-index", "-i", f"{self.data}/train.npy", "--distance", "euclidean",
-                               "-o", self.index, "--M", str(m), "--ef-construction", str(efc), "--threads",
-                               str(threads), "--target-recall", "0"] + self.extra, f"{self.work}/{self.name}.out")
+                               "-o", self.index, "--threads", str(threads), "--target-recall", "0"] + graph +
+                              self.extra, f"{self.work}/{self.name}.out")
         got = logged(r"indexing: (\d+) items in [0-9.]+ s, ([0-9.]+) items/s", err, "indexing:")
         graphs = [f"{self.work}/{f}" for f in os.listdir(self.work) if f.startswith(f"{self.name}.idx.")]
         return {"build_seconds": int(got.group(1)) / float(got.group(2)), "build_process_seconds": wall,
@@ -115,17 +117,17 @@ class Peer:
         return seconds, wall, peak, np.fromfile(ids, dtype=np.int32).reshape(nq, K).astype(np.int64)
 
 
-def run_benchmark(data, work, bindir, native, m, efc, threads, efs, rounds, best_args):
+def run_benchmark(data, work, bindir, native, m, efc, threads, efs, rounds, variants):
     train, test = np.load(f"{data}/train.npy"), np.load(f"{data}/test.npy")
     truth_distances = np.load(f"{data}/truth_distances.npy")
     nq = len(test)
     engines = [Sim("sim", bindir, work, data, [])]
-    if best_args:
-        engines.append(Sim("sim-best", bindir, work, data, best_args.split()))
+    rows = dict(v.split("=", 1) for v in variants.split(";") if v.strip())
+    engines += [Sim(f"sim-{name.strip()}", bindir, work, data, args.split()) for name, args in rows.items()]
     engines += [Peer("hnswlib", [native], work, data),
                 Peer("faiss", ["/usr/bin/python3", os.path.abspath(__file__), "faiss"], work, data)]
     result = {"items": len(train), "queries": nq, "dim": train.shape[1], "M": m, "ef_construction": efc,
-              "build_threads": threads, "k": K, "rounds": rounds, "sim_best_args": best_args,
+              "build_threads": threads, "k": K, "rounds": rounds, "variants": rows,
               "load_before": os.getloadavg()[0], "engines": {}}
     for e in engines:
         built = e.build(m, efc, threads)
@@ -167,7 +169,7 @@ def report(result, plot):
     print(f"\n== fashion-mnist-784-euclidean: {r['items']:,} items x {r['dim']}, {r['queries']:,} queries, "
           f"recall@{r['k']} (ann-benchmarks' rule), one query thread, M {r['M']}, ef_construction "
           f"{r['ef_construction']}, builds on {r['build_threads']} threads, {r['rounds']} rounds; "
-          f"sim-best: {r['sim_best_args'] or '-'}; load {r['load_before']:.2f} before, {r['load_after']:.2f} after")
+          f"{'; '.join(f'sim-{n}: {a}' for n, a in r['variants'].items())}; load {r['load_before']:.2f} before, {r['load_after']:.2f} after")
     head = "".join(f"{'qps@' + str(t):>12}{'ef':>5}" for t in TARGETS)
     print(f"{'engine':<9}{'build s':>8}{'bytes/vec':>10}{head}")
     for name, e in r["engines"].items():
@@ -196,8 +198,8 @@ def draw(r, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(7, 4.8))
-    labels = {"sim": "sim (M 16, efC 200)", "sim-best": f"sim ({r['sim_best_args']})",
-              "hnswlib": "hnswlib -O3 -march=native", "faiss": "faiss IndexHNSWFlat"}
+    labels = {"sim": "sim (M 16, efC 200)", "hnswlib": "hnswlib -O3 -march=native", "faiss": "faiss IndexHNSWFlat"}
+    labels.update({f"sim-{n}": f"sim {a}" for n, a in r["variants"].items()})
     for name, e in r["engines"].items():
         points = sorted(e["curve"].values(), key=lambda p: p["ef"])
         ax.plot([p["recall"] for p in points], [np.median(p["qps"]) for p in points], marker="o", label=labels[name])
@@ -245,8 +247,8 @@ def main():
         data, work, bindir, native = a[1:5]
         m, efc, threads = (int(v) for v in a[5:8])
         efs, rounds = [int(v) for v in a[8].split(",")], int(a[9])
-        best = a[10] if len(a) == 11 else ""
-        print(json.dumps(run_benchmark(data, work, bindir, native, m, efc, threads, efs, rounds, best)))
+        variants = a[10] if len(a) == 11 else ""
+        print(json.dumps(run_benchmark(data, work, bindir, native, m, efc, threads, efs, rounds, variants)))
     elif len(a) in (2, 4) and a[0] == "report":
         with open(a[1]) as f:
             report(json.load(f), a[3] if len(a) == 4 and a[2] == "--plot" else None)

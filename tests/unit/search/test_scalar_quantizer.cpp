@@ -73,6 +73,11 @@ TEST_CASE("a code's distance is the space's distance to the decoded vector, and 
         codes.reserve(n);
         for (std::size_t r = 0; r < n; ++r) codes.encode(r, items.data() + r * dim);
         for (std::size_t r = 0; r < n; ++r) {
+          double squared_error = 0;
+          for (std::size_t i = 0; i < dim; ++i) {
+            squared_error += std::pow(decoded(codes, r, i) - items[r * dim + i], 2);
+          }
+          REQUIRE(std::sqrt(squared_error) <= codes.max_error());  // what the re-rank's early stop relies on
           for (std::size_t i = 0; i < dim; ++i) {
             const double x = items[r * dim + i], bound = kind == Quantization::Sq8
                                                              ? codes.step()[i] * 0.5001
@@ -96,7 +101,7 @@ TEST_CASE("a code's distance is the space's distance to the decoded vector, and 
   }
 }
 
-TEST_CASE("sq8 clamps components outside the fitted range; a constant component gets step 1") {
+TEST_CASE("sq8 clamps components outside the fitted range, and the error bound grows; a constant component gets step 1") {
   const std::vector<float> items = {1.0f, 5.0f, 3.0f, 5.0f};  // 2 items x 2 dims: dim 1 is constant
   sim::ScalarCodes codes(Quantization::Sq8, 2, false);
   codes.fit(reinterpret_cast<const char*>(items.data()), 2 * sizeof(float), 2);
@@ -107,6 +112,7 @@ TEST_CASE("sq8 clamps components outside the fitted range; a constant component 
   codes.encode(2, outside);
   CHECK(codes.code(2)[0] == 0);
   CHECK(codes.code(2)[1] == 255);
+  CHECK(codes.max_error() >= std::hypot(11.0f, 400.0f - 5.0f - 255.0f));  // the clamped error counts
 }
 
 TEST_CASE("a quantised HNSW index re-ranks exactly: with ef >= n the exact index's answers, and recall holds") {
