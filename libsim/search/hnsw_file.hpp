@@ -81,6 +81,12 @@ class HnswFileSink {
   virtual void upper_levels(std::uint64_t element, const unsigned char* lists, std::uint32_t bytes) = 0;
 };
 
+// How much of the file check_hnsw_file reads: all of it, or (Structure) the header and the upper
+// levels only, seeking past level 0: no CRC-32, no level-0 record checked, no deleted flags
+// returned. A memory-mapped reader (HnswIndex::map) checks level 0's links and labels as its
+// searches meet them instead.
+enum class HnswCheck { Whole, Structure };
+
 // Reads `path` once (O(1) memory besides two bytes per element), computing its CRC-32 and checking
 // it against `expected` and against itself: every header field, the size of each section, every
 // neighbour id (< N, and on an upper level only pointing at elements that have that level), the
@@ -89,7 +95,8 @@ class HnswFileSink {
 // whose size or CRC-32 differs from the sidecar's record is "not the file this sidecar was written
 // with" (truncated, or replaced by another index's file). With a sink, level 0 is read into the
 // sink's memory instead of a buffer, and each element's upper lists are handed to it.
-HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expected, HnswFileSink* sink = nullptr);
+HnswFileCheck check_hnsw_file(const std::string& path, const HnswExpected& expected, HnswFileSink* sink = nullptr,
+                              HnswCheck extent = HnswCheck::Whole);
 
 // check_hnsw_file's first step alone, for a caller that does not read the graph (sim-index info
 // without vectors): `path` exists, is a file, and is `file_size` bytes long, as the sidecar records.

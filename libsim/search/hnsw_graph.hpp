@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "base/distance.hpp"
+#include "base/mapped_file.hpp"
 #include "search/binary_heap.hpp"
 #include "search/distance_kernels.hpp"
 #include "search/hnsw_index.hpp"
@@ -113,6 +115,26 @@ struct HnswIndex::Graph {
   bool normalize = false;
   // A quantised graph's codes (sim-index --quantize), by internal id; null when not quantised.
   std::unique_ptr<ScalarCodes> codes;
+  // A graph whose level 0 is its file's, mapped (HnswIndex::map): searched in place, never
+  // changed. Its records were not checked when it was opened, so searches check what they read
+  // there (a neighbour count beyond the list, a neighbour id or label beyond the elements: a file
+  // changed under its reader) and set `corrupt` instead of reading out of bounds; search_among
+  // then throws.
+  std::unique_ptr<MappedFile> mapping;
+  mutable std::atomic<bool> corrupt{false};
+  ~Graph() {
+    if (mapping && hnsw) hnsw->data_level0_memory_ = nullptr;  // the mapping's, not hnswlib's to free
+  }
+
+  // An element's label (the item's position), checked on a mapped graph (corrupt: 0).
+  hnswlib::labeltype label_of(hnswlib::tableint id) const {
+    const hnswlib::labeltype label = hnsw->getExternalLabel(id);
+    if (mapping && label >= hnsw->cur_element_count) {
+      corrupt.store(true, std::memory_order_relaxed);
+      return 0;
+    }
+    return label;
+  }
 
   using Ranked = std::pair<float, hnswlib::tableint>;
   // hnswlib's heap of (distance, id), farthest on top, ties where hnswlib's std::priority_queue
@@ -135,7 +157,7 @@ struct HnswIndex::Graph {
     if (!codes) {
       Heap top = walk(full, std::max(ef, k), absent);
       while (top.size() > k) top.pop();
-      for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, h.getExternalLabel(top.top().second));
+      for (; !top.empty(); top.pop()) out.emplace_back(top.top().first, label_of(top.top().second));
       return;
     }
     const ScalarCodes::Query prepared(*codes, query);
@@ -148,10 +170,9 @@ struct HnswIndex::Graph {
   // a code lies within e = codes->max_error() of its vector, so a query's euclidean distance to
   // the vector is at least its distance to the code minus e (for the inner-product space, 1 - dot
   // is at least the code's minus |query| e). Nothing that could be among the k nearest candidates
-  // is skipped; at ef 128 on 784 raw pixels, about k of the 128 candidates are measured.
+  // is skipped.
   void rerank(std::vector<Ranked>& candidates, const FullDistance& full, std::size_t k,
               std::vector<std::pair<float, hnswlib::labeltype>>& out) const {
-    const auto& h = *hnsw;
     std::sort(candidates.begin(), candidates.end());
     const bool inner_product = codes->inner_product();
     float slack = codes->max_error();
@@ -174,7 +195,7 @@ struct HnswIndex::Graph {
       if (kth.size() == k && lowest(candidates[i].first) > kth.top()) break;
       if (i + kAhead < candidates.size()) full.prefetch(candidates[i + kAhead].second);
       const float d = full(candidates[i].second);
-      out.emplace_back(d, h.getExternalLabel(candidates[i].second));
+      out.emplace_back(d, label_of(candidates[i].second));
       if (kth.size() < k) {
         kth.emplace(d);
       } else if (d < kth.top()) {
@@ -246,6 +267,7 @@ struct HnswIndex::Graph {
     hnswlib::vl_type* visited = visited_list->mass;
     const hnswlib::vl_type tag = visited_list->curV;
     if (absent != kNoElement) visited[absent] = tag;  // as if seen already: never expanded, never kept
+    const bool checked = mapping != nullptr;
     thread_local std::vector<hnswlib::tableint> fresh;
     thread_local std::vector<float> distances;
     fresh.resize(std::max(h.maxM0_, h.maxM_));
@@ -273,11 +295,19 @@ struct HnswIndex::Graph {
         std::unique_lock<std::mutex> lock;
         if (kLocked) lock = std::unique_lock<std::mutex>(h.link_list_locks_[next.second]);
         auto* list = h.get_linklist_at_level(next.second, level);
-        const std::size_t size = h.getListCount(list);
+        std::size_t size = h.getListCount(list);
+        if (checked && size > h.maxM0_) {
+          size = h.maxM0_;
+          corrupt.store(true, std::memory_order_relaxed);
+        }
         const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
-        for (std::size_t j = 0; j < size; ++j) __builtin_prefetch(visited + links[j]);
+        for (std::size_t j = 0; j < size; ++j) __builtin_prefetch(visited + links[j]);  // never faults
         for (std::size_t j = 0; j < size; ++j) {
           const hnswlib::tableint id = links[j];
+          if (checked && id >= h.cur_element_count) {
+            corrupt.store(true, std::memory_order_relaxed);
+            continue;
+          }
           if (visited[id] == tag) continue;
           visited[id] = tag;
           fresh[n++] = id;

@@ -40,6 +40,18 @@ std::size_t initial_capacity(std::size_t dim, std::size_t m) {
 constexpr std::uint64_t kMaxItems = std::numeric_limits<std::uint32_t>::max();  // hnswlib's tableint
 constexpr std::size_t kMaxEf = 1000000;
 
+// What the sidecar says the hnswlib file holds.
+HnswExpected expected_file(std::size_t count, std::size_t dim, const HnswParams& params, const HnswFileStamp& stamp) {
+  HnswExpected expected;
+  expected.count = count;
+  expected.dim = dim;
+  expected.m = params.m;
+  expected.ef_construction = params.ef_construction;
+  expected.file_size = stamp.size;
+  expected.crc32 = stamp.crc32;
+  return expected;
+}
+
 }  // namespace
 
 // --- hnsw_space.hpp ---------------------------------------------------------------------------------
@@ -103,7 +115,12 @@ Quantization HnswIndex::quantization() const noexcept {
   return graph_->codes ? graph_->codes->kind() : Quantization::None;
 }
 
+void HnswIndex::require_writable(const char* caller) const {
+  if (graph_->mapping) throw std::logic_error(std::string(caller) + ": a memory-mapped index is read-only");
+}
+
 void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const AddHints& hints) {
+  require_writable("HnswIndex::add");
   if (n == 0) return;
   auto& h = *graph_->hnsw;
   const std::size_t first = size();
@@ -146,6 +163,7 @@ void HnswIndex::add(const float* vectors, std::size_t n, unsigned threads, const
 }
 
 void HnswIndex::replace(std::size_t position, const float* vector) {
+  require_writable("HnswIndex::replace");
   require_position(position, "HnswIndex::replace");
   std::vector<float> scratch;
   // addPoint with an existing label un-deletes it and calls updatePoint.
@@ -169,6 +187,7 @@ void HnswIndex::copy_vectors(std::size_t first, std::size_t n, float* out) const
 }
 
 void HnswIndex::mark_deleted(std::size_t position) {
+  require_writable("HnswIndex::mark_deleted");
   require_deletable(position, "HnswIndex::mark_deleted");
   graph_->index_labels();
   graph_->hnsw->markDelete(hnswlib::labeltype(position));
@@ -224,6 +243,11 @@ SearchResult HnswIndex::search_among(const float* queries, std::size_t nq, std::
         }
       },
       kQueryGrain);
+  if (graph_->corrupt.load()) {
+    throw FormatError(graph_->mapping->path(), "level 0",
+                      "a neighbour list, neighbour id or label out of range: the file changed while it was mapped "
+                      "(or is damaged: sim-index info checks all of it)");
+  }
   return result;
 }
 
@@ -232,13 +256,7 @@ HnswFileStamp HnswIndex::write(AtomicFile& out) const { return write_hnsw_graph(
 std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance distance, std::size_t dim,
                                            std::size_t count, const HnswParams& params, const HnswFileStamp& stamp) {
   auto index = std::make_unique<HnswIndex>(distance, dim, params);
-  HnswExpected expected;
-  expected.count = count;
-  expected.dim = dim;
-  expected.m = params.m;
-  expected.ef_construction = params.ef_construction;
-  expected.file_size = stamp.size;
-  expected.crc32 = stamp.crc32;
+  const HnswExpected expected = expected_file(count, dim, params, stamp);
   // An empty graph of exactly `count` elements with the sidecar's parameters, filled as the file
   // is checked: the file is read once, straight into huge pages, instead of checked by
   // check_hnsw_file and then read again by hnswlib's loadIndex (which would trust it). The level
@@ -252,6 +270,31 @@ std::unique_ptr<HnswIndex> HnswIndex::load(const std::string& path, Distance dis
   // The file check collected every element's deleted flag: counted once there, not by walking
   // the level-0 block again (400 MB on the 1M index).
   index->reset_positions(std::move(check.deleted));
+  h.num_deleted_ = index->deleted_count();
+  return index;
+}
+
+std::unique_ptr<HnswIndex> HnswIndex::map(const std::string& path, Distance distance, std::size_t dim,
+                                          std::size_t count, const HnswParams& params, const HnswFileStamp& stamp,
+                                          std::vector<std::uint8_t> deleted) {
+  if (deleted.size() != count) throw std::invalid_argument("HnswIndex::map: one deleted flag per item");
+  auto index = std::make_unique<HnswIndex>(distance, dim, params);
+  const HnswExpected expected = expected_file(count, dim, params, stamp);
+  check_hnsw_file_fits(path, expected);
+  auto mapping = std::make_unique<MappedFile>(path, stamp.size);
+  auto& g = *index->graph_;
+  g.hnsw = new_graph(g.space.get(), count, params, params.seed + count, distance);
+  auto& h = *g.hnsw;
+  GraphFiller filler(h);
+  const HnswFileCheck check = check_hnsw_file(path, expected, &filler, HnswCheck::Structure);
+  h.maxlevel_ = check.header.max_level;
+  h.enterpoint_node_ = check.header.entry_point;
+  // Level 0 is the mapping's: the block new_graph allocated was never touched, so it cost no memory.
+  std::free(h.data_level0_memory_);
+  h.data_level0_memory_ = reinterpret_cast<char*>(const_cast<unsigned char*>(mapping->data())) + kHnswHeaderBytes;
+  g.mapping = std::move(mapping);
+  g.labels_indexed = false;
+  index->reset_positions(std::move(deleted));
   h.num_deleted_ = index->deleted_count();
   return index;
 }

@@ -86,10 +86,23 @@ class HnswIndex final : public Index {
   static std::unique_ptr<HnswIndex> load(const std::string& path, Distance distance, std::size_t dim, std::size_t count,
                                          const HnswParams& params, const HnswFileStamp& stamp);
 
+  // Opens the file load() reads without reading it whole: its level 0 (every element's links,
+  // vector and label: nearly all of it) is mapped and searched in place, pages coming from the
+  // page cache as searches touch them and shared with every process mapping the same file. Only
+  // the header and the upper levels are read and checked (check_hnsw_file's Structure extent); a
+  // search that meets a bad record in level 0 throws FormatError naming `path` (a file changed
+  // under its reader; a truncated one is base/mapped_file.hpp's). `deleted` (by position) comes
+  // from the sidecar, since the records are not read. Read-only: add, replace and mark_deleted
+  // throw std::logic_error.
+  static std::unique_ptr<HnswIndex> map(const std::string& path, Distance distance, std::size_t dim, std::size_t count,
+                                        const HnswParams& params, const HnswFileStamp& stamp,
+                                        std::vector<std::uint8_t> deleted);
+
  private:
   struct Graph;  // hnswlib's space and HierarchicalNSW
   SearchResult search_among(const float* queries, std::size_t nq, std::size_t k, const SearchParams& params,
                             const std::size_t* left_out) const;
+  void require_writable(const char* caller) const;
   std::unique_ptr<Graph> graph_;
   HnswParams params_;
 };

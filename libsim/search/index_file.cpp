@@ -206,10 +206,16 @@ void read_vectors(const H5File& f, IndexArtifact& a, std::uint64_t file_bytes) {
   a.index = std::move(exact);
 }
 
-void open_hnsw(IndexArtifact& a, bool with_vectors) {
+void open_hnsw(IndexArtifact& a, bool with_vectors, GraphLoad graph) {
   const std::string file = a.hnsw_path();
   if (!with_vectors) {
     check_hnsw_file_size(file, a.hnsw_stamp.size);
+    return;
+  }
+  if (graph == GraphLoad::Map) {  // the file's deleted flags are not read: the sidecar's stand
+    a.index = HnswIndex::map(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp, a.deleted);
+    static_cast<HnswIndex&>(*a.index).set_quantization(a.quantization);
+    a.saved_revision = a.index->revision();
     return;
   }
   auto hnsw = HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);
@@ -295,7 +301,7 @@ std::vector<NamedFile> index_files(const std::string& sidecar, const std::string
 
 bool looks_like_index(const std::string& path) { return has_artifact_format(path, kIndexFormat); }
 
-IndexArtifact load_index(const std::string& path, bool with_vectors) {
+IndexArtifact load_index(const std::string& path, bool with_vectors, GraphLoad graph) {
   if (path == "-") throw UsageError("an index is a path, not '-' (standard input)");
   const FileLock reading = lock_index_for_reading(path);  // until the hnswlib file is read too
   const H5File f(path);
@@ -387,7 +393,7 @@ IndexArtifact load_index(const std::string& path, bool with_vectors) {
     }
   }
   if (n == 0) throw FormatError(path, "count", "is 0: an HNSW index always holds at least one item");
-  open_hnsw(a, with_vectors);
+  open_hnsw(a, with_vectors, graph);
   prototypes();
   return a;
 }

@@ -159,11 +159,18 @@ struct IndexArtifact {
   std::string hnsw_path() const;
 };
 
+// How load_index opens an HNSW index's hnswlib file: Read reads it whole into memory, checking
+// every byte (its CRC-32, every link and label) and backing the graph with huge pages; Map maps
+// it (HnswIndex::map): only its header and upper levels are read at the start, searches check the
+// records they touch, and processes share the pages. Map is for readers (sim-query and sim-eval
+// by default, --load); an index to change is always read.
+enum class GraphLoad { Read, Map };
+
 // Reads and validates an index. with_vectors = false reads the sidecar only (ids, labels, classes,
 // calibration...: what sim-eval needs to grade results) and checks that the hnswlib file exists
 // with the recorded size, without reading it; `index` stays null and `deleted` is filled.
 // Throws IoError / FormatError naming the file (sidecar or hnswlib file) and the field.
-IndexArtifact load_index(const std::string& path, bool with_vectors = true);
+IndexArtifact load_index(const std::string& path, bool with_vectors = true, GraphLoad graph = GraphLoad::Read);
 
 // load_index for a load-change-save (sim-index add and delete, sim-eval --write): takes the
 // index's writer lock first (waiting for another writer when `wait`, else throwing IoError naming

@@ -87,12 +87,12 @@ void ShardedIndex::copy_vectors(std::size_t first, std::size_t n, float* out) co
   }
 }
 
-IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors) {
+IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors, GraphLoad graph) {
   if (paths.empty()) throw std::invalid_argument("open_index_set: no paths");
-  if (paths.size() == 1) return load_index(paths.front(), with_vectors);
+  if (paths.size() == 1) return load_index(paths.front(), with_vectors, graph);
   std::vector<IndexArtifact> shards;
   for (const std::string& path : paths) {
-    shards.push_back(load_index(path, with_vectors));
+    shards.push_back(load_index(path, with_vectors, graph));
     check_compatible(shards.front(), shards.back());  // before the next one is read
   }
   return join_indexes(std::move(shards), with_vectors);

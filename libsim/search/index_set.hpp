@@ -53,12 +53,13 @@ class ShardedIndex final : public Index {
 };
 
 // The indexes at `paths` (at least one) as one artifact. One path is load_index(path) itself.
-// Several: each loaded (with_vectors as load_index), checked against the first — distance,
+// Several: each loaded (with_vectors and graph as load_index), checked against the first — distance,
 // dimension, model fingerprint — and joined as described above; `index` is then a ShardedIndex
 // (null without vectors). Calibration is kept when every shard holds the same, else dropped with
 // a warning (thresholds calibrated on one shard are not the union's). Throws load_index's errors,
 // and FormatError naming the shard and the field for a mismatch or an id in two shards.
-IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors = true);
+IndexArtifact open_index_set(const std::vector<std::string>& paths, bool with_vectors = true,
+                             GraphLoad graph = GraphLoad::Read);
 
 // The files of every index at `paths` as inputs of a run (index_files, one path after another).
 std::vector<NamedFile> index_set_files(const std::vector<std::string>& paths, const std::string& role);

@@ -26,6 +26,14 @@ void add_k_and_ef_flags(CLI::App& app, std::size_t& k, std::size_t& ef, const Ne
   app.add_option("--ef", ef, f.ef_help)->check(CLI::Range(1, 1000000));
 }
 
+void add_load_flag(CLI::App& app, GraphLoad& load) {
+  app.add_option_function<std::string>(
+         "--load", [&load](const std::string& v) { load = v == "read" ? GraphLoad::Read : GraphLoad::Map; },
+         "How the hnswlib file is opened: map (default: mapped, pages read as searches touch them and shared "
+         "between processes) or read (read whole and checked byte by byte first, in huge pages)")
+      ->check(CLI::IsMember({"map", "read"}));
+}
+
 void add_match_flag(CLI::App& app, MatchRule& match, const NeighbourFlags& f) {
   // Strings on the command line (CLI11's enum mapping would also accept "0" and "1").
   CLI::Option* rule = app.add_option_function<std::string>(
@@ -106,6 +114,7 @@ void add_flags(CLI::App& app, QueryOptions& o) {
       ->check(CLI::IsMember({"tsv", "jsonl"}))
       ->default_str("tsv");
   add_match_flag(app, o.match, flags);
+  add_load_flag(app, o.graph_load);
   app.add_flag("--force", o.force, "Accept queries embedded by another model (a different model fingerprint)");
 }
 
@@ -125,6 +134,7 @@ void add_flags(CLI::App& app, EvalOptions& o) {
                        "nearest"};
   add_k_and_ef_flags(app, o.k, o.ef, flags);
   add_match_flag(app, o.match, flags);
+  add_load_flag(app, o.graph_load);
   app.add_option("--unseen-classes", o.unseen_classes,
                  "Classes the model never trained on (comma-separated): metrics reported separately for them")
       ->delimiter(',');

@@ -107,7 +107,7 @@ int main(int argc, char** argv) {
           // would otherwise be lost.
           index = spread  ? std::move(spread->artifact())
                   : write ? sim::load_index_for_writing(index_path, wait)
-                          : sim::open_index_set(index_paths);
+                          : sim::open_index_set(index_paths, true, options.graph_load);
         } else {
           index = sim::reference_index(sim::read_embeddings_input(reference, {}), reference, common.threads);
         }

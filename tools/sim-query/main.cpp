@@ -120,7 +120,7 @@ int main(int argc, char** argv) {
         std::optional<sim::AtomicFile> grid_file;  // opened first: a bad --grid path fails before any work
         if (!grid.path.empty()) grid_file.emplace(grid.path);
         sim::IndexArtifact loaded;
-        if (!spread) loaded = sim::open_index_set(index_paths);
+        if (!spread) loaded = sim::open_index_set(index_paths, true, options.graph_load);
         const sim::IndexArtifact& index = spread ? spread->artifact() : loaded;
         if (!model_path.empty()) {
           const sim::Embeddings queries = embed_with_sim_embed(model_path, items, input_options, common);
