@@ -78,3 +78,28 @@ TEST_CASE("a sharded index is read-only, approximate when any shard is, and refu
   CHECK_THROWS_AS(sim::ShardedIndex(std::move(mixed)), std::invalid_argument);
   CHECK_THROWS_AS(sim::ShardedIndex({}), std::invalid_argument);
 }
+
+TEST_CASE("HNSW shards answer as each shard searched alone and merged, whatever the threads") {
+  const auto data = sim::test::clustered(1200, 8, 12, 24);
+  const auto queries = sim::test::clustered(60, 8, 12, 25);
+  std::vector<std::unique_ptr<sim::Index>> shards;
+  for (std::size_t s = 0; s < 4; ++s) {
+    shards.push_back(std::make_unique<sim::HnswIndex>(Distance::Euclidean, 8, sim::HnswParams{}));
+    shards.back()->add(data.points.data() + s * 300 * 8, 300, 1);
+  }
+  // Each shard alone, merged by hand: what the union must answer.
+  std::vector<sim::SearchResult> parts;
+  std::vector<const sim::SearchResult*> views;
+  for (const auto& s : shards) parts.push_back(s->search(queries.points.data(), 60, 7, {0, 1}));
+  for (const auto& p : parts) views.push_back(&p);
+  const sim::SearchResult want = sim::merge_topk(views, {0, 300, 600, 900}, 7);
+  const sim::ShardedIndex sharded(std::move(shards));
+  for (const unsigned threads : {1u, 2u, 3u, 8u}) {
+    CAPTURE(threads);
+    for (const std::size_t nq : {std::size_t(1), std::size_t(60)}) {
+      const sim::SearchResult got = sharded.search(queries.points.data(), nq, 7, {0, threads});
+      CHECK(std::equal(got.positions.begin(), got.positions.end(), want.positions.begin()));
+      CHECK(std::equal(got.distances.begin(), got.distances.end(), want.distances.begin()));
+    }
+  }
+}
