@@ -12,6 +12,7 @@
 #include "base/file_io.hpp"
 #include "base/progress.hpp"
 #include "base/utf8.hpp"
+#include "search/index_set.hpp"
 
 namespace sim {
 namespace {
@@ -89,7 +90,10 @@ void query_batch(const IndexArtifact& index, const Embeddings& queries, const Qu
 
 void query_stream(const IndexArtifact& index, std::istream& in, const QueryOptions& options) {
   const NeighbourWriter writer(index, options.format, options.match, match_threshold(index, options.match));
-  const SearchParams params{options.ef, 1};  // one query at a time: threads would only wait
+  // One query at a time: threads would only wait, except over several shards, which a query's
+  // search visits side by side (ShardedIndex::search).
+  const bool sharded = dynamic_cast<const ShardedIndex*>(index.index.get()) != nullptr;
+  const SearchParams params{options.ef, sharded ? options.threads : 1u};
   std::string out = writer.header();
   if (!out.empty()) print(out);
   std::string line;

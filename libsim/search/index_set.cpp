@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "base/error.hpp"
+#include "base/worker_pool.hpp"
 
 namespace sim {
 namespace {
@@ -62,15 +63,31 @@ void ShardedIndex::add(const float*, std::size_t, unsigned, const AddHints&) { r
 void ShardedIndex::replace(std::size_t, const float*) { read_only(); }
 void ShardedIndex::mark_deleted(std::size_t) { read_only(); }
 
+ShardedIndex::~ShardedIndex() = default;
+
 SearchResult ShardedIndex::search(const float* queries, std::size_t nq, std::size_t k,
                                   const SearchParams& params) const {
-  std::vector<SearchResult> parts;
-  parts.reserve(shards_.size());
-  std::vector<const SearchResult*> views;
-  for (const auto& s : shards_) {
-    parts.push_back(s->search(queries, nq, k, params));
-    views.push_back(&parts.back());
+  // HNSW shards are searched side by side on the pool's threads, the threads shared out among
+  // them (each shard's queries then spread over its share): one query waits for the slowest shard,
+  // not for all of them in turn. Exact shards are searched one after another with every thread,
+  // since each runs its own BLAS and OpenMP team; so is everything while another caller has the
+  // pool. The merge is the same either way.
+  const bool all_hnsw = std::all_of(shards_.begin(), shards_.end(),
+                                    [](const std::unique_ptr<Index>& s) { return s->type() == IndexType::Hnsw; });
+  const unsigned threads = std::max(1u, params.threads);
+  const unsigned across = all_hnsw ? unsigned(std::min<std::size_t>(threads, shards_.size())) : 1u;
+  std::vector<SearchResult> parts(shards_.size());
+  std::unique_lock<std::mutex> pool_lock(pool_mutex_, std::try_to_lock);
+  if (across > 1 && pool_lock.owns_lock()) {
+    if (!pool_ || pool_->threads() != across) pool_ = std::make_unique<WorkerPool>(across);
+    SearchParams each = params;
+    each.threads = threads / across;
+    pool_->run(shards_.size(), [&](std::size_t s) { parts[s] = shards_[s]->search(queries, nq, k, each); });
+  } else {
+    for (std::size_t s = 0; s < shards_.size(); ++s) parts[s] = shards_[s]->search(queries, nq, k, params);
   }
+  std::vector<const SearchResult*> views;
+  for (const SearchResult& part : parts) views.push_back(&part);
   return merge_topk(views, offsets_, k);
 }
 

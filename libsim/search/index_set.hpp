@@ -10,7 +10,8 @@
 //
 // Search asks every shard for its own k nearest and merges the lists by (distance, position), so
 // for exact shards the answer is identical, ids, order and distances, to one exact index over the
-// union's vectors; HNSW shards give each shard's approximate top k, merged exactly.
+// union's vectors; HNSW shards give each shard's approximate top k, merged exactly. HNSW shards
+// are searched side by side on the threads given, so one query waits for the slowest shard only.
 //
 // A union is read-only (add, replace and delete throw): it is a view over files that each have
 // their own writer. A shard written after it was opened is not seen: what was read stays in
@@ -19,6 +20,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -27,10 +29,13 @@
 
 namespace sim {
 
+class WorkerPool;
+
 class ShardedIndex final : public Index {
  public:
   // The shards, all of one distance and dimension (throws std::invalid_argument otherwise).
   explicit ShardedIndex(std::vector<std::unique_ptr<Index>> shards);
+  ~ShardedIndex() override;
 
   // Hnsw if any shard is: the union is then approximate.
   IndexType type() const noexcept override { return type_; }
@@ -50,6 +55,10 @@ class ShardedIndex final : public Index {
   std::vector<std::unique_ptr<Index>> shards_;
   std::vector<std::int64_t> offsets_;
   IndexType type_ = IndexType::Exact;
+  // The threads that search HNSW shards side by side, made at the first search that can use them
+  // (and again when the thread count changes).
+  mutable std::mutex pool_mutex_;
+  mutable std::unique_ptr<WorkerPool> pool_;
 };
 
 // The indexes at `paths` (at least one) as one artifact. One path is load_index(path) itself.
