@@ -21,7 +21,7 @@ struct QueryOptions {
   std::size_t ef = 0;                       // --ef; 0 = the index's stored default
   OutputFormat format = OutputFormat::Tsv;  // --format
   MatchRule match = MatchRule::None;        // --match
-  GraphLoad graph_load = GraphLoad::Map;    // --load: how the index's hnswlib file is opened
+  GraphLoad graph_load = GraphLoad::Read;   // --load: how the index's hnswlib file is opened
   bool force = false;                       // --force: accept queries of another model
   unsigned threads = 1;                     // from --threads
   // Print nothing until every query is answered (several ranks: a rank lost mid-way then leaves

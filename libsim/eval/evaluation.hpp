@@ -37,7 +37,7 @@ struct EvalOptions {
   std::size_t k = 10;                       // -k: for precision@k, recall@k, NDCG@k, majority votes
   std::size_t ef = 0;                       // --ef; 0 = the index's default (raised to the k searched)
   MatchRule match = MatchRule::Nearest;     // --match
-  GraphLoad graph_load = GraphLoad::Map;    // --load: how the index's hnswlib file is opened
+  GraphLoad graph_load = GraphLoad::Read;   // --load: how the index's hnswlib file is opened
   std::vector<std::string> unseen_classes;  // --unseen-classes: classes the model never trained on
   std::vector<double> target_precisions;    // --target-precision
   FewShotOptions few_shot;                  // --shots, --draws, --seed (few_shot.hpp); no shots: not run

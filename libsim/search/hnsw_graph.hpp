@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -117,9 +118,9 @@ struct HnswIndex::Graph {
   std::unique_ptr<ScalarCodes> codes;
   // A graph whose level 0 is its file's, mapped (HnswIndex::map): searched in place, never
   // changed. Its records were not checked when it was opened, so searches check what they read
-  // there (a neighbour count beyond the list, a neighbour id or label beyond the elements: a file
-  // changed under its reader) and set `corrupt` instead of reading out of bounds; search_among
-  // then throws.
+  // there (a neighbour count beyond the list, a neighbour id or label beyond the elements, a
+  // distance that is NaN: a damaged file, or one changed under its reader) and set `corrupt`
+  // instead of reading out of bounds; search_among then throws.
   std::unique_ptr<MappedFile> mapping;
   mutable std::atomic<bool> corrupt{false};
   ~Graph() {
@@ -195,6 +196,7 @@ struct HnswIndex::Graph {
       if (kth.size() == k && lowest(candidates[i].first) > kth.top()) break;
       if (i + kAhead < candidates.size()) full.prefetch(candidates[i + kAhead].second);
       const float d = full(candidates[i].second);
+      if (mapping && std::isnan(d)) corrupt.store(true, std::memory_order_relaxed);
       out.emplace_back(d, label_of(candidates[i].second));
       if (kth.size() < k) {
         kth.emplace(d);
@@ -319,6 +321,10 @@ struct HnswIndex::Graph {
       }
       for (std::size_t i = 0; i < n; ++i) {
         const float d = distances[i];
+        if (checked && std::isnan(d)) {  // a vector holds NaN: the file was changed or damaged
+          corrupt.store(true, std::memory_order_relaxed);
+          continue;
+        }
         if (top.size() < ef || bound > d) {
           candidates.emplace(-d, fresh[i]);
           if (!kHasDeletions || !h.isMarkedDeleted(fresh[i])) top.emplace(d, fresh[i]);

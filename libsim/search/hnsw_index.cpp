@@ -245,8 +245,8 @@ SearchResult HnswIndex::search_among(const float* queries, std::size_t nq, std::
       kQueryGrain);
   if (graph_->corrupt.load()) {
     throw FormatError(graph_->mapping->path(), "level 0",
-                      "a neighbour list, neighbour id or label out of range: the file changed while it was mapped "
-                      "(or is damaged: sim-index info checks all of it)");
+                      "a neighbour list, neighbour id or label out of range, or NaN in a vector: the file is "
+                      "damaged or changed while it was mapped (sim-index info checks all of it)");
   }
   return result;
 }

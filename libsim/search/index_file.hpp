@@ -162,8 +162,8 @@ struct IndexArtifact {
 // How load_index opens an HNSW index's hnswlib file: Read reads it whole into memory, checking
 // every byte (its CRC-32, every link and label) and backing the graph with huge pages; Map maps
 // it (HnswIndex::map): only its header and upper levels are read at the start, searches check the
-// records they touch, and processes share the pages. Map is for readers (sim-query and sim-eval
-// by default, --load); an index to change is always read.
+// records they touch (no CRC-32: a vector changed at rest goes unseen), and processes share the
+// pages. Map is for readers (sim-query and sim-eval --load map); an index to change is always read.
 enum class GraphLoad { Read, Map };
 
 // Reads and validates an index. with_vectors = false reads the sidecar only (ids, labels, classes,

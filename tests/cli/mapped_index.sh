@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
-# sim-query and sim-eval open an index's hnswlib file memory-mapped by default (--load map): the
-# same answers, byte for byte, as reading it whole (--load read), quantised or not; and a file
-# truncated under a running mapped reader ends it with exit status 1 and a message naming the
-# file, never a bare SIGBUS. (A file rewritten by sim's writers leaves the reader on the old
-# generation: tests/cli/shards.sh.)
+# sim-query and sim-eval --load map open an index's hnswlib file memory-mapped: the same answers,
+# byte for byte, as reading it whole (--load read, the default), quantised or not; a file damaged
+# where the searches go is an error naming it; and a file truncated under a running mapped reader
+# ends it with exit status 1 and a message naming the file, never a bare SIGBUS.
 # Usage: mapped_index.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/sim-eval PATH/TO/make_embeddings
 set -u
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,12 +30,31 @@ for idx in plain.idx sq8.idx; do
   cmp -s "$idx.read.eval" "$idx.map.eval" || fail "$idx: sim-eval figures differ mapped and read"
   [[ -s $idx.map.tsv ]] || fail "$idx: no answers"
 done
-"$query" plain.idx -i q.h5 -q >default.tsv 2>err || fail "sim-query plain.idx: $(cat err)"
+"$query" plain.idx -i q.h5 -k 7 -q >default.tsv 2>err || fail "sim-query plain.idx: $(cat err)"
+cmp -s default.tsv plain.idx.read.tsv || fail "the default is not --load read"
 expect 2 "--load" "$query" plain.idx -i q.h5 --load mmap
+
+# A NaN where the searches go: an error naming the file (read finds it at the start, map when met).
+cp plain.idx nan.idx && cp plain.idx.g1.hnsw nan.idx.g1.hnsw
+if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+  /usr/bin/python3 - <<'PY' || fail "preparing nan.idx"
+import h5py, struct
+with h5py.File("nan.idx", "r+") as f:
+    f.attrs["hnsw_file"] = "nan.idx.g1.hnsw"
+    m, dim, n = int(f.attrs["M"]), int(f.attrs["dim"]), int(f.attrs["count"])
+record = 4 * 2 * m + 4 + 4 * dim + 8
+with open("nan.idx.g1.hnsw", "r+b") as g:  # every vector's first component: the CRC-32 then differs
+    for i in range(n):
+        g.seek(96 + i * record + 4 * 2 * m + 4)
+        g.write(struct.pack("<f", float("nan")))
+PY
+  expect 1 "nan.idx.g1.hnsw" "$query" nan.idx -i q.h5 --load map
+  expect 1 "nan.idx.g1.hnsw" "$query" nan.idx -i q.h5 --load read
+fi
 
 # Truncated under a running mapped reader: exit 1 naming the file.
 mkfifo feed
-timeout 60 "$query" plain.idx --stream -k 3 -q <feed >stream.out 2>stream.err &
+timeout 60 "$query" plain.idx --stream -k 3 --load map -q <feed >stream.out 2>stream.err &
 reader=$!
 exec 3>feed
 head -n 1 q.txt >&3

@@ -28,9 +28,10 @@ void add_k_and_ef_flags(CLI::App& app, std::size_t& k, std::size_t& ef, const Ne
 
 void add_load_flag(CLI::App& app, GraphLoad& load) {
   app.add_option_function<std::string>(
-         "--load", [&load](const std::string& v) { load = v == "read" ? GraphLoad::Read : GraphLoad::Map; },
-         "How the hnswlib file is opened: map (default: mapped, pages read as searches touch them and shared "
-         "between processes) or read (read whole and checked byte by byte first, in huge pages)")
+         "--load", [&load](const std::string& v) { load = v == "map" ? GraphLoad::Map : GraphLoad::Read; },
+         "How the hnswlib file is opened: read (default: read whole and checked byte by byte first, in huge "
+         "pages) or map (mapped: pages read as searches touch them and shared between processes; only what "
+         "searches touch is checked)")
       ->check(CLI::IsMember({"map", "read"}));
 }
 
