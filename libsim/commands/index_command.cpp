@@ -275,6 +275,7 @@ IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   a.model_fingerprint = shards.model_fingerprint;
   a.calibration = shards.calibration;
   a.recall = shards.recall;  // tuned again by sim-index merge (measure_recall)
+  a.quantization = shards.quantization;  // the shards' own when they all agree (join_indexes), else none
   a.history = shards.history;
   if (a.type == IndexType::Exact) {
     a.index = std::make_unique<ExactIndex>(a.distance, a.dim);
@@ -304,6 +305,7 @@ IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   hints.stored = true;
   a.index->add(vectors.data(), a.ids.size(), threads, hints);
   progress.finish();
+  if (a.type == IndexType::Hnsw) static_cast<HnswIndex&>(*a.index).set_quantization(a.quantization);
   return a;
 }
 

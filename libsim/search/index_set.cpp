@@ -139,6 +139,7 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
   u.classes = first.classes;
   u.calibration = first.calibration;
   u.recall = first.recall;  // per shard; sim-index merge measures the merged index again
+  u.quantization = first.quantization;  // what a merge keeps when every shard agrees
   u.type = IndexType::Exact;
   for (std::size_t s = 0; s < paths.size(); ++s) u.path += (s == 0 ? "" : " + ") + paths[s];
 
@@ -150,6 +151,7 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
   for (std::size_t s = 0; s < shards.size(); ++s) {
     IndexArtifact& a = shards[s];
     if (a.type == IndexType::Hnsw) u.type = IndexType::Hnsw;
+    if (a.quantization != u.quantization) u.quantization = Quantization::None;
     u.history.insert(u.history.end(), a.history.begin(), a.history.end());  // what sim-index merge keeps
     if (!same_calibration(a.calibration, u.calibration) && !u.calibration.empty()) {
       spdlog::warn("{}: its calibration differs from '{}''s: the union of the indexes has none", a.path, first.path);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sim-index --quantize through the real programs: sq8 and f16 indexes build, say so in info, keep
-# it through add, answer exactly as the unquantised index when every item is a candidate (ef >=
+# it through add and a merge of like indexes, answer exactly as the unquantised index when every item is a candidate (ef >=
 # the item count: the walk over codes then re-ranks all of them on the full vectors), leave the
 # stock hnswlib file loadable by hnswlib's Python bindings, and refuse what they cannot be.
 # Usage: quantized_index.sh PATH/TO/sim-index PATH/TO/sim-query PATH/TO/make_embeddings
@@ -47,6 +47,14 @@ expect 0 "quantize: sq8" "$index" info sq8.idx
 grep -qF "count: 500" out || fail "sq8.idx after add: $(cat out)"
 expect 0 "" "$query" sq8.idx -i more.h5 -k 1
 [[ $(awk -F'\t' 'NR > 1 && $1 == $3' out | wc -l) -ge 98 ]] || fail "added items do not find themselves: $(head -5 out)"
+
+# A merge of quantised shards stays quantised; with an unquantised shard among them, it is not.
+"$mk" extra.h5 --n 60 --dim 40 --classes bee --seed 16 --prefix x- --distance euclidean
+expect 0 "" "$index" -i extra.h5 -o extra_sq8.idx --threads 1 --quantize sq8
+expect 0 "" "$index" merge sq8.idx extra_sq8.idx -o both.idx -q
+expect 0 "quantize: sq8" "$index" info both.idx
+expect 0 "" "$index" merge plain.idx extra_sq8.idx -o mixed.idx -q
+expect 0 "quantize: none" "$index" info mixed.idx
 
 # hnswlib's own Python bindings load a quantised index's hnswlib file (it is the stock file).
 if /usr/bin/python3 -c "import hnswlib" 2>/dev/null; then
