@@ -274,7 +274,7 @@ IndexArtifact merge_indexes(const IndexArtifact& shards, unsigned threads) {
   a.classes = shards.classes;
   a.model_fingerprint = shards.model_fingerprint;
   a.calibration = shards.calibration;
-  a.recall = shards.recall;  // tuned again by sim-index merge (measure_recall)
+  a.recall = shards.recall;              // tuned again by sim-index merge (measure_recall)
   a.quantization = shards.quantization;  // the shards' own when they all agree (join_indexes), else none
   a.history = shards.history;
   if (a.type == IndexType::Exact) {

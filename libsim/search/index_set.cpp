@@ -138,7 +138,7 @@ IndexArtifact join_indexes(std::vector<IndexArtifact> shards, bool with_vectors)
   u.model_fingerprint = first.model_fingerprint;
   u.classes = first.classes;
   u.calibration = first.calibration;
-  u.recall = first.recall;  // per shard; sim-index merge measures the merged index again
+  u.recall = first.recall;              // per shard; sim-index merge measures the merged index again
   u.quantization = first.quantization;  // what a merge keeps when every shard agrees
   u.type = IndexType::Exact;
   for (std::size_t s = 0; s < paths.size(); ++s) u.path += (s == 0 ? "" : " + ") + paths[s];
