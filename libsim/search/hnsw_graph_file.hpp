@@ -183,13 +183,14 @@ inline HnswFileStamp write_hnsw_graph(const hnswlib::HierarchicalNSW<float>& h, 
 
 // Fills `h`, an empty graph of exactly the file's element count made with the sidecar's
 // parameters, from `path` as check_hnsw_file reads and checks it against `expected`: level 0
-// straight into huge pages, each element's upper lists as hnswlib's own loader keeps them. Throws
-// check_hnsw_file's errors; the caller then discards `h`.
+// straight into huge pages, each element's upper lists as hnswlib's own loader keeps them. With
+// the Structure extent, level 0 is neither read nor given huge pages (HnswIndex::map points the
+// graph at the mapped file's instead). Throws check_hnsw_file's errors; the caller then discards `h`.
 inline HnswFileCheck read_hnsw_graph(hnswlib::HierarchicalNSW<float>& h, const std::string& path,
-                                     const HnswExpected& expected) {
-  use_huge_pages(h);
+                                     const HnswExpected& expected, HnswCheck extent = HnswCheck::Whole) {
+  if (extent == HnswCheck::Whole) use_huge_pages(h);
   GraphFiller filler(h);
-  HnswFileCheck check = check_hnsw_file(path, expected, &filler);
+  HnswFileCheck check = check_hnsw_file(path, expected, &filler, extent);
   h.maxlevel_ = check.header.max_level;
   h.enterpoint_node_ = check.header.entry_point;
   return check;

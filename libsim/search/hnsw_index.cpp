@@ -285,10 +285,7 @@ std::unique_ptr<HnswIndex> HnswIndex::map(const std::string& path, Distance dist
   auto& g = *index->graph_;
   g.hnsw = new_graph(g.space.get(), count, params, params.seed + count, distance);
   auto& h = *g.hnsw;
-  GraphFiller filler(h);
-  const HnswFileCheck check = check_hnsw_file(path, expected, &filler, HnswCheck::Structure);
-  h.maxlevel_ = check.header.max_level;
-  h.enterpoint_node_ = check.header.entry_point;
+  read_hnsw_graph(h, path, expected, HnswCheck::Structure);
   // Level 0 is the mapping's: the block new_graph allocated was never touched, so it cost no memory.
   std::free(h.data_level0_memory_);
   h.data_level0_memory_ = reinterpret_cast<char*>(const_cast<unsigned char*>(mapping->data())) + kHnswHeaderBytes;

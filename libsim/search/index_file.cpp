@@ -212,15 +212,13 @@ void open_hnsw(IndexArtifact& a, bool with_vectors, GraphLoad graph) {
     check_hnsw_file_size(file, a.hnsw_stamp.size);
     return;
   }
-  if (graph == GraphLoad::Map) {  // the file's deleted flags are not read: the sidecar's stand
-    a.index = HnswIndex::map(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp, a.deleted);
-    static_cast<HnswIndex&>(*a.index).set_quantization(a.quantization);
-    a.saved_revision = a.index->revision();
-    return;
-  }
-  auto hnsw = HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);
+  // Mapped, the file's deleted flags are not read: the sidecar's stand, and there is nothing to
+  // compare them with.
+  auto hnsw = graph == GraphLoad::Map
+                  ? HnswIndex::map(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp, a.deleted)
+                  : HnswIndex::load(file, a.distance, a.dim, a.size(), a.hnsw, a.hnsw_stamp);
   hnsw->set_quantization(a.quantization);
-  for (std::size_t i = 0; i < a.size(); ++i) {
+  for (std::size_t i = 0; graph == GraphLoad::Read && i < a.size(); ++i) {
     if (hnsw->is_deleted(i) != (a.deleted[i] != 0)) {
       throw FormatError(a.path, "deleted",
                         "disagrees with the hnswlib file '" + file + "' (item " + std::to_string(i) + ")");
