@@ -35,13 +35,22 @@ std::string absolute_file(const std::string& path) {
 // The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
 // writes image paths as ids, relative to where it ran), or of its IDX file with the row ("FILE#ROW",
 // as sim-embed names IDX items), so that pictures can be found later from anywhere; "" otherwise.
-std::string payload_of(const std::string& id) {
-  if (std::string path = absolute_file(id); !path.empty()) return path;
-  const std::optional<IdxItemId> item = parse_idx_item_id(id);
-  if (!item) return "";
-  const std::string path = absolute_file(item->path);
-  return path.empty() ? "" : path + "#" + std::to_string(item->row);
-}
+// The IDX files are resolved once each: resolving one per item was a stat and a readlink per folder
+// for every item, 0.3 s of a 60,000-item build.
+class Payloads {
+ public:
+  std::string of(const std::string& id) {
+    if (std::string path = absolute_file(id); !path.empty()) return path;
+    const std::optional<IdxItemId> item = parse_idx_item_id(id);
+    if (!item) return "";
+    auto [at, added] = idx_files_.try_emplace(item->path);
+    if (added) at->second = absolute_file(item->path);
+    return at->second.empty() ? "" : at->second + "#" + std::to_string(item->row);
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> idx_files_;  // as named in ids -> absolute ("" if none)
+};
 
 // Stores the picture of each (position, what names it) in a.data; one summary of what was missing.
 void store_pictures(IndexArtifact& a, const std::vector<std::pair<std::size_t, std::string>>& refs) {
@@ -176,17 +185,18 @@ AddReport add_to_index(IndexArtifact& a, const Embeddings& e, const std::string&
     progress.finish();
   }
   std::vector<std::string> payloads;
+  Payloads payload;
   bool any_payload = !a.payloads.empty();
   for (std::size_t r : new_rows) {
     a.ids.push_back(e.ids[r]);
     a.labels.push_back(label_of(r));
-    payloads.push_back(payload_of(e.ids[r]));
+    payloads.push_back(payload.of(e.ids[r]));
     any_payload = any_payload || !payloads.back().empty();
   }
   if (any_payload) {
     a.payloads.resize(a.ids.size() - new_rows.size());
     a.payloads.insert(a.payloads.end(), payloads.begin(), payloads.end());
-    for (const auto& [position, row] : updates) a.payloads[position] = payload_of(e.ids[row]);
+    for (const auto& [position, row] : updates) a.payloads[position] = payload.of(e.ids[row]);
   }
   if (options.store_data || !a.data.empty()) {
     std::vector<std::pair<std::size_t, std::string>> refs;  // (position, what names its picture)

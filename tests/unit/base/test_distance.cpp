@@ -113,7 +113,8 @@ TEST_CASE("exact sums: a fixed order, the same bits one by one and in bulk, for 
     std::vector<float> rows(50 * dim), query(dim);
     for (float& x : rows) x = normal(rng);
     for (float& x : query) x = normal(rng) * 3.0f;
-    std::vector<std::uint32_t> positions = {49, 0, 3, 3, 17};
+    // Eleven: two groups of four (the vector kernel's) and three alone, repeats included.
+    std::vector<std::uint32_t> positions = {49, 0, 3, 3, 17, 48, 1, 2, 25, 30, 44};
     std::vector<double> dots(positions.size()), squares(positions.size());
     sim::exact_sums(sim::ExactSum::Dot, query.data(), rows.data(), dim, positions.data(), positions.size(),
                     dots.data());

@@ -1,6 +1,7 @@
 // TopK, exact search's candidate selection: the best `capacity` by (score, position) against a
 // full sort, with ties, negative scores and -0; deleted rows skipped; a seed bound that holds and
-// one too low (accepted() tells); and its radix sort against std::sort.
+// one too low (accepted() tells); its bucket sort against std::sort; its bucket cut when one
+// outlier crowds every other candidate into one bucket.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -136,7 +137,7 @@ TEST_CASE("TopK with a seed bound: exact when enough pass it, accepted() says wh
   CHECK(sorted_result(top) == want);
 }
 
-TEST_CASE("TopK's radix sort equals std::sort, for positions beyond 2^16 and scores sharing bytes") {
+TEST_CASE("TopK's bucket sort equals std::sort, for positions beyond 2^16 and scores sharing bytes") {
   TopK top(3000);
   top.clear();
   std::vector<sim::Candidate> offered;
@@ -153,4 +154,20 @@ TEST_CASE("TopK's radix sort equals std::sort, for positions beyond 2^16 and sco
   std::sort(offered.begin(), offered.end());
   top.sort();
   CHECK(std::vector<sim::Candidate>(top.begin(), top.end()) == offered);
+}
+
+TEST_CASE("TopK cuts and sorts right when one outlier puts every other candidate in one bucket") {
+  std::vector<float> scores(5000);
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<float> close(0.5f, 0.5001f);
+  for (float& x : scores) x = close(rng);
+  scores[4321] = 3e38f;  // the buckets span up to it: the rest share the first bucket or two
+  scores[17] = -3e38f;
+  for (std::size_t keep : {1, 100, 2499, 4999}) {
+    CAPTURE(keep);
+    TopK top(keep);
+    top.clear();
+    offer_all(top, scores, nullptr);
+    CHECK(sorted_result(top) == best_by_sort(scores, keep, nullptr));
+  }
 }
