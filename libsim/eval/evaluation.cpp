@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/error.hpp"
+#include "base/parallel.hpp"
 #include "base/progress.hpp"
 
 namespace sim {
@@ -126,17 +127,36 @@ GradingPlan plan_grading(const IndexArtifact& index, const Embeddings& queries, 
   return plan;
 }
 
-// Grades query g, row i of `found` (its self-match dropped from there): ranking scores for its
-// groups, its match decision, its neighbours' distances by whether they share its class, and it
-// as a report example while there is room. `labels` is scratch space.
-void grade_query(const IndexArtifact& index, const Matcher& matcher, const GradedQuery& g, bool is_unseen,
-                 SearchResult& found, std::size_t i, const float* query, const EvalOptions& options,
-                 std::vector<std::int64_t>& labels, EvalResult& result) {
+// Query g's ranking scores, row i of `found` (its self-match dropped from there first): the part
+// of grading that reads all of its neighbours (6,000 a query when R is a class), so the queries of
+// a chunk are scored on every thread (score_queries); the rest is light and in query order.
+QueryScores rank_query(const IndexArtifact& index, const GradedQuery& g, SearchResult& found, std::size_t i,
+                       std::size_t k, std::vector<std::int64_t>& labels) {
   if (g.self >= 0) drop_position(found, i, g.self);
+  if (g.relevant == 0) return {};
   const std::size_t count = found.found(i);
   labels.resize(count);
   for (std::size_t j = 0; j < count; ++j) labels[j] = index.labels[std::size_t(found.position(i, j))];
+  return score_query(labels.data(), count, g.label, g.relevant, k);
+}
 
+std::vector<QueryScores> score_queries(const IndexArtifact& index, const GradedQuery* graded, std::size_t n,
+                                       SearchResult& found, std::size_t k, unsigned threads) {
+  std::vector<QueryScores> scores(n);
+  parallel_for(n, threads, [&](std::size_t begin, std::size_t end) {
+    std::vector<std::int64_t> labels;
+    for (std::size_t i = begin; i < end; ++i) scores[i] = rank_query(index, graded[i], found, i, k, labels);
+  });
+  return scores;
+}
+
+// Grades query g, row i of `found` (ranked by score_queries): its ranking scores into its groups,
+// its match decision, its neighbours' distances by whether they share its class, and it as a
+// report example while there is room.
+void grade_query(const IndexArtifact& index, const Matcher& matcher, const GradedQuery& g, bool is_unseen,
+                 const QueryScores& scores, const SearchResult& found, std::size_t i, const float* query,
+                 const EvalOptions& options, EvalResult& result) {
+  const std::size_t count = found.found(i);
   GroupScores* groups[] = {&result.all, result.split ? (is_unseen ? &result.unseen : &result.seen) : nullptr};
   for (GroupScores* group : groups) {
     if (group == nullptr) continue;
@@ -144,7 +164,7 @@ void grade_query(const IndexArtifact& index, const Matcher& matcher, const Grade
     if (g.relevant == 0) {
       ++group->no_relevant;
     } else {
-      group->scores.add(score_query(labels.data(), count, g.label, g.relevant, options.k));
+      group->scores.add(scores);
     }
   }
 
@@ -162,7 +182,8 @@ void grade_query(const IndexArtifact& index, const Matcher& matcher, const Grade
   }
 
   for (std::size_t j = 0; j < std::min(options.k, count); ++j) {
-    (labels[j] == g.label ? result.matching_distances : result.non_matching_distances).push_back(found.distance(i, j));
+    const std::int64_t label = index.labels[std::size_t(found.position(i, j))];
+    (label == g.label ? result.matching_distances : result.non_matching_distances).push_back(found.distance(i, j));
   }
   if (result.examples.size() < options.examples) {
     ExampleQuery e;
@@ -198,7 +219,6 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
   if (index.type == IndexType::Exact) params.ef = 0;
 
   std::vector<float> block;
-  std::vector<std::int64_t> labels_of_neighbours;
   Progress progress("evaluating", plan.graded.size(), "queries");
   for (std::size_t first = 0; first < plan.graded.size(); first += chunk) {
     const std::size_t n = std::min(chunk, plan.graded.size() - first);
@@ -209,10 +229,12 @@ EvalResult evaluate(const IndexArtifact& index, const Embeddings& queries, const
     const auto start = std::chrono::steady_clock::now();
     SearchResult found = index.index->search(block.data(), n, slots, params);
     result.search_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const std::vector<QueryScores> scores =
+        score_queries(index, plan.graded.data() + first, n, found, options.k, options.threads);
     for (std::size_t i = 0; i < n; ++i) {
       const GradedQuery& g = plan.graded[first + i];
-      grade_query(index, matcher, g, classes.unseen[std::size_t(g.label)], found, i, block.data() + i * queries.dim(),
-                  options, labels_of_neighbours, result);
+      grade_query(index, matcher, g, classes.unseen[std::size_t(g.label)], scores[i], found, i,
+                  block.data() + i * queries.dim(), options, result);
     }
     progress.add(n);
   }

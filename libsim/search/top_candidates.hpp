@@ -10,7 +10,58 @@
 #include <utility>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 namespace sim {
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// Which of scores[0 .. n) are at or below `bound` (NaN never is): their indices, in order, written
+// to passing[0 ..) (which must hold n + 8: lanes are stored eight at a time); returns how many.
+// Eight scores per compare, the passing lanes packed by a table of lane orders: TopK::offer_run
+// offers every score of an exact search, a tenth or so pass, and one score at a time (making each
+// one's candidate, kept or not) was a tenth of sim-eval's time.
+struct PassingLanes {
+  alignas(32) std::uint32_t order[256][8] = {};  // for each 8-bit mask: its set lanes, in order
+  PassingLanes() {
+    for (std::uint32_t mask = 0; mask < 256; ++mask) {
+      for (std::uint32_t lane = 0, at = 0; lane < 8; ++lane) {
+        if ((mask >> lane & 1) != 0) order[mask][at++] = lane;
+      }
+    }
+  }
+};
+
+__attribute__((target("avx2"))) inline std::size_t passing_avx2(const float* scores, std::size_t n, float bound,
+                                                                std::uint32_t* passing) {
+  static const PassingLanes lanes;
+  const __m256 limit = _mm256_set1_ps(bound);
+  const __m256i step = _mm256_set1_epi32(8);
+  __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  std::size_t count = 0, j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const auto mask = unsigned(_mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(scores + j), limit, _CMP_LE_OQ)));
+    const __m256i order = _mm256_load_si256(reinterpret_cast<const __m256i*>(lanes.order[mask]));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(passing + count), _mm256_permutevar8x32_epi32(index, order));
+    count += std::size_t(__builtin_popcount(mask));
+    index = _mm256_add_epi32(index, step);
+  }
+  for (; j < n; ++j) {
+    passing[count] = std::uint32_t(j);
+    count += std::size_t(scores[j] <= bound);
+  }
+  return count;
+}
+
+inline bool passing_has_avx2() {
+  static const bool has = __builtin_cpu_supports("avx2");
+  return has;
+}
+#else
+inline std::size_t passing_avx2(const float*, std::size_t, float, std::uint32_t*) { return 0; }
+inline bool passing_has_avx2() { return false; }
+#endif
 
 // A candidate as one integer: its score's bits, mapped so that unsigned order is float order, above
 // its position (< 2^32). Ordering candidates by (score, position) is then one integer comparison,
@@ -74,7 +125,11 @@ class TopK {
     Candidate* out = items_.data() + count_;
     std::size_t kept = 0;
     const float bound = bound_;
-    if (deleted == nullptr) {
+    if (deleted == nullptr && passing_has_avx2()) {
+      std::uint32_t passing[kRun + 8];  // the vector kernel stores 8 lanes past its last one
+      kept = passing_avx2(scores, n, bound, passing);
+      for (std::size_t t = 0; t < kept; ++t) out[t] = candidate(scores[passing[t]], first + passing[t]);
+    } else if (deleted == nullptr) {
       for (std::size_t j = 0; j < n; ++j) {
         out[kept] = candidate(scores[j], first + j);
         kept += std::size_t(scores[j] <= bound);

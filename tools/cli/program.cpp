@@ -1,6 +1,7 @@
 #include "cli/program.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -144,6 +145,12 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
   // Likewise a file-size limit (ulimit -f): a write past it fails with EFBIG (reported, exit 1)
   // instead of killing the program mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
+  // Large freed blocks stay in the heap for the next ones: glibc unmaps them and maps fresh, zeroed
+  // pages for every later one, so sim-eval faulted in 750 MB for its chunks of 6,000 neighbours per
+  // query (a twentieth of its time), as LibTorch's batches did (model/torch_runtime.cpp does the
+  // same). These programs end when their work does; nothing is held longer than that.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
   init_logging(info.name, 0);
 
   CommonOptions common;
