@@ -35,17 +35,18 @@ std::string absolute_file(const std::string& path) {
 // The payload kept for an item: the absolute path of its source file when its id names one (sim-embed
 // writes image paths as ids, relative to where it ran), or of its IDX file with the row ("FILE#ROW",
 // as sim-embed names IDX items), so that pictures can be found later from anywhere; "" otherwise.
-// The IDX files are resolved once each: resolving one per item was a stat and a readlink per folder
-// for every item, 0.3 s of a 60,000-item build.
+// An id that reads as FILE#ROW of an existing IDX file is taken as such without asking the file
+// system about the id itself, and each IDX file is resolved once: a stat of every id and a realpath
+// of its IDX file per item were a twentieth of evaluating 10,000 queries against 60,000 items.
 class Payloads {
  public:
   std::string of(const std::string& id) {
-    if (std::string path = absolute_file(id); !path.empty()) return path;
-    const std::optional<IdxItemId> item = parse_idx_item_id(id);
-    if (!item) return "";
-    auto [at, added] = idx_files_.try_emplace(item->path);
-    if (added) at->second = absolute_file(item->path);
-    return at->second.empty() ? "" : at->second + "#" + std::to_string(item->row);
+    if (const std::optional<IdxItemId> item = parse_idx_item_id(id)) {
+      auto [at, added] = idx_files_.try_emplace(item->path);
+      if (added) at->second = absolute_file(item->path);
+      if (!at->second.empty()) return at->second + "#" + std::to_string(item->row);
+    }
+    return absolute_file(id);
   }
 
  private:

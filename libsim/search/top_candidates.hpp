@@ -105,8 +105,9 @@ inline std::size_t position_of(Candidate c) { return std::size_t(c & 0xffffffffu
 // search again without the seed.
 class TopK {
  public:
-  static constexpr std::size_t kRun = 256;  // scores per offer_run at most
-  static constexpr int kBucketBits = 12;    // sort(): at most 4,096 buckets (16 KiB of counts)
+  static constexpr std::size_t kRun = 256;              // scores per offer_run at most
+  static constexpr int kBucketBits = 12;                // sort(): at most 4,096 buckets (16 KiB of counts)
+  static constexpr std::size_t kInsertionSortMax = 16;  // sort(): buckets up to this sorted inline
 
   explicit TopK(std::size_t capacity) : capacity_(std::max<std::size_t>(1, capacity)) {
     items_.resize(2 * capacity_ + kRun);
@@ -174,11 +175,23 @@ class TopK {
     buckets.count(from, n, starts);
     Candidate* to = items_.data() + capacity_;  // free: at most `capacity` are kept
     for (std::size_t i = 0; i < n; ++i) to[starts[buckets.of(from[i])]++] = from[i];
-    // Each start now holds where its bucket ends, the next one's start.
+    // Each start now holds where its bucket ends, the next one's start. Buckets go back in order,
+    // a few candidates each put in place as they are copied (a call of std::sort per bucket cost
+    // more than the sorting); a crowded bucket is copied, then std::sort-ed.
     for (std::size_t b = 0, begin = 0; b < buckets.size; begin = starts[b++]) {
-      if (starts[b] - begin > 1) std::sort(to + begin, to + starts[b]);
+      const std::size_t end = starts[b];
+      if (end - begin > kInsertionSortMax) {
+        std::copy(to + begin, to + end, from + begin);
+        std::sort(from + begin, from + end);
+        continue;
+      }
+      for (std::size_t i = begin; i < end; ++i) {
+        const Candidate c = to[i];
+        std::size_t at = i;
+        for (; at > begin && from[at - 1] > c; --at) from[at] = from[at - 1];
+        from[at] = c;
+      }
     }
-    std::copy_n(to, n, from);
   }
 
  private:
