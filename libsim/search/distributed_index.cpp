@@ -262,7 +262,7 @@ class RankSearchIndex final : public Index {
 
 }  // namespace
 
-DistributedSearch::DistributedSearch(RankExchange& ranks, const std::vector<std::string>& paths)
+DistributedSearch::DistributedSearch(RankExchange& ranks, const std::vector<std::string>& paths, GraphLoad graph)
     : ranks_(ranks), local_(std::make_unique<Local>()) {
   const auto world = std::size_t(ranks.size());
   // Every rank must have been given the same index list (path i goes to rank i mod WORLD_SIZE):
@@ -291,7 +291,7 @@ DistributedSearch::DistributedSearch(RankExchange& ranks, const std::vector<std:
     std::vector<std::unique_ptr<Index>> indexes;
     for (std::size_t i = std::size_t(ranks.rank()); i < paths.size(); i += world) {
       local_->paths.push_back(i);
-      local_->shards.push_back(load_index(paths[i]));
+      local_->shards.push_back(load_index(paths[i], true, graph));
     }
     w.u64(local_->shards.size());
     std::int64_t at = 0;

@@ -32,9 +32,10 @@ namespace sim {
 
 class DistributedSearch {
  public:
-  // Loads this rank's share of `paths` and, on rank 0, joins every rank's metadata. Throws on
-  // rank 0 for what open_index_set would refuse (naming the shard, whichever rank read it).
-  DistributedSearch(RankExchange& ranks, const std::vector<std::string>& paths);
+  // Loads this rank's share of `paths` (HNSW files opened as `graph` says: read or mapped) and, on
+  // rank 0, joins every rank's metadata. Throws on rank 0 for what open_index_set would refuse
+  // (naming the shard, whichever rank read it).
+  DistributedSearch(RankExchange& ranks, const std::vector<std::string>& paths, GraphLoad graph = GraphLoad::Read);
   // On rank 0, unless finish() was called: tells the other ranks that rank 0 failed.
   ~DistributedSearch();
   DistributedSearch(const DistributedSearch&) = delete;

@@ -3,7 +3,8 @@
 # and through hand-set RANK/WORLD_SIZE/MASTER_* (the Slurm and Kubernetes case), on seeded
 # embeddings (make_embeddings), over loopback:
 #   - 2 ranks give the TSV of one process over both shards, byte for byte (exact and HNSW; with
-#     --match centroid too), and sim-eval's figures of the whole gallery;
+#     --match centroid too; HNSW files mapped with --load map too), and sim-eval's figures of the
+#     whole gallery;
 #   - a shard missing on rank 1: the job fails naming the file, every rank exits 1;
 #   - rank 1 killed while rank 0 waits for its queries: rank 0 fails naming rank 1, and prints no
 #     partial answer;
@@ -62,6 +63,33 @@ import json
 a, b = json.load(open('one.json')), json.load(open('ranks.json'))
 assert a['metrics'] == b['metrics'] and a['thresholds'] == b['thresholds'] and a['counts'] == b['counts'], (a, b)
 " || fail "sim-eval's figures on 2 ranks differ from one process's"
+
+# --load map reaches the ranks: the same answers as one process reading, and a shard whose vector
+# was changed at rest to another number (which only read's CRC-32 finds) is refused by reading
+# ranks, answered by mapping ones (sim-query(1), --load).
+ranks2 "$bin/sim-query" h0.idx h1.idx -i q.h5 -k 7 --load map -q >ranks.tsv 2>ranks.err ||
+  fail "sim-query --load map on 2 ranks failed: $(tail -3 ranks.err)"
+"$bin/sim-query" h0.idx h1.idx -i q.h5 -k 7 -q | cmp -s - ranks.tsv || fail "2 mapping ranks answer otherwise"
+if $py -c "import h5py" 2>/dev/null; then
+  cp h1.idx c1.idx && cp h1.idx.g1.hnsw c1.idx.g1.hnsw
+  $py - <<'PY' || fail "preparing c1.idx"
+import h5py, struct
+with h5py.File("c1.idx", "r+") as f:
+    f.attrs["hnsw_file"] = "c1.idx.g1.hnsw"
+    m = int(f.attrs["M"])
+with open("c1.idx.g1.hnsw", "r+b") as g:  # element 0's first component, a little larger
+    g.seek(96 + 4 * 2 * m + 4)
+    x = struct.unpack("<f", g.read(4))[0]
+    g.seek(96 + 4 * 2 * m + 4)
+    g.write(struct.pack("<f", x * 1.001 + 1e-3))
+PY
+  ranks2 "$bin/sim-query" h0.idx c1.idx -i q.h5 -k 7 -q >ranks.tsv 2>ranks.err && fail "reading ranks answered a changed shard"
+  grep -q "c1.idx.g1.hnsw" ranks.err || fail "reading ranks did not name the changed file: $(tail -3 ranks.err)"
+  ranks2 "$bin/sim-query" h0.idx c1.idx -i q.h5 -k 7 --load map -q >ranks.tsv 2>ranks.err ||
+    fail "mapping ranks refused the changed shard (--load map did not reach them?): $(tail -3 ranks.err)"
+  "$bin/sim-query" h0.idx c1.idx -i q.h5 -k 7 --load map -q | cmp -s - ranks.tsv ||
+    fail "2 mapping ranks answer otherwise than one mapping process"
+fi
 
 # By hand, each rank its own process (as Slurm or Kubernetes start them): the same answer.
 port="$(free_port)"

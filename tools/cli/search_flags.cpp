@@ -174,11 +174,12 @@ void add_flags(CLI::App& app, RankOptions& o) {
 }
 
 std::unique_ptr<DistributedSearch> join_search_ranks(const std::vector<std::string>& index_paths,
-                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks) {
+                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks,
+                                                     GraphLoad graph) {
   const LaunchEnv launch = read_launch_env();
   if (!launch.distributed()) return nullptr;
   ranks = open_rank_exchange(launch, std::chrono::milliseconds(std::int64_t(options.timeout_s * 1000)));
-  return std::make_unique<DistributedSearch>(*ranks, index_paths);
+  return std::make_unique<DistributedSearch>(*ranks, index_paths, graph);
 }
 
 }  // namespace sim

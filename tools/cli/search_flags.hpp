@@ -35,9 +35,11 @@ struct RankOptions {
   double timeout_s = 300;  // --timeout
 };
 void add_flags(CLI::App& app, RankOptions& options);  // --timeout
-// Under a launcher's RANK/WORLD_SIZE: joins the ranks and deals the indexes out to them. Null when
-// the job is one process. Throws UsageError for --stream with several ranks.
+// Under a launcher's RANK/WORLD_SIZE: joins the ranks and deals the indexes out to them, each rank
+// opening its HNSW files as `graph` says (--load). Null when the job is one process. Throws
+// UsageError for --stream with several ranks.
 std::unique_ptr<DistributedSearch> join_search_ranks(const std::vector<std::string>& index_paths,
-                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks);
+                                                     const RankOptions& options, std::unique_ptr<RankExchange>& ranks,
+                                                     GraphLoad graph);
 
 }  // namespace sim

@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
         // Under a launcher: the indexes dealt out to the ranks; all but rank 0 only search.
         // (--reference and --write leave a rank without an index: refused as such.)
         std::unique_ptr<sim::RankExchange> ranks;
-        const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
+        const auto spread = sim::join_search_ranks(index_paths, rank_options, ranks, options.graph_load);
         if (spread && !spread->leader()) return spread->serve();
         std::vector<sim::NamedFile> read{{reference, "--reference"}, {input, "-i"}, {baseline, "--baseline"}};
         std::vector<sim::NamedFile> written{{json_path, "--json"}, {report, "--report"}};

@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
         if (stream && sim::read_launch_env().distributed()) {
           throw sim::UsageError("--stream answers one pipe: run it as one process, over every index", "--stream");
         }
-        const std::unique_ptr<sim::DistributedSearch> spread = sim::join_search_ranks(index_paths, rank_options, ranks);
+        const auto spread = sim::join_search_ranks(index_paths, rank_options, ranks, options.graph_load);
         if (spread && !spread->leader()) return spread->serve();
         options.hold_output = spread != nullptr;
         std::vector<sim::NamedFile> read = sim::index_set_files(index_paths, "the index");
