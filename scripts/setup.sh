@@ -10,7 +10,8 @@
 #   scripts/setup.sh --fuzz     also clang and libFuzzer, for the fuzz build (scripts/fuzz.sh)
 #   scripts/setup.sh --no-build only install packages
 #
-# Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2).
+# Environment: SIM_BUILD_DIR (default: build), SIM_BUILD_TYPE (default: Release), SIM_JOBS (default: 2),
+# SIM_SKIP_SETUP=1 (do nothing: for benchmark scripts measuring another build folder as it is).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -47,10 +48,15 @@ for arg in "$@"; do
     --fuzz) want_fuzz=1 ;;
     --no-build) want_build=0 ;;
     --programs) want_programs=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done
+
+if [[ -n ${SIM_SKIP_SETUP:-} ]]; then
+  echo "setup.sh: skipped (SIM_SKIP_SETUP is set): nothing installed or built" >&2
+  exit 0
+fi
 
 packages=("${build_packages[@]}" "${data_packages[@]}" "${test_packages[@]}")
 if [[ $want_peers == 1 ]]; then packages+=("${peer_packages[@]}"); fi
