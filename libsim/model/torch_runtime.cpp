@@ -1,6 +1,5 @@
 #include "model/torch_runtime.hpp"
 
-#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <torch/torch.h>
 #include <torch/version.h>
@@ -10,15 +9,9 @@
 namespace sim {
 
 void configure_torch(unsigned threads, std::uint64_t seed) {
-  // glibc returns large freed blocks to the OS and maps fresh, zeroed pages for the next ones, so
-  // every batch's activations page-fault again (DESIGN.md: ~12x slower inference at batch 1000).
-  // Keeping them in the heap: measured in docs/benchmarks.md (sim-embed, Fashion-MNIST).
-  static bool malloc_tuned = false;
-  if (!malloc_tuned) {
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
-    malloc_tuned = true;
-  }
+  // malloc's tuning for large tensors (freed blocks kept in the heap: without it every batch's
+  // activations page-fault again, DESIGN.md: ~12x slower inference at batch 1000) is done for
+  // every program at its start (tools/cli/program.cpp, run_main), before this plugin is loaded.
   at::set_num_threads(int(threads));
   // Inter-op parallelism only matters for graphs with independent branches; keep it from
   // competing with intra-op threads on small machines.

@@ -1,6 +1,6 @@
 // LibTorch's process-wide set-up: intra-op threads (LibTorch starts with one here unless told), the
-// seed, malloc tuning for its large tensors, and a loud warning when the BLAS underneath is not
-// OpenBLAS. Programs that run models call configure_torch once, from --threads and --seed, when
+// seed, and a loud warning when the BLAS underneath is not OpenBLAS (malloc's tuning for its large
+// tensors is every program's, from run_main). Programs that run models call configure_torch once, from --threads and --seed, when
 // they load LibTorch's plugin (commands/torch_plugin.hpp).
 #pragma once
 

@@ -146,9 +146,10 @@ int run_main(const ProgramInfo& info, int argc, char** argv, const std::function
   // instead of killing the program mid-write.
   std::signal(SIGXFSZ, SIG_IGN);
   // Large freed blocks stay in the heap for the next ones: glibc unmaps them and maps fresh, zeroed
-  // pages for every later one, so sim-eval faulted in 750 MB for its chunks of 6,000 neighbours per
-  // query (a twentieth of its time), as LibTorch's batches did (model/torch_runtime.cpp does the
-  // same). These programs end when their work does; nothing is held longer than that.
+  // pages for every later one, so LibTorch's batches page-faulted again at every step (DESIGN.md:
+  // ~12x slower inference at batch 1000) and sim-eval faulted in 750 MB for its chunks of 6,000
+  // neighbours per query (a twentieth of its time). These programs end when their work does;
+  // nothing is held longer than that.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   init_logging(info.name, 0);
